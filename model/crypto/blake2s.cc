@@ -16,6 +16,16 @@ Blake2sHash Blake2s256(std::initializer_list<ByteView> parts) {
   return out;
 }
 
+Bytes Blake2s(size_t outLength, ByteView key, ByteView input) {
+  if (outLength == 0 || outLength > BLAKE2S_OUTBYTES || key.size() > BLAKE2S_KEYBYTES) {
+    throw std::invalid_argument("BLAKE2s digest must be 1 to 32 bytes and key at most 32");
+  }
+  Bytes out(outLength);
+  blake2s(out.data(), input.data(), key.empty() ? nullptr : key.data(), outLength, input.size(),
+          key.size());
+  return out;
+}
+
 Mac16 Blake2sMac128(ByteView key, ByteView input) {
   if (key.empty() || key.size() > BLAKE2S_KEYBYTES) {
     throw std::invalid_argument("BLAKE2s MAC key must be 1 to 32 bytes");

@@ -16,6 +16,9 @@ using Blake2sHash = std::array<uint8_t, kBlake2sHashSize>;
 using Mac16 = std::array<uint8_t, kMac16Size>;
 using ChainingKey = Secret<kBlake2sHashSize>;
 
+// General BLAKE2s: digest of 1..32 bytes, optional key of 0..32 bytes (RFC 7693).
+Bytes Blake2s(size_t outLength, ByteView key, ByteView input);
+
 // HASH(a || b || ...): unkeyed BLAKE2s-256 of the concatenation.
 Blake2sHash Blake2s256(std::initializer_list<ByteView> parts);
 

@@ -1,0 +1,41 @@
+# Thin wrapper over CMake/ctest/pytest. Every target installs what is missing first, so the
+# two commands in README.md work on a fresh Debian 12 machine.
+BUILD_DIR ?= build
+JOBS ?= $(shell nproc)
+# Debian's interpreter: the python3 first on PATH may be another one without Debian's packages.
+PYTHON := /usr/bin/python3
+CMAKE_FLAGS ?=
+
+.PHONY: all deps configure build test test-cpp test-python reproduce bench format clean
+
+all: build
+
+deps:
+	@scripts/install-deps
+
+configure: deps
+	@cmake -S . -B $(BUILD_DIR) -DCMAKE_BUILD_TYPE=Release -DPYTHON_EXECUTABLE=$(PYTHON) \
+	  $(CMAKE_FLAGS) > $(BUILD_DIR).configure.log 2>&1 || (cat $(BUILD_DIR).configure.log; exit 1)
+
+build: configure
+	@cmake --build $(BUILD_DIR) -j$(JOBS)
+
+test-cpp: build
+	cd $(BUILD_DIR) && ctest --output-on-failure -j$(JOBS)
+
+test-python: build
+	TUNNELSIM_BUILD_DIR=$(abspath $(BUILD_DIR)) $(PYTHON) -m pytest -q tests/python
+
+test: test-cpp test-python
+
+reproduce: build
+	@scripts/reproduce $(BUILD_DIR)
+
+bench: build
+	$(BUILD_DIR)/tests/bench/tunnelsim-bench
+
+format:
+	clang-format -i $$(git ls-files '*.cc' '*.h')
+
+clean:
+	rm -rf $(BUILD_DIR) $(BUILD_DIR).configure.log
