@@ -1,0 +1,257 @@
+// One IKEv2 SA (RFC 7296) with pre-shared-key authentication, as a sans-IO state machine for
+// either role. It takes UDP payloads (port 500), the time and lifetime events from the ESP
+// data path, and returns actions: datagrams to send, Child SAs to install in or remove from
+// the ESP SAD, events, and the next time OnTimer must be called.
+//
+// Exchanges: IKE_SA_INIT (X25519, group 31) and IKE_AUTH (PSK, first Child SA) in two round
+// trips; CREATE_CHILD_SA rekeying of the Child SA (make-before-break or break-before-make);
+// INFORMATIONAL Delete of Child SAs and of the IKE SA. One request is outstanding at a time
+// (window size 1), retransmitted with exponential back-off until the peer answers or the
+// retransmission limit is reached.
+#pragma once
+
+#include "common/time.h"
+#include "crypto/random.h"
+#include "crypto/x25519.h"
+#include "ipsec/esp_sa.h"
+#include "ipsec/ike_keys.h"
+#include "ipsec/ike_message.h"
+
+#include <deque>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace tunnelsim::ipsec {
+
+enum class IkeRekeyMode {
+  // New SAs installed before the old ones go: the rekey initiator switches outbound traffic
+  // at once and deletes the old pair after `rekeyOverlap`; the responder keeps sending on the
+  // old SA until that Delete arrives. No packet needs an SA that is not there.
+  MakeBeforeBreak,
+  // The old pair is deleted first (INFORMATIONAL), then a new Child SA is created
+  // (CREATE_CHILD_SA): traffic has no SA for the duration of both exchanges.
+  BreakBeforeMake,
+};
+
+struct IkeRetransmitPolicy {
+  Duration initialTimeout = Seconds(1);
+  double backoff = 2.0;
+  Duration maxTimeout = Seconds(60);
+  uint32_t maxRetransmits = 5; // after this many retransmissions time out and give up
+};
+
+struct IkeChildLifetime {
+  Duration softTime{0}; // 0 = none; rekey when reached (minus jitter)
+  Duration hardTime{0}; // 0 = none; delete when reached
+  double jitter = 0.0;  // the soft time is shortened by a random fraction up to this (0..1)
+  uint64_t softBytes = 0, hardBytes = 0, softPackets = 0, hardPackets = 0;
+};
+
+struct IkeConfig {
+  bool initiator = true;
+  crypto::Bytes psk;
+  IkeIdPayload localId = IkeIdPayload::Fqdn("local");
+  IkeIdPayload remoteId = IkeIdPayload::Fqdn("remote");
+  EspCipher ikeCipher = EspCipher::Aes256Gcm16; // protects the SK payload
+  EspCipher espCipher = EspCipher::Aes256Gcm16; // Child SAs
+  bool esn = false;
+  EspMode childMode = EspMode::Tunnel;
+  uint32_t replayWindow = 64;
+  IpAddress localAddress, remoteAddress; // the gateways (outer addresses)
+  IpPrefix localTrafficSelector, remoteTrafficSelector;
+  IkeChildLifetime lifetime;
+  IkeRetransmitPolicy retransmit;
+  IkeRekeyMode rekeyMode = IkeRekeyMode::MakeBeforeBreak;
+  Duration rekeyOverlap = Seconds(2);    // make-before-break: old SA kept this long
+  bool pfs = false;                      // a fresh X25519 exchange in CREATE_CHILD_SA
+  Duration rekeyRetryDelay = Seconds(1); // after TEMPORARY_FAILURE (rekey collision)
+};
+
+enum class IkeState {
+  Idle,        // responder waiting for IKE_SA_INIT; initiator before Start()
+  InitSent,    // initiator: IKE_SA_INIT request outstanding
+  InitReplied, // responder: waiting for IKE_AUTH
+  AuthSent,    // initiator: IKE_AUTH request outstanding
+  Established,
+  Deleted, // deleted by either side
+  Failed,  // authentication failed, no proposal chosen or the peer stopped answering
+};
+const char *IkeStateName(IkeState state);
+
+enum class IkeEventType {
+  Established,
+  AuthenticationFailed,
+  NoProposalChosen,
+  ChildSaCreated,
+  ChildSaRekeyed,
+  ChildSaDeleted,
+  IkeSaDeleted,
+  Timeout,
+};
+
+struct IkeEvent {
+  IkeEventType type;
+  uint32_t inboundSpi = 0; // for Child SA events
+  std::string detail;
+};
+
+struct IkeSaInstall {
+  bool inbound = false;
+  EspSaConfig config; // includes the keys: hand it to EspSad::AddInbound/AddOutbound
+};
+
+struct IkeSaRemove {
+  bool inbound = false;
+  uint32_t spi = 0;
+};
+
+struct IkeActions {
+  std::vector<crypto::Bytes> send; // UDP payloads to the peer, in order
+  std::vector<IkeSaInstall> install;
+  std::vector<IkeSaRemove> remove;
+  std::vector<IkeEvent> events;
+  Time nextTimer = kNever;
+};
+
+struct IkeCounters {
+  uint64_t messagesSent = 0; // including retransmissions
+  uint64_t retransmissions = 0;
+  uint64_t messagesReceived = 0; // that passed parsing and integrity
+  uint64_t responsesResent = 0;  // answers to retransmitted requests
+  uint64_t dropMalformed = 0;
+  uint64_t dropIntegrity = 0;
+  uint64_t dropUnexpected = 0; // wrong SPI, message ID or state
+  uint64_t authFailures = 0;
+  uint64_t childSasCreated = 0;
+  uint64_t childSasRekeyed = 0;
+  uint64_t childSasDeleted = 0;
+  uint64_t rekeyCollisions = 0;
+};
+
+// Both directions' SAs of one Child SA, as currently known.
+struct IkeChildSaInfo {
+  uint32_t inboundSpi = 0;
+  uint32_t outboundSpi = 0;
+  bool outboundInstalled = false;
+  bool rekeyed = false; // replaced by a newer Child SA, waiting for deletion
+};
+
+class IkeSa {
+public:
+  IkeSa(const IkeConfig &config, crypto::RandomSource &rng);
+
+  // Initiator: sends IKE_SA_INIT. Ignored in any other state or role.
+  IkeActions Start(Time now);
+  IkeActions OnMessage(crypto::ByteView datagram, Time now);
+  IkeActions OnTimer(Time now);
+  // From the ESP data path: an SA (either direction) reached its soft or hard byte/packet
+  // lifetime.
+  IkeActions OnChildSaLifetime(uint32_t spi, bool hard, Time now);
+  // Operator actions: rekey or delete the (newest) Child SA; delete the IKE SA.
+  IkeActions RekeyChildSa(Time now);
+  IkeActions DeleteChildSa(Time now);
+  IkeActions DeleteIkeSa(Time now);
+
+  IkeState state() const { return state_; }
+  const IkeCounters &counters() const { return counters_; }
+  const IkeConfig &config() const { return config_; }
+  uint64_t spiI() const { return spiI_; }
+  uint64_t spiR() const { return spiR_; }
+  std::vector<IkeChildSaInfo> childSas() const;
+  // The IKE SA keys once IKE_SA_INIT completed (for key export); null before.
+  const IkeSaKeys *keys() const { return keys_ ? &*keys_ : nullptr; }
+
+private:
+  struct Child {
+    uint32_t inboundSpi = 0;
+    uint32_t outboundSpi = 0;
+    crypto::Bytes inboundKeys, outboundKeys;
+    bool outboundInstalled = false;
+    bool rekeying = false; // a CREATE_CHILD_SA for it is outstanding or queued
+    bool rekeyed = false;  // superseded; deletion pending
+    bool deleting = false;
+    Time softDeadline = kNever;
+    Time hardDeadline = kNever;
+    Time deleteAt = kNever; // make-before-break: when to delete after a rekey
+    Time retryRekeyAt = kNever;
+    uint32_t successor = 0; // inbound SPI of the Child SA that replaced this one
+  };
+  enum class RequestKind { IkeSaInit, IkeAuth, CreateChild, DeleteChild, DeleteIke };
+  struct PendingRequest {
+    RequestKind kind;
+    uint32_t childSpi = 0; // inbound SPI of the Child SA concerned (0: a new one)
+    bool recreate = false; // break-before-make: create a new Child SA once deleted
+  };
+  struct Outstanding {
+    PendingRequest request;
+    uint32_t messageId = 0;
+    crypto::Bytes datagram;
+    uint32_t retransmits = 0;
+    Time deadline = kNever;
+    // CREATE_CHILD_SA state of the request.
+    crypto::Bytes nonce;
+    uint32_t newInboundSpi = 0;
+    std::optional<crypto::X25519KeyPair> dh;
+  };
+
+  void Send(const PendingRequest &request, Time now, IkeActions &actions);
+  void Enqueue(const PendingRequest &request, Time now, IkeActions &actions);
+  void SendNextQueued(Time now, IkeActions &actions);
+  crypto::Bytes Encode(IkeMessage &message, bool response);
+  IkeMessage NewMessage(IkeExchange exchange, uint32_t messageId, bool response) const;
+  void Finish(IkeActions &actions);
+
+  void HandleRequest(const IkeMessage &m, crypto::ByteView datagram, Time now, IkeActions &actions);
+  void HandleResponse(const IkeMessage &m, crypto::ByteView datagram, Time now,
+                      IkeActions &actions);
+  void RespondIkeSaInit(const IkeMessage &m, crypto::ByteView datagram, Time now,
+                        IkeActions &actions);
+  void RespondIkeAuth(const IkeMessage &m, Time now, IkeActions &actions);
+  void RespondCreateChild(const IkeMessage &m, Time now, IkeActions &actions);
+  void RespondInformational(const IkeMessage &m, Time now, IkeActions &actions);
+  void SendResponse(IkeMessage &response, IkeActions &actions);
+
+  std::vector<IkeProposal> IkeProposals() const;
+  std::vector<IkeProposal> EspProposals(uint32_t spi) const;
+  bool AcceptIkeProposal(const std::vector<IkeProposal> &offered) const;
+  std::optional<uint32_t> AcceptEspProposal(const std::vector<IkeProposal> &offered) const;
+  bool TrafficSelectorsMatch(const IkeMessage &m, bool weAreExchangeResponder) const;
+  void AddChildRequestPayloads(IkeMessage &m, uint32_t inboundSpi) const;
+
+  uint32_t NewSpi();
+  void CreateChild(uint32_t inboundSpi, uint32_t outboundSpi, const ChildSaKeys &keys,
+                   bool weInitiatedExchange, bool installOutbound, Time now, IkeActions &actions);
+  void InstallOutbound(Child &child, IkeActions &actions);
+  void RemoveChild(uint32_t inboundSpi, IkeActions &actions, const char *why);
+  void Fail(IkeEventType event, const std::string &detail, IkeActions &actions);
+  Child *FindByInbound(uint32_t spi);
+  Child *FindByOutbound(uint32_t spi);
+  Child *NewestActiveChild();
+  void StartRekey(Child &child, Time now, IkeActions &actions);
+  void ProcessChildTimers(Time now, IkeActions &actions);
+  EspSaConfig ChildConfig(uint32_t spi, bool inbound, const crypto::Bytes &keys) const;
+  std::optional<IkeSkKey> OutgoingKey() const;
+  std::optional<IkeSkKey> IncomingKey() const;
+
+  IkeConfig config_;
+  crypto::RandomSource &rng_;
+  IkeState state_ = IkeState::Idle;
+  IkeCounters counters_;
+  uint64_t spiI_ = 0, spiR_ = 0;
+  crypto::Bytes nonceI_, nonceR_;
+  std::optional<crypto::X25519KeyPair> dh_;
+  std::optional<IkeSaKeys> keys_;
+  crypto::Bytes initMessageI_, initMessageR_; // the IKE_SA_INIT messages, for AUTH
+  uint32_t firstChildInboundSpi_ = 0;
+
+  uint32_t nextRequestId_ = 0;
+  std::optional<Outstanding> outstanding_;
+  std::deque<PendingRequest> queue_;
+  uint32_t expectedRequestId_ = 0;
+  std::optional<crypto::Bytes> lastResponse_;
+  std::map<uint32_t, Child> children_; // by inbound SPI
+};
+
+} // namespace tunnelsim::ipsec
