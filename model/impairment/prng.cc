@@ -1,0 +1,41 @@
+#include "impairment/prng.h"
+
+namespace tunnelsim::impairment {
+namespace {
+
+uint64_t RotateLeft(uint64_t x, int k) { return (x << k) | (x >> (64 - k)); }
+
+uint64_t SplitMix64(uint64_t &x) {
+  uint64_t z = (x += 0x9e3779b97f4a7c15ULL);
+  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+  z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+  return z ^ (z >> 31);
+}
+
+} // namespace
+
+Prng::Prng(uint64_t seed) {
+  // SplitMix64 never yields four zero words, which is the one state xoshiro must avoid.
+  for (auto &word : state_)
+    word = SplitMix64(seed);
+}
+
+uint64_t Prng::NextU64() {
+  const uint64_t result = RotateLeft(state_[1] * 5, 7) * 9;
+  const uint64_t t = state_[1] << 17;
+  state_[2] ^= state_[0];
+  state_[3] ^= state_[1];
+  state_[1] ^= state_[2];
+  state_[0] ^= state_[3];
+  state_[2] ^= t;
+  state_[3] = RotateLeft(state_[3], 45);
+  return result;
+}
+
+uint64_t Prng::Below(uint64_t bound) {
+  return static_cast<uint64_t>((static_cast<unsigned __int128>(NextU64()) * bound) >> 64);
+}
+
+double Prng::NextDouble() { return static_cast<double>(NextU64() >> 11) * 0x1.0p-53; }
+
+} // namespace tunnelsim::impairment
