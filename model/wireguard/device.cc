@@ -253,6 +253,7 @@ void Device::HandleResponse(ByteView message, const Endpoint &from, Time now, Ac
   peer.timers_.AnyAuthenticatedPacketReceived();
   peer.timers_.AnyAuthenticatedPacketTraversal(now, peer.persistentKeepalive_);
   BeginSession(peer, now);
+  ConfirmSession(peer, now);
   peer.timers_.SessionDerived(now, config_.constants);
   peer.timers_.HandshakeComplete();
   // Sends what waited for the session, or a keepalive so the responder gets key
@@ -307,6 +308,7 @@ void Device::HandleTransport(ByteView message, const Endpoint &from, Time now, A
   std::vector<KeypairPtr> retired;
   if (peer.keypairs_.ConfirmIfNext(&keypair, retired)) {
     RetireKeypairs(retired);
+    ConfirmSession(peer, now);
     peer.timers_.HandshakeComplete();
     SendStaged(peer, now, out);
   }
@@ -532,6 +534,12 @@ void Device::BeginSession(Peer &peer, Time now) {
   peer.counters_.lastHandshake = now;
   if (isRekey) ++counters_.rekeys;
   Emit(EventType::HandshakeCompleted, now, &peer, peer.endpoint_);
+}
+
+void Device::ConfirmSession(Peer &peer, Time now) {
+  ++counters_.sessionsConfirmed;
+  ++peer.counters_.sessionsConfirmed;
+  Emit(EventType::SessionConfirmed, now, &peer, peer.endpoint_);
 }
 
 void Device::RetireKeypairs(std::vector<KeypairPtr> &retired) {

@@ -106,6 +106,7 @@ private:
 
   // Sessions.
   void BeginSession(Peer &peer, Time now);
+  void ConfirmSession(Peer &peer, Time now);
   void RetireKeypairs(std::vector<KeypairPtr> &retired);
   void ClearHandshake(Peer &peer);
   void ZeroKeyMaterial(Peer &peer, Time now);

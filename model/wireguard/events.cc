@@ -62,6 +62,8 @@ const char *EventTypeName(EventType type) {
     return "handshake_response_received";
   case EventType::HandshakeCompleted:
     return "handshake_completed";
+  case EventType::SessionConfirmed:
+    return "session_confirmed";
   case EventType::HandshakeGaveUp:
     return "handshake_gave_up";
   case EventType::CookieReplySent:

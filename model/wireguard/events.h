@@ -45,7 +45,8 @@ struct PeerCounters {
   uint64_t txDatagramBytes = 0, rxDatagramBytes = 0; // all outer bytes, handshakes included
   uint64_t keepalivesSent = 0, keepalivesReceived = 0;
   uint64_t handshakeInitiationsSent = 0, handshakeResponsesSent = 0;
-  uint64_t handshakesCompleted = 0;
+  uint64_t handshakesCompleted = 0; // sessions derived with this peer
+  uint64_t sessionsConfirmed = 0;   // sessions both sides proved they hold
   std::optional<Time> lastHandshake;
 };
 
@@ -55,8 +56,12 @@ struct DeviceCounters {
   uint64_t handshakeResponsesSent = 0;
   uint64_t handshakeResponsesReceived = 0; // authenticated and accepted
   uint64_t handshakesCompleted = 0;        // sessions derived, as initiator or responder
-  uint64_t handshakesFailed = 0;           // attempts abandoned after REKEY_ATTEMPT_TIME
-  uint64_t rekeys = 0;                     // sessions that replaced an existing one
+  // Sessions known to be shared: the initiator on consuming the response, the responder on
+  // the first packet authenticated under the new keys (key confirmation). A responder whose
+  // response the initiator rejects (a wrong PSK, say) derives a session it never confirms.
+  uint64_t sessionsConfirmed = 0;
+  uint64_t handshakesFailed = 0; // attempts abandoned after REKEY_ATTEMPT_TIME
+  uint64_t rekeys = 0;           // sessions that replaced an existing one
   uint64_t cookieRepliesSent = 0;
   uint64_t cookieRepliesReceived = 0;
   uint64_t keepalivesSent = 0;
@@ -75,7 +80,8 @@ enum class EventType : uint8_t {
   HandshakeInitiationReceived,
   HandshakeResponseSent,
   HandshakeResponseReceived,
-  HandshakeCompleted, // session derived (initiator: response consumed; responder: confirmed)
+  HandshakeCompleted, // session derived (initiator: response consumed; responder: response sent)
+  SessionConfirmed,   // initiator: response consumed; responder: first packet on the new keys
   HandshakeGaveUp,
   CookieReplySent,
   CookieReplyReceived,

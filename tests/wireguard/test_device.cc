@@ -53,6 +53,8 @@ BOOST_AUTO_TEST_CASE(handshake_and_data_both_ways) {
       BOOST_CHECK(p.net.nodes[p.b].delivered[0] == first);
       BOOST_CHECK_EQUAL(p.A().counters().handshakesCompleted, 1u);
       BOOST_CHECK_EQUAL(p.B().counters().handshakesCompleted, 1u);
+      BOOST_CHECK_EQUAL(p.A().counters().sessionsConfirmed, 1u);
+      BOOST_CHECK_EQUAL(p.B().counters().sessionsConfirmed, 1u);
       // Responder confirmed the key on the data packet and can send.
       BOOST_REQUIRE(p.PeerOfB().keypairs().current());
       BOOST_CHECK(!p.PeerOfB().keypairs().next());
@@ -114,6 +116,10 @@ BOOST_AUTO_TEST_CASE(mismatched_psk_fails_handshake) {
   p.net.RunFor(Seconds(1));
   BOOST_CHECK_EQUAL(p.A().counters().Drops(DropReason::HandshakeFailed), 1u);
   BOOST_CHECK_EQUAL(p.A().counters().handshakesCompleted, 0u);
+  // The responder derived a session from the initiation but never had it confirmed.
+  BOOST_CHECK_GE(p.B().counters().handshakesCompleted, 1u);
+  BOOST_CHECK_EQUAL(p.A().counters().sessionsConfirmed, 0u);
+  BOOST_CHECK_EQUAL(p.B().counters().sessionsConfirmed, 0u);
   BOOST_CHECK(p.net.nodes[p.b].delivered.empty());
 }
 
