@@ -1,0 +1,27 @@
+// The daemon's counters as JSON (--stats-file, written on exit and on SIGUSR1): the core's
+// device and per-peer counters plus the driver's. Public keys only; no secrets.
+#pragma once
+
+#include "driver_counters.h"
+#include "wireguard/device.h"
+
+#include <nlohmann/json.hpp>
+#include <string>
+
+namespace tunnelsim::realnet {
+
+struct StatsContext {
+  std::string interfaceName;
+  uint16_t listenPort = 0;
+  Time startedAt{0}; // CLOCK_MONOTONIC
+  Time now{0};
+};
+
+nlohmann::json StatsJson(const wireguard::Device &device, const DriverCounters &driver,
+                         const StatsContext &context);
+
+// Writes `json` to `path` through a temporary file and rename, so readers never see half a
+// file. False with `error` on failure.
+bool WriteJsonFile(const std::string &path, const nlohmann::json &json, std::string &error);
+
+} // namespace tunnelsim::realnet

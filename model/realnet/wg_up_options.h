@@ -1,0 +1,35 @@
+// Command line of `tunnelsim-wg-up` (also reached as `tunnelsim wg-up` and `wg-up`):
+//   wg-up CONFIG [--interface NAME] [--stats-file PATH] [--no-ip-config] [--verbose]
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace tunnelsim::realnet {
+
+struct WgUpOptions {
+  std::string configPath;
+  // Defaults to the config file's name without ".conf", as wg-quick names interfaces.
+  std::string interfaceName;
+  std::string statsFile; // empty: no stats file
+  // Assign the config's Address= entries and route its peers' AllowedIPs to the interface.
+  bool configureIp = true;
+  bool verbose = false;
+  bool help = false;
+};
+
+// Parses the arguments after the program name; a leading "wg-up" word is skipped, so the
+// project CLI can pass its own argv through. Empty with `error` set on bad usage.
+std::optional<WgUpOptions> ParseWgUpOptions(const std::vector<std::string> &args,
+                                            std::string &error);
+
+// The interface name wg-quick would derive from a config path ("/etc/wg/wg0.conf" -> "wg0").
+std::string InterfaceNameFromConfigPath(const std::string &path);
+
+// Linux interface names: 1-15 characters, no '/', ':' or whitespace, not "." or "..".
+bool IsValidInterfaceName(const std::string &name);
+
+extern const char kWgUpUsage[];
+
+} // namespace tunnelsim::realnet
