@@ -1,0 +1,234 @@
+#include "commands.h"
+
+#include "runner.h"
+#include "scenario_loader.h"
+#include "schema.h"
+#include "tunnel_registry.h"
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <optional>
+#include <sstream>
+
+#ifndef TUNNELSIM_LIBRARY_DIR
+#define TUNNELSIM_LIBRARY_DIR "scenarios/library"
+#endif
+
+namespace tunnelsim::cli {
+namespace {
+
+namespace fs = std::filesystem;
+using scenario::LoadedScenario;
+using scenario::Override;
+using scenario::ScenarioErrors;
+
+class UsageError : public std::runtime_error {
+public:
+  using std::runtime_error::runtime_error;
+};
+
+struct ParsedArgs {
+  std::vector<std::string> positional;
+  std::vector<Override> overrides;
+  std::optional<std::string> out;
+  std::optional<std::string> library;
+  bool print = false;
+};
+
+// Accepts "--set k=v" and "--set=k=v", likewise --out and --library.
+ParsedArgs ParseArgs(const std::vector<std::string> &args, bool allowSet, bool allowOut,
+                     bool allowPrint) {
+  ParsedArgs parsed;
+  for (size_t i = 0; i < args.size(); ++i) {
+    const std::string &arg = args[i];
+    auto valueOf = [&](const std::string &option) -> std::optional<std::string> {
+      if (arg == option) {
+        if (i + 1 >= args.size()) throw UsageError(option + " needs a value");
+        return args[++i];
+      }
+      if (arg.rfind(option + "=", 0) == 0) return arg.substr(option.size() + 1);
+      return std::nullopt;
+    };
+    if (auto value = allowSet ? valueOf("--set") : std::nullopt) {
+      parsed.overrides.push_back(scenario::ParseOverride(*value));
+    } else if (auto out = allowOut ? valueOf("--out") : std::nullopt) {
+      parsed.out = *out;
+    } else if (auto library = valueOf("--library")) {
+      parsed.library = *library;
+    } else if (allowPrint && arg == "--print") {
+      parsed.print = true;
+    } else if (!arg.empty() && arg[0] == '-') {
+      throw UsageError("unknown option '" + arg + "'");
+    } else {
+      parsed.positional.push_back(arg);
+    }
+  }
+  return parsed;
+}
+
+fs::path LibraryDir(const ParsedArgs &args) {
+  if (args.library) return *args.library;
+  if (const char *env = std::getenv("TUNNELSIM_LIBRARY")) return env;
+  return TUNNELSIM_LIBRARY_DIR;
+}
+
+// A path to a .toml file, or the name of a library scenario ("reorder-collapse").
+std::string ResolveScenarioPath(const std::string &argument, const ParsedArgs &args) {
+  if (fs::exists(argument)) return argument;
+  const fs::path inLibrary = LibraryDir(args) / (argument + ".toml");
+  if (argument.find('/') == std::string::npos && fs::exists(inLibrary)) return inLibrary.string();
+  return argument; // the loader reports that it cannot be opened
+}
+
+std::string OneScenarioArgument(const ParsedArgs &args, const std::string &command) {
+  if (args.positional.size() != 1) {
+    throw UsageError(command + " takes exactly one SCENARIO (a .toml file or a library name)");
+  }
+  return ResolveScenarioPath(args.positional[0], args);
+}
+
+void PrintErrors(const ScenarioErrors &errors) {
+  for (const auto &error : errors.errors()) {
+    std::fprintf(stderr, "error: %s\n", error.Format().c_str());
+  }
+}
+
+template <typename Body> int WithUsageErrors(Body body) {
+  try {
+    return body();
+  } catch (const UsageError &error) {
+    std::fprintf(stderr, "tunnelsim: %s\n", error.what());
+    PrintUsage(true);
+    return kExitUsage;
+  } catch (const ScenarioErrors &errors) {
+    PrintErrors(errors);
+    return kExitUsage;
+  }
+}
+
+bool TunnelAvailable(const std::string &type) {
+  const auto available = scenario::AvailableTunnels();
+  return std::find(available.begin(), available.end(), type) != available.end();
+}
+
+} // namespace
+
+void PrintUsage(bool toStderr) {
+  std::FILE *out = toStderr ? stderr : stdout;
+  std::fprintf(out,
+               "usage: tunnelsim run SCENARIO [--set key=value]... [--out DIR]\n"
+               "       tunnelsim validate SCENARIO [--set key=value]... [--print]\n"
+               "       tunnelsim list [--library DIR]\n"
+               "       tunnelsim keys\n"
+               "SCENARIO is a .toml file or the name of a scenario in the library\n"
+               "(--library DIR, $TUNNELSIM_LIBRARY, default %s).\n"
+               "Exit codes: 0 ok, 1 run failure, 2 usage or validation error.\n",
+               TUNNELSIM_LIBRARY_DIR);
+}
+
+int ValidateCommand(const std::vector<std::string> &argv) {
+  return WithUsageErrors([&] {
+    const ParsedArgs args = ParseArgs(argv, true, false, true);
+    const std::string path = OneScenarioArgument(args, "validate");
+    const LoadedScenario loaded = scenario::LoadScenarioFile(path, args.overrides);
+    if (args.print) {
+      std::cout << loaded.resolved.dump(2) << "\n";
+      return kExitOk;
+    }
+    const std::string type = loaded.resolved.at("tunnel").at("type");
+    std::cout << path << ": ok";
+    if (!TunnelAvailable(type)) {
+      std::cout << " (but tunnel.type \"" << type << "\" is not available in this build)";
+    }
+    std::cout << "\n";
+    return kExitOk;
+  });
+}
+
+int RunCommand(const std::vector<std::string> &argv) {
+  ParsedArgs args;
+  LoadedScenario loaded;
+  const int status = WithUsageErrors([&] {
+    args = ParseArgs(argv, true, true, false);
+    loaded = scenario::LoadScenarioFile(OneScenarioArgument(args, "run"), args.overrides);
+    return kExitOk;
+  });
+  if (status != kExitOk) return status;
+
+  const fs::path outDir = args.out
+                              ? fs::path(*args.out)
+                              : fs::path("results") / loaded.resolved.at("name").get<std::string>();
+  scenario::RunOptions options;
+  options.outDir = outDir;
+  options.showProgress = isatty(STDERR_FILENO) == 1;
+  try {
+    const scenario::RunOutcome outcome = scenario::RunScenario(loaded, options);
+    scenario::WriteRunOutputs(outcome, outDir);
+    for (const auto &flow : outcome.results.at("flows")) {
+      std::cout << flow.at("id").get<std::string>() << " ("
+                << flow.at("direction").get<std::string>() << ")";
+      if (flow.contains("goodput_mbps")) {
+        std::cout << ": goodput " << flow.at("goodput_mbps").get<double>() << " Mbit/s";
+      }
+      if (flow.contains("retransmissions")) {
+        std::cout << ", " << flow.at("retransmissions").get<uint64_t>() << " retransmissions";
+      }
+      if (flow.contains("rtt_ms") && flow.at("rtt_ms").contains("p50")) {
+        std::cout << ", rtt p50 " << flow.at("rtt_ms").at("p50").get<double>() << " ms";
+      }
+      std::cout << "\n";
+    }
+    std::cout << "results in " << (outDir / "results.json").string() << "\n";
+    std::fprintf(stderr, "wall time %.2f s\n", outcome.wallSeconds);
+    return kExitOk;
+  } catch (const std::exception &error) {
+    std::fprintf(stderr, "tunnelsim run: %s: %s\n", loaded.file.c_str(), error.what());
+    return kExitRunFailure;
+  }
+}
+
+int ListCommand(const std::vector<std::string> &argv) {
+  return WithUsageErrors([&] {
+    const ParsedArgs args = ParseArgs(argv, false, false, false);
+    if (!args.positional.empty()) throw UsageError("list takes no arguments");
+    const fs::path dir = LibraryDir(args);
+    if (!fs::is_directory(dir)) throw UsageError("no scenario library at " + dir.string());
+    std::vector<fs::path> files;
+    for (const auto &entry : fs::directory_iterator(dir)) {
+      if (entry.path().extension() == ".toml") files.push_back(entry.path());
+    }
+    std::sort(files.begin(), files.end());
+    size_t width = 0;
+    for (const auto &file : files)
+      width = std::max(width, file.stem().string().size());
+    for (const auto &file : files) {
+      std::ifstream in(file);
+      std::stringstream text;
+      text << in.rdbuf();
+      std::string name = file.stem().string();
+      std::cout << name << std::string(width + 2 - name.size(), ' ')
+                << scenario::HeaderDescription(text.str()) << "\n";
+    }
+    return kExitOk;
+  });
+}
+
+int KeysCommand(const std::vector<std::string> &argv) {
+  return WithUsageErrors([&] {
+    if (!argv.empty()) throw UsageError("keys takes no arguments");
+    for (const scenario::KeySpec &spec : scenario::Schema()) {
+      std::cout << spec.path << "\t" << scenario::DescribeAllowed(spec) << "\t"
+                << (spec.defaultValue.is_null() ? "-" : spec.defaultValue.dump()) << "\t"
+                << spec.doc << "\n";
+    }
+    return kExitOk;
+  });
+}
+
+} // namespace tunnelsim::cli

@@ -1,0 +1,34 @@
+// Turns one `[impairment.<link>.<direction>]` table (netem keys or a pasted netem string, plus
+// the ACK-delay keys) into the impairment model's settings. Needs no simulator, so `validate`
+// can reject what the impairment model would reject.
+#pragma once
+
+#include <nlohmann/json.hpp>
+
+#include <cstdint>
+#include <string>
+
+#if TUNNELSIM_HAVE_IMPAIRMENT
+#include "impairment/ack_impairment.h"
+#include "impairment/netem_settings.h"
+#endif
+
+namespace tunnelsim::scenario {
+
+#if TUNNELSIM_HAVE_IMPAIRMENT
+struct LinkImpairmentSettings {
+  bool hasNetem = false; // some netem option (or a netem string) is set
+  impairment::NetemSettings netem;
+  bool hasAck = false; // some ack_* option is set
+  impairment::AckImpairmentSettings ack;
+};
+
+// Throws std::invalid_argument with the impairment model's own message when the table
+// cannot be honoured. `seed` seeds both generators (distinct per link and direction).
+LinkImpairmentSettings ImpairmentSettingsFrom(const nlohmann::json &table, uint64_t seed);
+#endif
+
+// Empty when the table is acceptable, otherwise what is wrong.
+std::string ImpairmentProblem(const nlohmann::json &table);
+
+} // namespace tunnelsim::scenario

@@ -1,0 +1,90 @@
+#include "impairments.h"
+
+#include "impairment_settings.h"
+#include "schema.h"
+
+#include "impairment/ns3/impairment_helper.h"
+
+namespace tunnelsim::scenario {
+namespace {
+
+using nlohmann::json;
+
+json NetemCountersJson(const impairment::ImpairmentCounters &c) {
+  return {{"packets", c.packets},
+          {"delivered", c.delivered},
+          {"lost", c.lost},
+          {"queue_drops", c.queueDrops},
+          {"duplicated", c.duplicated},
+          {"corrupted", c.corrupted},
+          {"reordered", c.reordered},
+          {"ecn_marked", c.ecnMarked},
+          {"delayed", c.delayed},
+          {"total_delay_ns", c.totalDelayNs}};
+}
+
+json AckCountersJson(const impairment::AckImpairmentCounters &c) {
+  return {{"packets", c.packets},
+          {"acks", c.acks},
+          {"thinned", c.thinned},
+          {"delayed", c.delayed},
+          {"total_delay_ns", c.totalDelayNs},
+          {"compressed", c.compressed}};
+}
+
+class QueueDiscImpairments : public InstalledImpairments {
+public:
+  void Add(std::string name, ns3::Ptr<ImpairmentQueueDisc> disc) {
+    discs_.emplace_back(std::move(name), disc);
+  }
+
+  json Counters() const override {
+    json counters = json::object();
+    for (const auto &[name, disc] : discs_) {
+      json entry = json::object();
+      if (auto netem = disc->NetemCounters()) entry["netem"] = NetemCountersJson(*netem);
+      if (auto ack = disc->AckCounters()) entry["ack"] = AckCountersJson(*ack);
+      counters[name] = entry;
+    }
+    return counters;
+  }
+
+private:
+  std::vector<std::pair<std::string, ns3::Ptr<ImpairmentQueueDisc>>> discs_;
+};
+
+} // namespace
+
+std::unique_ptr<InstalledImpairments> InstallImpairments(const json &resolved,
+                                                         const Topology &topology) {
+  auto installed = std::make_unique<QueueDiscImpairments>();
+  if (!resolved.contains("impairment")) return installed;
+  const uint64_t seed = resolved.at("seed").get<uint64_t>();
+  const json &impairments = resolved.at("impairment");
+  uint64_t stream = 0;
+  // Fixed order (the schema's), so each link and direction always gets the same seed.
+  for (const std::string &link : ImpairmentLinks()) {
+    for (const std::string &direction : ImpairmentDirections()) {
+      ++stream;
+      if (!impairments.contains(link) || !impairments.at(link).contains(direction)) continue;
+      const std::string name = link + "." + direction;
+      LinkImpairmentSettings settings;
+      try {
+        settings =
+            ImpairmentSettingsFrom(impairments.at(link).at(direction), seed * 1000003 + stream);
+      } catch (const std::invalid_argument &error) {
+        throw std::invalid_argument("impairment." + name + ": " + error.what());
+      }
+      if (!settings.hasNetem && !settings.hasAck) continue;
+      ImpairmentConfig config;
+      if (settings.hasNetem) config.netem = settings.netem;
+      if (settings.hasAck) config.ack = settings.ack;
+      const ns3::NetDeviceContainer &devices = topology.links.at(link);
+      installed->Add(name,
+                     ImpairmentHelper::Install(devices.Get(direction == "up" ? 0 : 1), config));
+    }
+  }
+  return installed;
+}
+
+} // namespace tunnelsim::scenario

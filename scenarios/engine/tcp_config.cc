@@ -1,0 +1,42 @@
+#include "tcp_config.h"
+
+#include "units.h"
+
+#include "ns3/boolean.h"
+#include "ns3/config.h"
+#include "ns3/nstime.h"
+#include "ns3/string.h"
+#include "ns3/uinteger.h"
+
+namespace tunnelsim::scenario {
+
+void ApplyTcpDefaults(const nlohmann::json &tcp) {
+  const std::string congestion = tcp.at("congestion");
+  const std::string socketType = congestion == "newreno" ? "ns3::TcpNewReno"
+                                 : congestion == "bbr"   ? "ns3::TcpBbr"
+                                                         : "ns3::TcpCubic";
+  ns3::Config::SetDefault("ns3::TcpL4Protocol::SocketType", ns3::StringValue(socketType));
+  // BBR paces by design; the others send at line rate as ns-3's defaults do.
+  ns3::Config::SetDefault("ns3::TcpSocketState::EnablePacing",
+                          ns3::BooleanValue(congestion == "bbr"));
+  ns3::Config::SetDefault("ns3::TcpSocketBase::Sack", ns3::BooleanValue(tcp.at("sack")));
+  ns3::Config::SetDefault("ns3::TcpSocketBase::Timestamp", ns3::BooleanValue(tcp.at("timestamps")));
+  ns3::Config::SetDefault(
+      "ns3::TcpSocketBase::MinRto",
+      ns3::TimeValue(ns3::NanoSeconds(*ParseDurationNs(tcp.at("min_rto").get<std::string>()))));
+  ns3::Config::SetDefault("ns3::TcpSocket::DelAckCount",
+                          ns3::UintegerValue(tcp.at("delayed_ack_count").get<uint32_t>()));
+  ns3::Config::SetDefault("ns3::TcpSocket::DelAckTimeout",
+                          ns3::TimeValue(ns3::NanoSeconds(
+                              *ParseDurationNs(tcp.at("delayed_ack_timeout").get<std::string>()))));
+  ns3::Config::SetDefault("ns3::TcpSocket::SndBufSize",
+                          ns3::UintegerValue(tcp.at("send_buffer").get<uint32_t>()));
+  ns3::Config::SetDefault("ns3::TcpSocket::RcvBufSize",
+                          ns3::UintegerValue(tcp.at("receive_buffer").get<uint32_t>()));
+  ns3::Config::SetDefault("ns3::TcpSocket::SegmentSize",
+                          ns3::UintegerValue(tcp.at("segment_size").get<uint32_t>()));
+  ns3::Config::SetDefault("ns3::TcpSocket::InitialCwnd",
+                          ns3::UintegerValue(tcp.at("initial_cwnd").get<uint32_t>()));
+}
+
+} // namespace tunnelsim::scenario

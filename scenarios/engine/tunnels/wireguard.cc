@@ -1,0 +1,153 @@
+// tunnel.type = "wireguard": one WireGuard interface on each gateway (WireGuardHelper), each
+// the other's peer with the far LAN as allowed IPs, so the gateways route the LANs through it.
+#include "../tunnel.h"
+#include "../units.h"
+
+#include "ns3/boolean.h"
+#include "ns3/double.h"
+#include "ns3/inet-socket-address.h"
+#include "ns3/string.h"
+#include "ns3/uinteger.h"
+#include "ns3/wireguard-helper.h"
+
+#include <sstream>
+
+namespace tunnelsim::scenario {
+namespace {
+
+using nlohmann::json;
+namespace wg = tunnelsim::wireguard;
+
+constexpr uint32_t kOuterHeaderBytes = 20 + 8; // IPv4 + UDP around every WireGuard message
+
+ns3::Time TimeKey(const json &table, const char *key) {
+  return ns3::NanoSeconds(*ParseDurationNs(table.at(key).get<std::string>()));
+}
+
+std::string Prefix(ns3::Ipv4Address network, ns3::Ipv4Mask mask) {
+  std::ostringstream text;
+  network.Print(text);
+  text << "/" << mask.GetPrefixLength();
+  return text.str();
+}
+
+class WireGuardTunnel : public Tunnel {
+public:
+  void Install(const TunnelContext &context) override {
+    const json &options = context.options.at("wireguard");
+    const json &cpu = context.options.at("cpu");
+    const uint16_t port = options.at("listen_port").get<uint16_t>();
+
+    ns3::WireGuardHelper helper;
+    helper.SetAttribute("ListenPort", ns3::UintegerValue(port));
+    helper.SetAttribute("Mtu", ns3::UintegerValue(options.at("mtu").get<uint32_t>()));
+    helper.SetAttribute("RekeyAfterTime", ns3::TimeValue(TimeKey(options, "rekey_after_time")));
+    helper.SetAttribute("RejectAfterTime", ns3::TimeValue(TimeKey(options, "reject_after_time")));
+    helper.SetAttribute("RekeyAttemptTime", ns3::TimeValue(TimeKey(options, "rekey_attempt_time")));
+    helper.SetAttribute("RekeyTimeout", ns3::TimeValue(TimeKey(options, "rekey_timeout")));
+    helper.SetAttribute("KeepaliveTimeout", ns3::TimeValue(TimeKey(options, "keepalive_timeout")));
+    helper.SetAttribute("RekeyAfterMessages",
+                        ns3::UintegerValue(options.at("rekey_after_messages").get<uint64_t>()));
+    helper.SetAttribute(
+        "UnderLoadThreshold",
+        ns3::UintegerValue(options.at("under_load_handshakes_per_second").get<uint32_t>()));
+    helper.SetAttribute("RandomStream", ns3::UintegerValue(context.seed));
+    if (cpu.at("enabled").get<bool>()) {
+      helper.SetCpuModelAttribute("FixedCost", ns3::TimeValue(TimeKey(cpu, "fixed_cost")));
+      helper.SetCpuModelAttribute("PerByteCost",
+                                  ns3::DoubleValue(cpu.at("per_byte_ns").get<double>()));
+      helper.SetCpuModelAttribute("Workers", ns3::UintegerValue(cpu.at("workers").get<uint32_t>()));
+      helper.SetCpuModelAttribute("Reserialise",
+                                  ns3::BooleanValue(cpu.at("reserialise").get<bool>()));
+      helper.SetCpuModelAttribute("Seed", ns3::UintegerValue(context.seed));
+    }
+
+    if (context.keyLog) {
+      helper.SetAttribute("KeyLogFile",
+                          ns3::StringValue((context.outDir / "wireguard-home.keylog").string()));
+    }
+    home_ = helper.Install(context.home.node);
+    if (context.keyLog) {
+      helper.SetAttribute("KeyLogFile",
+                          ns3::StringValue((context.outDir / "wireguard-work.keylog").string()));
+    }
+    work_ = helper.Install(context.work.node);
+    ns3::WireGuardHelper::AssignAddress(home_, "10.99.0.1/30");
+    ns3::WireGuardHelper::AssignAddress(work_, "10.99.0.2/30");
+
+    ns3::WireGuardPeerOptions peerOptions;
+    peerOptions.persistentKeepalive = TimeKey(options, "persistent_keepalive");
+    ns3::WireGuardHelper::AddPeer(
+        home_, work_, {"10.99.0.2/32", Prefix(context.work.lanNetwork, context.work.lanMask)},
+        ns3::InetSocketAddress(context.work.wanAddress, port), peerOptions);
+    ns3::WireGuardHelper::AddPeer(
+        work_, home_, {"10.99.0.1/32", Prefix(context.home.lanNetwork, context.home.lanMask)},
+        ns3::InetSocketAddress(context.home.wanAddress, port), peerOptions);
+    for (const auto &app : {home_, work_}) {
+      app->TraceConnectWithoutContext("OuterTx",
+                                      ns3::MakeCallback(&WireGuardTunnel::OnOuterTx, this));
+    }
+    if (context.pcap) {
+      helper.EnablePcap((context.outDir / "pcap" / "wireguard-home.pcap").string(),
+                        home_->GetTunnelDevice(), false, true);
+      helper.EnablePcap((context.outDir / "pcap" / "wireguard-work.pcap").string(),
+                        work_->GetTunnelDevice(), false, true);
+    }
+  }
+
+  TunnelCounters Counters() const override {
+    const wg::DeviceCounters &home = home_->GetCounters();
+    const wg::DeviceCounters &work = work_->GetCounters();
+    TunnelCounters counters;
+    // A handshake completes when its initiator accepts the response.
+    counters.handshakes = home.handshakeResponsesReceived + work.handshakeResponsesReceived;
+    // Both ends replace their session on a rekey; count it once.
+    counters.rekeys = std::max(home.rekeys, work.rekeys);
+    counters.replayDrops = home.Drops(wg::DropReason::Replay) + work.Drops(wg::DropReason::Replay);
+    counters.authFailures =
+        home.Drops(wg::DropReason::DecryptFailed) + work.Drops(wg::DropReason::DecryptFailed);
+    counters.packetsEncapsulated = home.dataPacketsSent + work.dataPacketsSent;
+    counters.packetsDecapsulated = home.dataPacketsReceived + work.dataPacketsReceived;
+    const uint64_t inner = home.dataBytesSent + work.dataBytesSent;
+    counters.overheadBytes = outerBytes_ > inner ? outerBytes_ - inner : 0;
+    counters.extra = {
+        {"home", SideJson(home)}, {"work", SideJson(work)}, {"outer_bytes_sent", outerBytes_}};
+    return counters;
+  }
+
+private:
+  void OnOuterTx(ns3::Ptr<const ns3::Packet> datagram) {
+    outerBytes_ += datagram->GetSize() + kOuterHeaderBytes;
+  }
+
+  static json SideJson(const wg::DeviceCounters &c) {
+    json drops = json::object();
+    for (size_t i = 0; i < wg::kDropReasonCount; ++i) {
+      if (c.drops[i] > 0) drops[wg::DropReasonName(static_cast<wg::DropReason>(i))] = c.drops[i];
+    }
+    return {{"handshake_initiations_sent", c.handshakeInitiationsSent},
+            {"handshake_initiations_received", c.handshakeInitiationsReceived},
+            {"handshake_responses_sent", c.handshakeResponsesSent},
+            {"handshake_responses_received", c.handshakeResponsesReceived},
+            {"handshakes_completed", c.handshakesCompleted},
+            {"handshakes_failed", c.handshakesFailed},
+            {"rekeys", c.rekeys},
+            {"cookie_replies_sent", c.cookieRepliesSent},
+            {"cookie_replies_received", c.cookieRepliesReceived},
+            {"keepalives_sent", c.keepalivesSent},
+            {"data_packets_sent", c.dataPacketsSent},
+            {"data_bytes_sent", c.dataBytesSent},
+            {"data_packets_received", c.dataPacketsReceived},
+            {"data_bytes_received", c.dataBytesReceived},
+            {"drops", drops}};
+  }
+
+  ns3::Ptr<ns3::WireGuardApplication> home_, work_;
+  uint64_t outerBytes_ = 0;
+};
+
+} // namespace
+
+std::unique_ptr<Tunnel> MakeWireGuardTunnel() { return std::make_unique<WireGuardTunnel>(); }
+
+} // namespace tunnelsim::scenario
