@@ -1,0 +1,675 @@
+#include "gre-ipsec-gateway.h"
+
+#include "outer-ip-protocol.h"
+
+#include "ns3/tunnel-address.h"
+
+#include "common/ip_packet.h"
+#include "ipsec/key_export.h"
+
+#include "ns3/abort.h"
+#include "ns3/boolean.h"
+#include "ns3/double.h"
+#include "ns3/enum.h"
+#include "ns3/inet-socket-address.h"
+#include "ns3/integer.h"
+#include "ns3/ipv4.h"
+#include "ns3/log.h"
+#include "ns3/node.h"
+#include "ns3/pointer.h"
+#include "ns3/rng-seed-manager.h"
+#include "ns3/simulator.h"
+#include "ns3/string.h"
+#include "ns3/trace-source-accessor.h"
+#include "ns3/udp-socket-factory.h"
+#include "ns3/uinteger.h"
+
+#include <stdexcept>
+
+namespace ns3 {
+
+NS_LOG_COMPONENT_DEFINE("GreIpsecGateway");
+NS_OBJECT_ENSURE_REGISTERED(GreIpsecGateway);
+
+namespace ipsec = tunnelsim::ipsec;
+namespace gre = tunnelsim::gre;
+namespace crypto = tunnelsim::crypto;
+
+namespace {
+
+constexpr uint32_t kOuterIpv4Header = 20;
+
+tunnelsim::Duration FromNs3(Time t) { return tunnelsim::Duration(t.GetNanoSeconds()); }
+
+uint64_t Mix(uint64_t x) {
+  x += 0x9e3779b97f4a7c15ULL;
+  x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;
+  x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
+  return x ^ (x >> 31);
+}
+
+// The gateway's random stream (IKE SPIs, nonces, X25519 keys, lifetime jitter) follows the
+// simulation's seed and run, the node and the RandomStream attribute, so a run is repeatable.
+uint64_t GatewaySeed(uint32_t nodeId, uint64_t stream) {
+  uint64_t s = Mix(RngSeedManager::GetSeed() ^ 0x6772652d69707365ULL);
+  s = Mix(s ^ RngSeedManager::GetRun());
+  s = Mix(s ^ nodeId);
+  return Mix(s ^ stream);
+}
+
+ipsec::EspCipher ToCore(GreIpsecGateway::Cipher c) {
+  return c == GreIpsecGateway::CHACHA20_POLY1305 ? ipsec::EspCipher::ChaCha20Poly1305
+                                                 : ipsec::EspCipher::Aes256Gcm16;
+}
+
+const char *IkeEventName(ipsec::IkeEventType type) {
+  switch (type) {
+  case ipsec::IkeEventType::Established:
+    return "established";
+  case ipsec::IkeEventType::AuthenticationFailed:
+    return "authentication-failed";
+  case ipsec::IkeEventType::NoProposalChosen:
+    return "no-proposal-chosen";
+  case ipsec::IkeEventType::ChildSaCreated:
+    return "child-sa-created";
+  case ipsec::IkeEventType::ChildSaRekeyed:
+    return "child-sa-rekeyed";
+  case ipsec::IkeEventType::ChildSaDeleted:
+    return "child-sa-deleted";
+  case ipsec::IkeEventType::IkeSaDeleted:
+    return "ike-sa-deleted";
+  case ipsec::IkeEventType::Timeout:
+    return "timeout";
+  }
+  return "unknown";
+}
+
+tunnelsim::IpPrefix ParseSubnetOrAbort(const std::string &text, const char *attribute) {
+  const std::optional<tunnelsim::IpPrefix> prefix = tunnelsim::IpPrefix::Parse(text);
+  NS_ABORT_MSG_IF(!prefix,
+                  "GreIpsecGateway: " << attribute << " is not an IP prefix: \"" << text << "\"");
+  return *prefix;
+}
+
+// The first GRE counter that grew between two snapshots, as a drop reason.
+std::string GreDropReason(const gre::GreCounters &before, const gre::GreCounters &after) {
+  const std::pair<uint64_t gre::GreCounters::*, const char *> reasons[] = {
+      {&gre::GreCounters::dropTruncated, "gre-truncated"},
+      {&gre::GreCounters::dropBadVersion, "gre-bad-version"},
+      {&gre::GreCounters::dropReservedBits, "gre-reserved-bits"},
+      {&gre::GreCounters::dropBadChecksum, "gre-bad-checksum"},
+      {&gre::GreCounters::dropMissingChecksum, "gre-missing-checksum"},
+      {&gre::GreCounters::dropKeyMismatch, "gre-key-mismatch"},
+      {&gre::GreCounters::dropMissingSequence, "gre-missing-sequence"},
+      {&gre::GreCounters::dropOutOfSequence, "gre-out-of-sequence"},
+      {&gre::GreCounters::dropUnknownProtocol, "gre-unknown-protocol"},
+      {&gre::GreCounters::dropInvalidInner, "gre-invalid-inner"},
+  };
+  for (const auto &[field, name] : reasons)
+    if (after.*field != before.*field) return name;
+  return "gre-unknown";
+}
+
+} // namespace
+
+TypeId GreIpsecGateway::GetTypeId() {
+  static TypeId tid =
+      TypeId("ns3::GreIpsecGateway")
+          .SetParent<Application>()
+          .SetGroupName("Tunnelsim")
+          .AddConstructor<GreIpsecGateway>()
+          .AddAttribute("Mode", "GRE over IPsec (ESP transport mode), IPsec tunnel mode, or GRE",
+                        EnumValue(GRE_OVER_IPSEC), MakeEnumAccessor(&GreIpsecGateway::m_mode),
+                        MakeEnumChecker(GRE_OVER_IPSEC, "GreOverIpsec", IPSEC_TUNNEL, "IpsecTunnel",
+                                        GRE, "Gre"))
+          .AddAttribute("LocalAddress", "This gateway's WAN (outer) address",
+                        Ipv4AddressValue(Ipv4Address::GetAny()),
+                        MakeIpv4AddressAccessor(&GreIpsecGateway::m_localAddress),
+                        MakeIpv4AddressChecker())
+          .AddAttribute("RemoteAddress", "The peer gateway's WAN (outer) address",
+                        Ipv4AddressValue(Ipv4Address::GetAny()),
+                        MakeIpv4AddressAccessor(&GreIpsecGateway::m_remoteAddress),
+                        MakeIpv4AddressChecker())
+          .AddAttribute("LocalSubnet", "IPsec tunnel mode: traffic selector of this site",
+                        StringValue("0.0.0.0/0"),
+                        MakeStringAccessor(&GreIpsecGateway::m_localSubnet), MakeStringChecker())
+          .AddAttribute("RemoteSubnet", "IPsec tunnel mode: traffic selector of the far site",
+                        StringValue("0.0.0.0/0"),
+                        MakeStringAccessor(&GreIpsecGateway::m_remoteSubnet), MakeStringChecker())
+          .AddAttribute("Initiator", "This gateway starts IKE_SA_INIT (the peer responds)",
+                        BooleanValue(true), MakeBooleanAccessor(&GreIpsecGateway::m_initiator),
+                        MakeBooleanChecker())
+          .AddAttribute("PreSharedKey", "IKEv2 pre-shared key", StringValue("tunnelsim-psk"),
+                        MakeStringAccessor(&GreIpsecGateway::m_psk), MakeStringChecker())
+          .AddAttribute("LocalId", "IKEv2 identity (FQDN) of this gateway", StringValue("gw-local"),
+                        MakeStringAccessor(&GreIpsecGateway::m_localId), MakeStringChecker())
+          .AddAttribute("RemoteId", "IKEv2 identity (FQDN) expected from the peer",
+                        StringValue("gw-remote"), MakeStringAccessor(&GreIpsecGateway::m_remoteId),
+                        MakeStringChecker())
+          .AddAttribute(
+              "EspCipher", "AEAD of the Child SAs (ESP)", EnumValue(AES_256_GCM_16),
+              MakeEnumAccessor(&GreIpsecGateway::m_espCipher),
+              MakeEnumChecker(AES_256_GCM_16, "Aes256Gcm16", CHACHA20_POLY1305, "ChaCha20Poly1305"))
+          .AddAttribute(
+              "IkeCipher", "AEAD of the IKE SA's SK payloads", EnumValue(AES_256_GCM_16),
+              MakeEnumAccessor(&GreIpsecGateway::m_ikeCipher),
+              MakeEnumChecker(AES_256_GCM_16, "Aes256Gcm16", CHACHA20_POLY1305, "ChaCha20Poly1305"))
+          .AddAttribute("ReplayWindow", "ESP anti-replay window in packets (0: anti-replay off)",
+                        UintegerValue(64), MakeUintegerAccessor(&GreIpsecGateway::m_replayWindow),
+                        MakeUintegerChecker<uint32_t>(0, ipsec::ReplayWindow::kMaxWindowSize))
+          .AddAttribute("Esn", "Negotiate 64-bit Extended Sequence Numbers (RFC 4304)",
+                        BooleanValue(false), MakeBooleanAccessor(&GreIpsecGateway::m_esn),
+                        MakeBooleanChecker())
+          .AddAttribute("RandomIv", "Random ESP IVs instead of the sequence-number counter",
+                        BooleanValue(false), MakeBooleanAccessor(&GreIpsecGateway::m_randomIv),
+                        MakeBooleanChecker())
+          .AddAttribute("SoftLifetime", "Child SA age that triggers a rekey (0: none)",
+                        TimeValue(Seconds(0)), MakeTimeAccessor(&GreIpsecGateway::m_softLifetime),
+                        MakeTimeChecker(Time(0)))
+          .AddAttribute("HardLifetime", "Child SA age at which it is deleted (0: none)",
+                        TimeValue(Seconds(0)), MakeTimeAccessor(&GreIpsecGateway::m_hardLifetime),
+                        MakeTimeChecker(Time(0)))
+          .AddAttribute("LifetimeJitter",
+                        "The soft lifetime is shortened by a random fraction up to this",
+                        DoubleValue(0.0), MakeDoubleAccessor(&GreIpsecGateway::m_lifetimeJitter),
+                        MakeDoubleChecker<double>(0.0, 1.0))
+          .AddAttribute("SoftLifetimeBytes", "Bytes through a Child SA that trigger a rekey",
+                        UintegerValue(0), MakeUintegerAccessor(&GreIpsecGateway::m_softBytes),
+                        MakeUintegerChecker<uint64_t>())
+          .AddAttribute("HardLifetimeBytes", "Bytes after which a Child SA is unusable",
+                        UintegerValue(0), MakeUintegerAccessor(&GreIpsecGateway::m_hardBytes),
+                        MakeUintegerChecker<uint64_t>())
+          .AddAttribute("SoftLifetimePackets", "Packets through a Child SA that trigger a rekey",
+                        UintegerValue(0), MakeUintegerAccessor(&GreIpsecGateway::m_softPackets),
+                        MakeUintegerChecker<uint64_t>())
+          .AddAttribute("HardLifetimePackets", "Packets after which a Child SA is unusable",
+                        UintegerValue(0), MakeUintegerAccessor(&GreIpsecGateway::m_hardPackets),
+                        MakeUintegerChecker<uint64_t>())
+          .AddAttribute("RekeyMode", "Child SA rekeying: make-before-break or break-before-make",
+                        EnumValue(MAKE_BEFORE_BREAK),
+                        MakeEnumAccessor(&GreIpsecGateway::m_rekeyMode),
+                        MakeEnumChecker(MAKE_BEFORE_BREAK, "MakeBeforeBreak", BREAK_BEFORE_MAKE,
+                                        "BreakBeforeMake"))
+          .AddAttribute("RekeyOverlap",
+                        "Make-before-break: how long the old SAs stay after the new ones",
+                        TimeValue(Seconds(2)), MakeTimeAccessor(&GreIpsecGateway::m_rekeyOverlap),
+                        MakeTimeChecker(Time(0)))
+          .AddAttribute(
+              "RekeyRetryDelay", "Retry delay after a rekey collision", TimeValue(Seconds(1)),
+              MakeTimeAccessor(&GreIpsecGateway::m_rekeyRetryDelay), MakeTimeChecker(Time(0)))
+          .AddAttribute("Pfs", "A fresh X25519 exchange in every CREATE_CHILD_SA",
+                        BooleanValue(false), MakeBooleanAccessor(&GreIpsecGateway::m_pfs),
+                        MakeBooleanChecker())
+          .AddAttribute("IkeRetransmitTimeout", "First IKE retransmission timeout",
+                        TimeValue(Seconds(1)), MakeTimeAccessor(&GreIpsecGateway::m_ikeTimeout),
+                        MakeTimeChecker(MilliSeconds(1)))
+          .AddAttribute("IkeRetransmitBackoff", "Factor between IKE retransmission timeouts",
+                        DoubleValue(2.0), MakeDoubleAccessor(&GreIpsecGateway::m_ikeBackoff),
+                        MakeDoubleChecker<double>(1.0))
+          .AddAttribute("IkeMaxRetransmitTimeout", "Cap of the IKE retransmission timeout",
+                        TimeValue(Seconds(60)), MakeTimeAccessor(&GreIpsecGateway::m_ikeMaxTimeout),
+                        MakeTimeChecker(MilliSeconds(1)))
+          .AddAttribute("IkeMaxRetransmits", "Retransmissions before the IKE SA gives up",
+                        UintegerValue(5),
+                        MakeUintegerAccessor(&GreIpsecGateway::m_ikeMaxRetransmits),
+                        MakeUintegerChecker<uint32_t>())
+          .AddAttribute("IkePort", "UDP port of IKE on both gateways", UintegerValue(500),
+                        MakeUintegerAccessor(&GreIpsecGateway::m_ikePort),
+                        MakeUintegerChecker<uint16_t>(1))
+          .AddAttribute("GreKey", "GRE key in both directions (ip link ... key N); -1: none",
+                        IntegerValue(-1), MakeIntegerAccessor(&GreIpsecGateway::m_greKey),
+                        MakeIntegerChecker<int64_t>(-1, 0xFFFFFFFFLL))
+          .AddAttribute("GreSequence", "Send GRE sequence numbers (oseq)", BooleanValue(false),
+                        MakeBooleanAccessor(&GreIpsecGateway::m_greSequence), MakeBooleanChecker())
+          .AddAttribute("GreInSequence",
+                        "Require GRE sequence numbers and drop out-of-sequence packets (iseq)",
+                        BooleanValue(false), MakeBooleanAccessor(&GreIpsecGateway::m_greInSequence),
+                        MakeBooleanChecker())
+          .AddAttribute("GreChecksum", "GRE checksums sent and required (csum)",
+                        BooleanValue(false), MakeBooleanAccessor(&GreIpsecGateway::m_greChecksum),
+                        MakeBooleanChecker())
+          .AddAttribute("Mtu",
+                        "MTU of the tunnel interface; 0: the largest inner packet that fits the "
+                        "WAN interface's MTU after this mode's overhead",
+                        UintegerValue(0), MakeUintegerAccessor(&GreIpsecGateway::m_mtu),
+                        MakeUintegerChecker<uint16_t>())
+          .AddAttribute("CpuModel", "Crypto CPU cost model for ESP (null: crypto takes no time)",
+                        PointerValue(nullptr), MakePointerAccessor(&GreIpsecGateway::m_cpu),
+                        MakePointerChecker<CryptoCpuModel>())
+          .AddAttribute("EspKeyFile",
+                        "Path of a Wireshark esp_sa UAT file receiving every installed SA; "
+                        "empty: none",
+                        StringValue(""), MakeStringAccessor(&GreIpsecGateway::m_espKeyFile),
+                        MakeStringChecker())
+          .AddAttribute("IkeKeyFile",
+                        "Path of a Wireshark ikev2_decryption_table UAT file; empty: none",
+                        StringValue(""), MakeStringAccessor(&GreIpsecGateway::m_ikeKeyFile),
+                        MakeStringChecker())
+          .AddAttribute("RandomStream",
+                        "Extra input to the gateway's random stream, which otherwise follows "
+                        "the simulation seed, run and node",
+                        UintegerValue(0), MakeUintegerAccessor(&GreIpsecGateway::m_randomStream),
+                        MakeUintegerChecker<uint64_t>())
+          .AddTraceSource("SaInstalled", "An ESP SA was installed: (SPI, inbound)",
+                          MakeTraceSourceAccessor(&GreIpsecGateway::m_saInstalled),
+                          "ns3::GreIpsecGateway::SaTracedCallback")
+          .AddTraceSource("SaDeleted", "An ESP SA was removed: (SPI, inbound)",
+                          MakeTraceSourceAccessor(&GreIpsecGateway::m_saDeleted),
+                          "ns3::GreIpsecGateway::SaTracedCallback")
+          .AddTraceSource("SaRekeyed", "A Child SA was replaced by a new one: (old inbound SPI)",
+                          MakeTraceSourceAccessor(&GreIpsecGateway::m_saRekeyed),
+                          "ns3::GreIpsecGateway::RekeyTracedCallback")
+          .AddTraceSource("IkeEvent", "Every IKE event: (name, inbound SPI or 0, detail)",
+                          MakeTraceSourceAccessor(&GreIpsecGateway::m_ikeEvent),
+                          "ns3::GreIpsecGateway::IkeEventTracedCallback")
+          .AddTraceSource("Drop",
+                          "A packet was dropped: (reason, packet). Reasons: replay, "
+                          "outside-window, icv-failure, no-sa, malformed, sequence-overflow, "
+                          "hard-lifetime, gre-out-of-sequence and the other gre-* checks, "
+                          "unprotected-gre, unexpected-next-header, policy-mismatch, "
+                          "invalid-inner",
+                          MakeTraceSourceAccessor(&GreIpsecGateway::m_drop),
+                          "ns3::GreIpsecGateway::DropTracedCallback")
+          .AddTraceSource("InnerTx", "An inner packet taken from the tunnel interface",
+                          MakeTraceSourceAccessor(&GreIpsecGateway::m_innerTx),
+                          "ns3::Packet::TracedCallback")
+          .AddTraceSource("InnerRx", "An inner packet delivered to the tunnel interface",
+                          MakeTraceSourceAccessor(&GreIpsecGateway::m_innerRx),
+                          "ns3::Packet::TracedCallback")
+          .AddTraceSource("OuterTx", "An ESP or GRE payload sent (outer IP header excluded)",
+                          MakeTraceSourceAccessor(&GreIpsecGateway::m_outerTx),
+                          "ns3::Packet::TracedCallback")
+          .AddTraceSource("OuterRx", "An ESP or GRE payload received for this tunnel",
+                          MakeTraceSourceAccessor(&GreIpsecGateway::m_outerRx),
+                          "ns3::Packet::TracedCallback");
+  return tid;
+}
+
+GreIpsecGateway::GreIpsecGateway() = default;
+GreIpsecGateway::~GreIpsecGateway() = default;
+
+void GreIpsecGateway::SetTunnelDevice(Ptr<TunnelNetDevice> device) { m_tunnel = device; }
+
+const gre::GreCounters &GreIpsecGateway::GetGreCounters() const {
+  static const gre::GreCounters kNone;
+  return m_gre ? m_gre->counters() : kNone;
+}
+
+uint64_t GreIpsecGateway::GetDropCount(const std::string &reason) const {
+  const auto it = m_dropCounts.find(reason);
+  return it == m_dropCounts.end() ? 0 : it->second;
+}
+
+tunnelsim::Time GreIpsecGateway::Now() const {
+  return tunnelsim::Time(Simulator::Now().GetNanoSeconds());
+}
+
+uint32_t GreIpsecGateway::Overhead(uint32_t innerSize) const {
+  uint32_t greHeader = 0;
+  if (m_mode != IPSEC_TUNNEL) {
+    greHeader = gre::kGreBaseHeaderSize + (m_greKey >= 0 ? 4 : 0) + (m_greSequence ? 4 : 0) +
+                (m_greChecksum ? 4 : 0);
+  }
+  if (m_mode == GRE) return kOuterIpv4Header + greHeader;
+  // Payload, padding, pad length and next header are a multiple of 4 bytes.
+  const uint32_t encrypted = (greHeader + innerSize + 2 + 3) / 4 * 4;
+  return kOuterIpv4Header + ipsec::kEspHeaderSize + ipsec::kEspIvSize + encrypted +
+         ipsec::kEspIcvSize - innerSize;
+}
+
+uint16_t GreIpsecGateway::TunnelMtuFor(uint16_t outerMtu) const {
+  uint32_t inner = outerMtu;
+  while (inner > 68 && inner + Overhead(inner) > outerMtu)
+    --inner;
+  return static_cast<uint16_t>(inner);
+}
+
+ipsec::IkeConfig GreIpsecGateway::MakeIkeConfig() const {
+  ipsec::IkeConfig c;
+  c.initiator = m_initiator;
+  c.psk.assign(m_psk.begin(), m_psk.end());
+  c.localId = ipsec::IkeIdPayload::Fqdn(m_localId);
+  c.remoteId = ipsec::IkeIdPayload::Fqdn(m_remoteId);
+  c.ikeCipher = ToCore(m_ikeCipher);
+  c.espCipher = ToCore(m_espCipher);
+  c.esn = m_esn;
+  c.replayWindow = m_replayWindow;
+  c.localAddress = ToTunnelsim(m_localAddress);
+  c.remoteAddress = ToTunnelsim(m_remoteAddress);
+  if (m_mode == GRE_OVER_IPSEC) {
+    // Transport mode protects the GRE packets between the two WAN addresses.
+    c.childMode = ipsec::EspMode::Transport;
+    c.localTrafficSelector = tunnelsim::IpPrefix{c.localAddress, 32};
+    c.remoteTrafficSelector = tunnelsim::IpPrefix{c.remoteAddress, 32};
+  } else {
+    c.childMode = ipsec::EspMode::Tunnel;
+    c.localTrafficSelector = ParseSubnetOrAbort(m_localSubnet, "LocalSubnet");
+    c.remoteTrafficSelector = ParseSubnetOrAbort(m_remoteSubnet, "RemoteSubnet");
+  }
+  c.lifetime.softTime = FromNs3(m_softLifetime);
+  c.lifetime.hardTime = FromNs3(m_hardLifetime);
+  c.lifetime.jitter = m_lifetimeJitter;
+  c.lifetime.softBytes = m_softBytes;
+  c.lifetime.hardBytes = m_hardBytes;
+  c.lifetime.softPackets = m_softPackets;
+  c.lifetime.hardPackets = m_hardPackets;
+  c.retransmit.initialTimeout = FromNs3(m_ikeTimeout);
+  c.retransmit.backoff = m_ikeBackoff;
+  c.retransmit.maxTimeout = FromNs3(m_ikeMaxTimeout);
+  c.retransmit.maxRetransmits = m_ikeMaxRetransmits;
+  c.rekeyMode = m_rekeyMode == BREAK_BEFORE_MAKE ? ipsec::IkeRekeyMode::BreakBeforeMake
+                                                 : ipsec::IkeRekeyMode::MakeBeforeBreak;
+  c.rekeyOverlap = FromNs3(m_rekeyOverlap);
+  c.rekeyRetryDelay = FromNs3(m_rekeyRetryDelay);
+  c.pfs = m_pfs;
+  return c;
+}
+
+gre::GreConfig GreIpsecGateway::MakeGreConfig() const {
+  gre::GreConfig c;
+  if (m_greKey >= 0) {
+    c.outputKey = static_cast<uint32_t>(m_greKey);
+    c.inputKey = static_cast<uint32_t>(m_greKey);
+  }
+  c.outputSequence = m_greSequence;
+  c.inputSequence =
+      m_greInSequence ? gre::GreSequenceMode::DropOutOfOrder : gre::GreSequenceMode::Accept;
+  c.outputChecksum = m_greChecksum;
+  c.inputChecksum = m_greChecksum;
+  return c;
+}
+
+void GreIpsecGateway::StartApplication() {
+  NS_ABORT_MSG_IF(!m_tunnel, "GreIpsecGateway: no tunnel device (use GreIpsecHelper)");
+  NS_ABORT_MSG_IF(m_localAddress == Ipv4Address::GetAny() ||
+                      m_remoteAddress == Ipv4Address::GetAny(),
+                  "GreIpsecGateway: set LocalAddress and RemoteAddress");
+  Ptr<Ipv4> ipv4 = GetNode()->GetObject<Ipv4>();
+  NS_ABORT_MSG_IF(!ipv4, "GreIpsecGateway: the node has no IPv4 stack");
+  if (UsesIpsec()) {
+    NS_ABORT_MSG_IF(!ipsec::EspCipherAvailable(ToCore(m_espCipher)) ||
+                        !ipsec::EspCipherAvailable(ToCore(m_ikeCipher)),
+                    "GreIpsecGateway: the chosen AEAD is not available on this CPU (AES-GCM "
+                    "needs AES-NI in libsodium)");
+  }
+
+  uint16_t mtu = m_mtu;
+  if (mtu == 0) {
+    const int32_t wan = ipv4->GetInterfaceForAddress(m_localAddress);
+    NS_ABORT_MSG_IF(wan < 0,
+                    "GreIpsecGateway: LocalAddress " << m_localAddress << " is not on the node");
+    mtu = TunnelMtuFor(ipv4->GetMtu(wan));
+  }
+  m_tunnel->SetMtu(mtu);
+
+  if (m_mode != IPSEC_TUNNEL) m_gre = std::make_unique<gre::GreTunnel>(MakeGreConfig());
+  m_rng = std::make_unique<crypto::DeterministicRandom>(
+      GatewaySeed(GetNode()->GetId(), m_randomStream));
+  if (!m_espKeyFile.empty()) m_espKeyLog = std::make_unique<KeyLogWriter>(m_espKeyFile);
+  if (!m_ikeKeyFile.empty()) m_ikeKeyLog = std::make_unique<KeyLogWriter>(m_ikeKeyFile);
+
+  // Outer packets of both protocols are taken, so GRE arriving unprotected at a GRE-over-IPsec
+  // gateway is seen and dropped rather than ignored.
+  m_greProtocol = OuterIpProtocol::Get(GetNode(), kGreProtocol);
+  NS_ABORT_MSG_IF(!m_greProtocol->Register(m_localAddress, m_remoteAddress,
+                                           MakeCallback(&GreIpsecGateway::FromGre, this)),
+                  "GreIpsecGateway: a tunnel between these addresses already exists on the node");
+  if (UsesIpsec()) {
+    m_espProtocol = OuterIpProtocol::Get(GetNode(), kEspProtocol);
+    m_espProtocol->Register(m_localAddress, m_remoteAddress,
+                            MakeCallback(&GreIpsecGateway::FromEsp, this));
+    m_ikeSocket = Socket::CreateSocket(GetNode(), UdpSocketFactory::GetTypeId());
+    NS_ABORT_MSG_IF(m_ikeSocket->Bind(InetSocketAddress(m_localAddress, m_ikePort)) != 0,
+                    "GreIpsecGateway: cannot bind UDP port " << m_ikePort);
+    m_ikeSocket->SetRecvCallback(MakeCallback(&GreIpsecGateway::FromIkeSocket, this));
+    m_ike = std::make_unique<ipsec::IkeSa>(MakeIkeConfig(), *m_rng);
+  }
+  m_tunnel->SetSendCallback(MakeCallback(&GreIpsecGateway::FromTunnel, this));
+  if (m_ike) Execute(m_ike->Start(Now()));
+}
+
+void GreIpsecGateway::StopApplication() {
+  Simulator::Cancel(m_ikeTimer);
+  if (m_ikeSocket) {
+    m_ikeSocket->SetRecvCallback(MakeNullCallback<void, Ptr<Socket>>());
+    m_ikeSocket->Close();
+    m_ikeSocket = nullptr;
+  }
+  if (m_greProtocol) m_greProtocol->Unregister(m_localAddress, m_remoteAddress);
+  if (m_espProtocol) m_espProtocol->Unregister(m_localAddress, m_remoteAddress);
+  if (m_tunnel) m_tunnel->SetSendCallback(MakeNullCallback<bool, Ptr<Packet>, uint16_t>());
+}
+
+void GreIpsecGateway::DoDispose() {
+  Simulator::Cancel(m_ikeTimer);
+  m_ike.reset();
+  m_tunnel = nullptr;
+  m_cpu = nullptr;
+  m_ikeSocket = nullptr;
+  m_espProtocol = nullptr;
+  m_greProtocol = nullptr;
+  Application::DoDispose();
+}
+
+// ---------------------------------------------------------------------------------------------
+// Data path
+
+bool GreIpsecGateway::FromTunnel(Ptr<Packet> packet, uint16_t) {
+  m_innerTx(packet);
+  m_buffer.resize(packet->GetSize());
+  packet->CopyData(m_buffer.data(), m_buffer.size());
+  const crypto::ByteView inner(m_buffer.data(), m_buffer.size());
+  if (m_mode == IPSEC_TUNNEL) {
+    ProtectAndSend(m_sad.ProtectTunnel(inner, m_rng.get()), packet);
+    return true;
+  }
+  std::optional<crypto::Bytes> grePacket = m_gre->Encapsulate(inner);
+  if (!grePacket) {
+    Drop("invalid-inner", packet);
+    return true; // counted by the GRE core and the Drop trace
+  }
+  if (m_mode == GRE) {
+    SendOuter(kGreProtocol, Create<Packet>(grePacket->data(), grePacket->size()));
+    return true;
+  }
+  ProtectAndSend(m_sad.Protect(*grePacket, ipsec::kEspNextHeaderGre, ToTunnelsim(m_localAddress),
+                               ToTunnelsim(m_remoteAddress), m_rng.get()),
+                 packet);
+  return true;
+}
+
+void GreIpsecGateway::ProtectAndSend(ipsec::EspProtectResult result, Ptr<const Packet> inner) {
+  if (result.status != ipsec::EspStatus::Ok) {
+    Drop(ipsec::EspStatusName(result.status), inner);
+    if (result.status == ipsec::EspStatus::HardLifetime ||
+        result.status == ipsec::EspStatus::SequenceOverflow)
+      ReportLifetime(result.spi, true);
+    return;
+  }
+  if (result.softLifetimeReached) ReportLifetime(result.spi, false);
+  Ptr<Packet> esp = Create<Packet>(result.packet.data(), result.packet.size());
+  if (m_cpu) {
+    m_cpu->Submit(result.spi, esp->GetSize(), [this, esp]() { SendOuter(kEspProtocol, esp); });
+  } else {
+    SendOuter(kEspProtocol, esp);
+  }
+}
+
+void GreIpsecGateway::SendOuter(uint8_t protocol, Ptr<Packet> payload) {
+  Ptr<Ipv4> ipv4 = GetNode() ? GetNode()->GetObject<Ipv4>() : nullptr;
+  if (!ipv4) return;
+  m_outerTx(payload);
+  ipv4->Send(payload, m_localAddress, m_remoteAddress, protocol, nullptr);
+}
+
+void GreIpsecGateway::FromEsp(Ptr<Packet> packet, const Ipv4Header &) {
+  m_outerRx(packet);
+  m_buffer.resize(packet->GetSize());
+  packet->CopyData(m_buffer.data(), m_buffer.size());
+  ipsec::EspOpenResult result = m_sad.Process(crypto::ByteView(m_buffer.data(), m_buffer.size()));
+  if (result.status == ipsec::EspStatus::Dummy) return;
+  if (result.status != ipsec::EspStatus::Ok) {
+    Drop(ipsec::EspStatusName(result.status), packet);
+    if (result.status == ipsec::EspStatus::HardLifetime) ReportLifetime(result.spi, true);
+    return;
+  }
+  if (result.softLifetimeReached) ReportLifetime(result.spi, false);
+  const uint8_t nextHeader = result.nextHeader;
+  if (m_cpu) {
+    auto payload = std::make_shared<crypto::Bytes>(std::move(result.payload));
+    m_cpu->Submit(result.spi, packet->GetSize(), [this, payload, nextHeader, packet]() {
+      AfterEsp(std::move(*payload), nextHeader, packet);
+    });
+  } else {
+    AfterEsp(std::move(result.payload), nextHeader, packet);
+  }
+}
+
+void GreIpsecGateway::AfterEsp(crypto::Bytes payload, uint8_t nextHeader, Ptr<const Packet> outer) {
+  if (m_mode == GRE_OVER_IPSEC) {
+    if (nextHeader != ipsec::kEspNextHeaderGre) {
+      Drop("unexpected-next-header", outer);
+      return;
+    }
+    DecapsulateGre(payload.data(), payload.size(), outer);
+    return;
+  }
+  if (nextHeader != ipsec::kEspNextHeaderIpv4 && nextHeader != ipsec::kEspNextHeaderIpv6) {
+    Drop("unexpected-next-header", outer);
+    return;
+  }
+  // Inbound policy check (RFC 4301 5.2): the inner packet must match the SA's selectors.
+  const std::optional<tunnelsim::IpPacketInfo> info =
+      tunnelsim::ParseIpPacket(payload.data(), payload.size());
+  if (!info) {
+    Drop("invalid-inner", outer);
+    return;
+  }
+  const ipsec::IkeConfig &config = m_ike->config();
+  if (!config.remoteTrafficSelector.Contains(info->source) ||
+      !config.localTrafficSelector.Contains(info->destination)) {
+    Drop("policy-mismatch", outer);
+    return;
+  }
+  Deliver(payload.data(), payload.size());
+}
+
+void GreIpsecGateway::FromGre(Ptr<Packet> packet, const Ipv4Header &) {
+  m_outerRx(packet);
+  if (m_mode != GRE) {
+    Drop(m_mode == GRE_OVER_IPSEC ? "unprotected-gre" : "unexpected-gre", packet);
+    return;
+  }
+  m_buffer.resize(packet->GetSize());
+  packet->CopyData(m_buffer.data(), m_buffer.size());
+  DecapsulateGre(m_buffer.data(), m_buffer.size(), packet);
+}
+
+void GreIpsecGateway::DecapsulateGre(const uint8_t *data, size_t size, Ptr<const Packet> outer) {
+  const gre::GreCounters before = m_gre->counters();
+  std::optional<gre::GreDecapsulated> decapsulated =
+      m_gre->Decapsulate(crypto::ByteView(data, size));
+  if (!decapsulated) {
+    DropGre(before, outer);
+    return;
+  }
+  Deliver(decapsulated->innerPacket.data(), decapsulated->innerPacket.size());
+}
+
+void GreIpsecGateway::Deliver(const uint8_t *data, size_t size) {
+  Ptr<Packet> inner = Create<Packet>(data, size);
+  m_innerRx(inner);
+  if (m_tunnel && !m_tunnel->Receive(inner)) Drop("interface-refused", inner);
+}
+
+void GreIpsecGateway::Drop(const std::string &reason, Ptr<const Packet> packet) {
+  ++m_dropCounts[reason];
+  m_drop(reason, packet);
+}
+
+void GreIpsecGateway::DropGre(const gre::GreCounters &before, Ptr<const Packet> packet) {
+  Drop(GreDropReason(before, m_gre->counters()), packet);
+}
+
+void GreIpsecGateway::ReportLifetime(uint32_t spi, bool hard) {
+  if (!m_ike || spi == 0 || !m_lifetimeReported.insert({spi, hard}).second) return;
+  Execute(m_ike->OnChildSaLifetime(spi, hard, Now()));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Control path
+
+void GreIpsecGateway::FromIkeSocket(Ptr<Socket> socket) {
+  Address from;
+  while (Ptr<Packet> packet = socket->RecvFrom(from)) {
+    if (!m_ike) return;
+    crypto::Bytes datagram(packet->GetSize());
+    packet->CopyData(datagram.data(), datagram.size());
+    Execute(m_ike->OnMessage(datagram, Now()));
+  }
+}
+
+void GreIpsecGateway::OnIkeTimer() {
+  if (m_ike) Execute(m_ike->OnTimer(Now()));
+}
+
+void GreIpsecGateway::RekeyChildSa() {
+  if (m_ike) Execute(m_ike->RekeyChildSa(Now()));
+}
+
+void GreIpsecGateway::DeleteIkeSa() {
+  if (m_ike) Execute(m_ike->DeleteIkeSa(Now()));
+}
+
+void GreIpsecGateway::Execute(ipsec::IkeActions actions) {
+  for (ipsec::IkeSaInstall &install : actions.install) {
+    if (m_randomIv) install.config.ivPolicy = ipsec::EspIvPolicy::Random;
+    ExportKeys(install.config);
+    try {
+      if (install.inbound) {
+        m_sad.AddInbound(install.config);
+      } else {
+        m_sad.AddOutbound(install.config);
+      }
+    } catch (const std::invalid_argument &e) {
+      NS_LOG_WARN("SA " << install.config.spi << " not installed: " << e.what());
+      continue;
+    }
+    m_saInstalled(install.config.spi, install.inbound);
+  }
+  for (const ipsec::IkeSaRemove &remove : actions.remove) {
+    const bool removed =
+        remove.inbound ? m_sad.RemoveInbound(remove.spi) : m_sad.RemoveOutbound(remove.spi);
+    if (removed) m_saDeleted(remove.spi, remove.inbound);
+  }
+  for (const ipsec::IkeEvent &event : actions.events) {
+    m_ikeEvent(IkeEventName(event.type), event.inboundSpi, event.detail);
+    if (event.type == ipsec::IkeEventType::ChildSaRekeyed) m_saRekeyed(event.inboundSpi);
+    if (event.type == ipsec::IkeEventType::Established && m_ike->keys()) {
+      if (auto line = ipsec::WiresharkIkev2Line(m_ike->spiI(), m_ike->spiR(), *m_ike->keys(),
+                                                ToCore(m_ikeCipher))) {
+        m_ikeLine = *line;
+        if (m_ikeKeyLog) m_ikeKeyLog->Append(*line + "\n");
+      }
+    }
+  }
+  for (const crypto::Bytes &datagram : actions.send) {
+    if (!m_ikeSocket) break;
+    m_ikeSocket->SendTo(Create<Packet>(datagram.data(), datagram.size()), 0,
+                        InetSocketAddress(m_remoteAddress, m_ikePort));
+  }
+  Simulator::Cancel(m_ikeTimer);
+  if (actions.nextTimer != tunnelsim::kNever && m_ike) {
+    const Time at = std::max(Simulator::Now(), NanoSeconds(actions.nextTimer.count()));
+    m_ikeTimer = Simulator::Schedule(at - Simulator::Now(), &GreIpsecGateway::OnIkeTimer, this);
+  }
+}
+
+void GreIpsecGateway::ExportKeys(const ipsec::EspSaConfig &config) {
+  const std::optional<std::string> line = ipsec::WiresharkEspSaLine(config);
+  if (!line) return; // no Wireshark entry for this cipher
+  m_espSaLines.push_back(*line);
+  if (m_espKeyLog) m_espKeyLog->Append(*line + "\n");
+}
+
+} // namespace ns3
