@@ -162,11 +162,11 @@ TypeId WireGuardApplication::GetTypeId() {
                         MakeUintegerAccessor(&WireGuardApplication::m_maxStaged),
                         MakeUintegerChecker<uint32_t>(1))
           .AddAttribute("ReplayWindow",
-                        "Counters tracked behind the newest one by the anti-replay filter "
-                        "(fixed by the protocol core at Linux's 8128; read-only)",
-                        TypeId::ATTR_GET, UintegerValue(wg::ReplayFilter::kWindowSize),
-                        MakeUintegerAccessor(&WireGuardApplication::GetReplayWindowAttribute),
-                        MakeUintegerChecker<uint64_t>())
+                        "Counters tracked behind the newest one by the anti-replay filter, a "
+                        "multiple of 64 (Linux and wireguard-go: 8128)",
+                        UintegerValue(kDefaults.replayWindow),
+                        MakeUintegerAccessor(&WireGuardApplication::m_replayWindow),
+                        MakeUintegerChecker<uint64_t>(64))
           .AddAttribute("WallClockOffset",
                         "Unix time at simulation time zero, for handshake TAI64N timestamps",
                         TimeValue(Seconds(1.7e9)),
@@ -252,10 +252,6 @@ TypeId WireGuardApplication::GetTypeId() {
 WireGuardApplication::WireGuardApplication() : m_observer(std::make_unique<Observer>(*this)) {}
 WireGuardApplication::~WireGuardApplication() = default;
 
-uint64_t WireGuardApplication::GetReplayWindowAttribute() const {
-  return wg::ReplayFilter::kWindowSize;
-}
-
 void WireGuardApplication::SetPrivateKey(const crypto::X25519PrivateKey &key) {
   NS_ABORT_MSG_IF(m_device, "WireGuardApplication: set the key before the application starts");
   m_config.privateKey = key;
@@ -336,6 +332,7 @@ void WireGuardApplication::StartApplication() {
   c.ratelimitBurst = m_ratelimitBurst;
   c.minInitiationInterval = FromNs3(m_minInitiationInterval);
   c.maxStagedPackets = m_maxStaged;
+  c.replayWindow = m_replayWindow;
   m_config.listenPort = m_listenPort;
   m_config.mtu = m_mtu;
   m_config.wallClockOffset = FromNs3(m_wallClockOffset);

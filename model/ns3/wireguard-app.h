@@ -72,7 +72,6 @@ private:
   void DoDispose() override;
 
   tunnelsim::Time Now() const;
-  uint64_t GetReplayWindowAttribute() const;
   Ptr<Socket> OpenSocket(bool ipv6);
   bool FromTunnel(Ptr<Packet> packet, uint16_t protocol);
   void FromSocket(Ptr<Socket> socket);
@@ -96,6 +95,7 @@ private:
   uint64_t m_rekeyAfterMessages = 0, m_rejectAfterMessages = 0;
   uint32_t m_underLoadThreshold = 0, m_ratelimitRate = 0, m_ratelimitBurst = 0;
   uint32_t m_maxStaged = 0;
+  uint64_t m_replayWindow = 0;
   uint64_t m_randomStream = 0;
   std::string m_keyLogPath;
   Ptr<CryptoCpuModel> m_cpu;

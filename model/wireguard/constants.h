@@ -46,6 +46,10 @@ struct Constants {
   // A peer consumes at most one initiation per this interval (kernel INITIATIONS_PER_SECOND).
   Duration minInitiationInterval = Milliseconds(20);
 
+  // Transport counters tracked behind the newest by the anti-replay filter (a multiple of 64;
+  // Linux and wireguard-go: 8128, a ring of 8192 bits less the word being recycled).
+  uint64_t replayWindow = 8128;
+
   // Packets waiting for a session, per peer; the oldest is dropped when full (kernel 128).
   size_t maxStagedPackets = 128;
 

@@ -19,6 +19,8 @@ Device::Device(DeviceConfig config, crypto::RandomSource &rng, Time now)
       rateLimiter_(config_.constants.ratelimitPacketsPerSecond, config_.constants.ratelimitBurst,
                    config_.constants.ratelimitMaxEntries),
       loadWindowStart_(now) {
+  // Rejects an unusable replay window now rather than at the first handshake.
+  ReplayFilter(config_.constants.rejectAfterMessages, config_.constants.replayWindow);
   for (const PeerConfig &peer : config_.peers)
     AddPeer(peer, now);
 }
@@ -520,9 +522,9 @@ void Device::SendHandshakeResponse(Peer &peer, Time now, Actions &out) {
 void Device::BeginSession(Peer &peer, Time now) {
   Handshake &hs = peer.handshake_;
   const bool isInitiator = hs.noise.role() == NoiseIkpsk2::Role::Initiator;
-  auto keypair =
-      std::make_shared<Keypair>(hs.noise.Split(), isInitiator, hs.localIndex, hs.remoteIndex, now,
-                                config_.constants.rejectAfterMessages);
+  auto keypair = std::make_shared<Keypair>(
+      hs.noise.Split(), isInitiator, hs.localIndex, hs.remoteIndex, now,
+      config_.constants.rejectAfterMessages, config_.constants.replayWindow);
   indexTable_.BindKeypair(hs.localIndex, keypair.get());
   hs.Clear(); // the index now belongs to the keypair
   const bool isRekey = peer.keypairs_.current() != nullptr || peer.keypairs_.next() != nullptr;

@@ -3,10 +3,11 @@
 namespace tunnelsim::wireguard {
 
 Keypair::Keypair(NoiseTransportKeys keys, bool isInitiator_, uint32_t localIndex_,
-                 uint32_t remoteIndex_, Time created_, uint64_t rejectAfterMessages)
-    : sendingKey(keys.sending), receivingKey(keys.receiving), receivingFilter(rejectAfterMessages),
-      isInitiator(isInitiator_), localIndex(localIndex_), remoteIndex(remoteIndex_),
-      created(created_) {}
+                 uint32_t remoteIndex_, Time created_, uint64_t rejectAfterMessages,
+                 uint64_t replayWindow)
+    : sendingKey(keys.sending), receivingKey(keys.receiving),
+      receivingFilter(rejectAfterMessages, replayWindow), isInitiator(isInitiator_),
+      localIndex(localIndex_), remoteIndex(remoteIndex_), created(created_) {}
 
 void Keypair::Wipe() {
   sendingKey.Wipe();

@@ -15,7 +15,7 @@ namespace tunnelsim::wireguard {
 
 struct Keypair {
   Keypair(NoiseTransportKeys keys, bool isInitiator, uint32_t localIndex, uint32_t remoteIndex,
-          Time created, uint64_t rejectAfterMessages);
+          Time created, uint64_t rejectAfterMessages, uint64_t replayWindow);
 
   AeadKey sendingKey;
   AeadKey receivingKey;

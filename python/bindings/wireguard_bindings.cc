@@ -146,8 +146,11 @@ void BindWireguard(py::module_ m) {
   const uint64_t rejectAfter = wireguard::Constants{}.rejectAfterMessages;
   py::class_<ReplayFilter>(m, "ReplayCounter",
                            "The transport-data anti-replay counter of Linux's WireGuard "
-                           "(8128 counters behind the greatest one are tracked).")
-      .def(py::init<uint64_t>(), py::arg("reject_after_messages") = rejectAfter)
+                           "(8128 counters behind the greatest one are tracked; window_size, "
+                           "a multiple of 64, changes that for what-if experiments).")
+      .def(py::init<uint64_t, uint64_t>(), py::arg("reject_after_messages") = rejectAfter,
+           py::arg("window_size") = ReplayFilter::kWindowSize)
+      .def_property_readonly("window_size", &ReplayFilter::windowSize)
       .def("validate", &ReplayFilter::ValidateAndRecord, py::arg("counter"),
            "Accepts `counter` once: False for a replay, a counter too far behind the greatest "
            "one, or one at/after REJECT_AFTER_MESSAGES.")

@@ -75,6 +75,17 @@ def test_replay_counter_reject_after_messages():
     assert default.next == 0
 
 
+def test_replay_counter_window_size_is_configurable():
+    assert wireguard.ReplayCounter().window_size == 8128
+    small = wireguard.ReplayCounter(window_size=64)
+    assert small.window_size == 64
+    assert small.validate(1000)
+    assert small.validate(1000 - 64)
+    assert not small.validate(1000 - 65)
+    with pytest.raises(ValueError):
+        wireguard.ReplayCounter(window_size=100)
+
+
 def test_replay_counter_matches_the_ideal_window_on_random_traffic():
     rng = random.Random(42)
     counter, ideal = wireguard.ReplayCounter(1 << 20), IdealWireGuardWindow(1 << 20)

@@ -400,6 +400,42 @@ BOOST_AUTO_TEST_CASE(staged_queue_is_bounded) {
   BOOST_CHECK_EQUAL(p.net.nodes[p.b].delivered[0].size(), 20u + 8u + 16u);
 }
 
+// A what-if replay window (Constants::replayWindow) applies to transport data: with 64
+// counters, a packet more than 64 behind the newest is dropped as a replay; with the default
+// window the same reordering loses nothing.
+BOOST_AUTO_TEST_CASE(configured_replay_window_drops_late_packets) {
+  for (uint64_t window : {uint64_t{64}, Constants{}.replayWindow}) {
+    BOOST_TEST_CONTEXT("window " << window) {
+      Pair::Options o;
+      o.constants.replayWindow = window;
+      Pair p(o);
+      p.net.SendFromTunnel(p.a, p.PacketAtoB());
+      p.net.RunFor(Milliseconds(100)); // handshake; B receives packet 0 (counter 0)
+      // Hold 200 data packets, then deliver the newest first and the rest in order.
+      std::vector<Bytes> held;
+      p.net.filter = [&](size_t from, const Datagram &d) {
+        if (from == p.a) held.push_back(d.data);
+        return from != p.a;
+      };
+      for (int i = 0; i < 200; ++i)
+        p.net.SendFromTunnel(p.a, p.PacketAtoB(40));
+      p.net.filter = nullptr;
+      BOOST_REQUIRE_EQUAL(held.size(), 200u);
+      const Endpoint fromA = p.net.nodes[p.a].endpoint;
+      p.net.Inject(p.b, held.back(), fromA); // counter 200
+      for (size_t i = 0; i + 1 < held.size(); ++i)
+        p.net.Inject(p.b, held[i], fromA); // counters 1..199
+      // Counters 1..135 are more than 64 behind 200.
+      const uint64_t expectedDrops = window == 64 ? 135 : 0;
+      BOOST_CHECK_EQUAL(p.B().counters().Drops(DropReason::Replay), expectedDrops);
+      BOOST_CHECK_EQUAL(p.net.nodes[p.b].delivered.size(), 201 - expectedDrops);
+    }
+  }
+  Pair::Options bad;
+  bad.constants.replayWindow = 100; // not whole 64-bit words
+  BOOST_CHECK_THROW(Pair{bad}, std::invalid_argument);
+}
+
 BOOST_AUTO_TEST_CASE(key_log_events_only_when_enabled) {
   for (bool enabled : {false, true}) {
     Pair::Options o;

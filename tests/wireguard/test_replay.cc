@@ -77,9 +77,12 @@ BOOST_AUTO_TEST_CASE(reject_after_messages_boundary) {
   BOOST_CHECK(!small.ValidateAndRecord(10));
 }
 
-BOOST_AUTO_TEST_CASE(random_against_reference) {
-  std::mt19937_64 gen(42);
-  ReplayFilter f(Constants{}.rejectAfterMessages);
+namespace {
+
+// Drives `f` with a random mix of in-order, late and far-ahead counters and compares every
+// verdict with a set-based model of a window of `window` counters.
+void CheckAgainstReference(ReplayFilter &f, uint64_t window, uint64_t seed) {
+  std::mt19937_64 gen(seed);
   std::set<uint64_t> seen;
   uint64_t greatest = 0;
   bool any = false;
@@ -89,10 +92,10 @@ BOOST_AUTO_TEST_CASE(random_against_reference) {
     if (!any || r < 6)
       c = greatest + gen() % 64;
     else if (r < 9)
-      c = greatest > 9000 ? greatest - gen() % 9000 : gen() % 9000;
+      c = greatest > window + 900 ? greatest - gen() % (window + 900) : gen() % (window + 900);
     else
-      c = greatest + gen() % 20000;
-    bool expected = seen.count(c) == 0 && (!any || c + ReplayFilter::kWindowSize >= greatest);
+      c = greatest + gen() % (2 * window + 64);
+    bool expected = seen.count(c) == 0 && (!any || c + window >= greatest);
     BOOST_REQUIRE_EQUAL(f.ValidateAndRecord(c), expected);
     if (expected) {
       seen.insert(c);
@@ -100,6 +103,35 @@ BOOST_AUTO_TEST_CASE(random_against_reference) {
       any = true;
     }
   }
+}
+
+} // namespace
+
+BOOST_AUTO_TEST_CASE(random_against_reference) {
+  ReplayFilter f(Constants{}.rejectAfterMessages);
+  CheckAgainstReference(f, ReplayFilter::kWindowSize, 42);
+}
+
+// What-if windows (Constants::replayWindow) follow the same rules at their own size.
+BOOST_AUTO_TEST_CASE(other_window_sizes_against_reference) {
+  for (uint64_t window : {64u, 128u, 1024u, 65536u}) {
+    BOOST_TEST_CONTEXT("window " << window) {
+      ReplayFilter f(Constants{}.rejectAfterMessages, window);
+      BOOST_CHECK_EQUAL(f.windowSize(), window);
+      CheckAgainstReference(f, window, window);
+      ReplayFilter edge(Constants{}.rejectAfterMessages, window);
+      BOOST_CHECK(edge.ValidateAndRecord(10 * window));
+      BOOST_CHECK(edge.ValidateAndRecord(9 * window));
+      BOOST_CHECK(!edge.ValidateAndRecord(9 * window - 1));
+    }
+  }
+}
+
+BOOST_AUTO_TEST_CASE(unusable_window_sizes_are_rejected) {
+  const uint64_t limit = Constants{}.rejectAfterMessages;
+  BOOST_CHECK_THROW(ReplayFilter(limit, 0), std::invalid_argument);
+  BOOST_CHECK_THROW(ReplayFilter(limit, 100), std::invalid_argument);
+  BOOST_CHECK_THROW(ReplayFilter(limit, uint64_t{1} << 40), std::invalid_argument);
 }
 
 BOOST_AUTO_TEST_SUITE_END()
