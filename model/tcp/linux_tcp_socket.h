@@ -1,0 +1,120 @@
+// A TcpSocketBase that detects loss and answers reordering as Linux does: RACK-TLP instead of
+// the duplicate-ACK threshold, D-SACK generation at the receiver and its use at the sender,
+// D-SACK based undo of spurious cwnd reductions, and Linux's quick-ACK start. With
+// RackEnabled=false it keeps ns-3's dupthresh loss detection but still counts its metrics.
+#pragma once
+
+#include "tcp/rack_tlp.h"
+
+#include "ns3/event-id.h"
+#include "ns3/tcp-socket-base.h"
+#include "ns3/traced-value.h"
+
+#include <memory>
+#include <optional>
+#include <vector>
+
+namespace tunnelsim {
+
+struct LinuxTcpMetrics {
+  uint64_t spuriousRetransmissions = 0; // retransmissions a D-SACK proved unnecessary
+  uint64_t undoneCwndReductions = 0;
+  uint64_t dsacksReceived = 0;
+  uint64_t dsacksSent = 0;
+  uint64_t rackLosses = 0;   // segments marked lost by RACK's time rule
+  uint64_t dupAckLosses = 0; // segments retransmitted by the dupthresh fast recovery
+  uint64_t tlpsSent = 0;
+  uint64_t tlpLossRepairs = 0;
+  uint64_t fastRecoveries = 0;
+  uint64_t retransmissionTimeouts = 0;
+  uint64_t retransmittedSegments = 0;
+  uint32_t maxReoWndMult = 1; // widest RACK reordering window reached, in min_RTT/4 units
+
+  // Counters add up; maxReoWndMult takes the maximum.
+  LinuxTcpMetrics &operator+=(const LinuxTcpMetrics &o);
+};
+
+class LinuxTcpSocket : public ns3::TcpSocketBase {
+public:
+  static ns3::TypeId GetTypeId();
+  LinuxTcpSocket();
+  LinuxTcpSocket(const LinuxTcpSocket &other);
+
+  ns3::TypeId GetInstanceTypeId() const override;
+  int Bind() override;
+  int Bind6() override;
+  int Bind(const ns3::Address &address) override;
+  LinuxTcpMetrics GetMetrics() const;
+  const tcp::RackTlp &Rack() const { return m_rack; }
+  bool RackEnabled() const { return m_rackEnabled; }
+  // Sockets forked from this one (accepted connections) are appended to `registry`, so a
+  // factory can sum the metrics of every connection it produced.
+  void SetRegistry(std::shared_ptr<std::vector<ns3::Ptr<LinuxTcpSocket>>> registry);
+
+protected:
+  ns3::Ptr<ns3::TcpSocketBase> Fork() override;
+  void ReceivedAck(ns3::Ptr<ns3::Packet> packet, const ns3::TcpHeader &header) override;
+  void ProcessAck(const ns3::SequenceNumber32 &ackNumber, bool scoreboardUpdated,
+                  uint32_t currentDelivered, const ns3::SequenceNumber32 &oldHeadSequence) override;
+  void ReceivedData(ns3::Ptr<ns3::Packet> packet, const ns3::TcpHeader &header) override;
+  void CompleteFork(ns3::Ptr<ns3::Packet> packet, const ns3::TcpHeader &header,
+                    const ns3::Address &fromAddress, const ns3::Address &toAddress) override;
+  uint32_t SendDataPacket(ns3::SequenceNumber32 seq, uint32_t maxSize, bool withAck) override;
+  void SendEmptyPacket(uint8_t flags) override;
+  uint32_t BytesInFlight() const override;
+  void ReTxTimeout() override;
+  void DoDispose() override;
+
+private:
+  bool InRecovery() const;
+  void ApplyLossDetectionMode();
+  void HandleOutcome(const tcp::AckOutcome &outcome, uint32_t currentDelivered);
+  void MarkLost(const std::vector<tcp::SeqRange> &lost, uint32_t currentDelivered);
+  void RetransmitRackLost();
+  void ApplyUndo(const tcp::UndoSnapshot &prior);
+  void ReduceCwndAfterTlp();
+  void OnReorderTimer();
+  void ArmProbeTimer();
+  void OnProbeTimer();
+  void SendDsackAck();
+  // TcpSocketBase::ForwardUp ACKs a segment wholly below RCV.NXT before DoForwardUp runs, so
+  // the endpoint's receive callback is redirected here to note the duplicate first.
+  void HookReceivePath();
+  void ForwardUpNotingDuplicates(ns3::Ptr<ns3::Packet> packet, ns3::Ipv4Header header,
+                                 uint16_t port, ns3::Ptr<ns3::Ipv4Interface> incomingInterface);
+  void ForwardUp6NotingDuplicates(ns3::Ptr<ns3::Packet> packet, ns3::Ipv6Header header,
+                                  uint16_t port, ns3::Ptr<ns3::Ipv6Interface> incomingInterface);
+  void NoteDuplicateSegment(ns3::Ptr<const ns3::Packet> packet);
+
+  // Attributes.
+  bool m_rackEnabled = true;
+  bool m_tlpEnabled = true;
+  bool m_dsackEnabled = true;
+  bool m_undoEnabled = true;
+  uint32_t m_quickAckSegments = 16;
+  ns3::Time m_maxAckDelay;
+
+  tcp::RackTlp m_rack;
+  std::shared_ptr<std::vector<ns3::Ptr<LinuxTcpSocket>>> m_registry;
+  std::optional<tcp::AckInput> m_ackInFlight; // ACK being processed by ReceivedAck
+  std::optional<tcp::SeqRange> m_pendingDsack;
+  uint32_t m_quickAcksLeft = 0;
+  bool m_quickAckStarted = false;
+  ns3::EventId m_reorderEvent;
+  ns3::EventId m_probeEvent;
+
+  ns3::TracedValue<uint64_t> m_spuriousRetransmissions{0};
+  ns3::TracedValue<uint64_t> m_undoneCwndReductions{0};
+  ns3::TracedValue<uint64_t> m_dsacksReceived{0};
+  ns3::TracedValue<uint64_t> m_dsacksSent{0};
+  ns3::TracedValue<uint64_t> m_rackLosses{0};
+  ns3::TracedValue<uint64_t> m_dupAckLosses{0};
+  ns3::TracedValue<uint64_t> m_tlpsSent{0};
+  ns3::TracedValue<uint64_t> m_tlpLossRepairs{0};
+  ns3::TracedValue<uint64_t> m_fastRecoveries{0};
+  ns3::TracedValue<uint64_t> m_retransmissionTimeouts{0};
+  ns3::TracedValue<uint64_t> m_retransmittedSegments{0};
+  uint32_t m_maxReoWndMult = 1;
+};
+
+} // namespace tunnelsim

@@ -1,0 +1,248 @@
+#include "tcp/rack_tlp.h"
+
+#include "tcp/dsack.h"
+
+#include <algorithm>
+
+namespace tunnelsim::tcp {
+
+namespace {
+
+// RFC 8985 RACK_sent_after: transmission time first, sequence number breaks ties.
+bool SentAfter(int64_t t1, uint32_t seq1, int64_t t2, uint32_t seq2) {
+  return t1 > t2 || (t1 == t2 && SeqLess(seq2, seq1));
+}
+
+} // namespace
+
+RackTlp::RackTlp(RackConfig config) : m_config(config), m_reordering(config.dupThresh) {}
+
+void RackTlp::OnTransmit(const SeqRange &range, int64_t nowNs, bool retransmission) {
+  if (range.Empty()) return;
+  bool overlapped = false;
+  for (auto &seg : m_segments) {
+    if (!seg.range.Overlaps(range)) continue;
+    overlapped = true;
+    seg.xmitNs = nowNs;
+    seg.retransmitted = true;
+    seg.sacked = false;
+    if (seg.lost) {
+      seg.lost = false;
+      seg.retransmittedAfterLoss = true;
+    }
+  }
+  if ((overlapped || retransmission) && m_undo) {
+    m_undo->retransmitted.push_back(range);
+    m_undo->provenSpurious.push_back(false);
+    ++m_undo->outstanding;
+  }
+  uint32_t newStart = range.start;
+  if (!m_segments.empty()) newStart = SeqMax(newStart, m_segments.back().range.end);
+  if (SeqLess(newStart, range.end)) {
+    SegmentState seg;
+    seg.range = {newStart, range.end};
+    seg.xmitNs = nowNs;
+    seg.retransmitted = retransmission && overlapped;
+    m_segments.push_back(seg);
+  }
+}
+
+uint32_t RackTlp::SackedSegments() const {
+  uint32_t n = 0;
+  for (const auto &seg : m_segments)
+    n += seg.sacked ? 1 : 0;
+  return n;
+}
+
+void RackTlp::UpdateRack(const SegmentState &delivered, int64_t nowNs) {
+  const int64_t rtt = nowNs - delivered.xmitNs;
+  if (delivered.retransmitted && m_minRttNs && rtt < *m_minRttNs)
+    return; // the ACK is for the original transmission: ambiguous, RFC 8985 step 1
+  if (!delivered.retransmitted && (!m_minRttNs || rtt < *m_minRttNs)) m_minRttNs = rtt;
+  if (m_rackXmitNs < 0 ||
+      SentAfter(delivered.xmitNs, delivered.range.end, m_rackXmitNs, m_rackEndSeq)) {
+    m_rackRttNs = rtt;
+    m_rackXmitNs = delivered.xmitNs;
+    m_rackEndSeq = delivered.range.end;
+  }
+}
+
+void RackTlp::NoteDelivery(const SegmentState &delivered) {
+  if (!m_fack || SeqLess(*m_fack, delivered.range.end)) {
+    m_fack = delivered.range.end;
+    return;
+  }
+  if (delivered.retransmitted || !SeqLess(delivered.range.end, *m_fack)) return;
+  m_reorderingSeen = true;
+  // Linux tcp_check_sack_reordering: the degree is how far below the forward-most delivery
+  // this segment arrived, in segments.
+  const uint32_t metric = *m_fack - delivered.range.start;
+  const uint32_t mss = std::max<uint32_t>(m_config.mss, 1);
+  const uint32_t degree = (metric + mss - 1) / mss;
+  m_reordering = std::min(m_config.maxReordering, std::max(m_reordering, degree));
+}
+
+void RackTlp::ApplyDsack(const SeqRange &dsack, uint32_t cumAck, uint32_t sndNxt, AckOutcome &out) {
+  ++m_counters.dsacksReceived;
+  // RFC 8985 6.2 step 3: widen the window at most once per round trip.
+  if (m_dsackRound && SeqLessEq(*m_dsackRound, cumAck)) m_dsackRound.reset();
+  if (!m_dsackRound) {
+    m_dsackRound = sndNxt;
+    m_reoWndMult = std::min<uint32_t>(m_reoWndMult + 1, 255);
+    m_reoWndPersist = m_config.reoWndPersist;
+  }
+  if (m_tlpEndSeq && m_tlpIsRetrans &&
+      dsack.Overlaps({*m_tlpEndSeq - m_config.mss, *m_tlpEndSeq})) {
+    m_tlpEndSeq.reset(); // the probe duplicated data that had arrived: no loss
+    m_tlpAckSeen = false;
+    ++out.spuriousRetransmissions;
+  }
+  if (m_undo) {
+    for (size_t i = 0; i < m_undo->retransmitted.size(); ++i) {
+      if (m_undo->provenSpurious[i] || !m_undo->retransmitted[i].Overlaps(dsack)) continue;
+      m_undo->provenSpurious[i] = true;
+      --m_undo->outstanding;
+      ++out.spuriousRetransmissions;
+    }
+    if (m_undo->outstanding == 0 && !m_undo->retransmitted.empty()) {
+      out.undo = m_undo->prior;
+      m_undo.reset();
+      ++m_counters.undos;
+      m_reorderingSeen = true; // the "loss" was reordering (Linux records it the same way)
+    }
+  }
+  m_counters.spuriousRetransmissions += out.spuriousRetransmissions;
+}
+
+int64_t RackTlp::ReorderWindowNs(int64_t srttNs, bool inRecovery) const {
+  if (!m_reorderingSeen) {
+    if (inRecovery || SackedSegments() >= m_reordering) return 0;
+  }
+  const int64_t base = m_minRttNs ? *m_minRttNs : srttNs;
+  int64_t window = static_cast<int64_t>(m_reoWndMult) * (base / 4);
+  if (srttNs > 0) window = std::min(window, srttNs);
+  return std::max<int64_t>(window, 0);
+}
+
+std::optional<int64_t> RackTlp::DetectLoss(int64_t nowNs, int64_t srttNs, bool inRecovery,
+                                           std::vector<SeqRange> &lost) {
+  if (m_rackXmitNs < 0) return std::nullopt;
+  const int64_t reoWnd = ReorderWindowNs(srttNs, inRecovery);
+  std::optional<int64_t> timeout;
+  for (auto &seg : m_segments) {
+    if (seg.sacked || seg.lost) continue;
+    if (!SentAfter(m_rackXmitNs, m_rackEndSeq, seg.xmitNs, seg.range.end)) continue;
+    const int64_t remaining = seg.xmitNs + m_rackRttNs + reoWnd - nowNs;
+    if (remaining <= 0) {
+      seg.lost = true;
+      lost.push_back(seg.range);
+      ++m_counters.rackLosses;
+    } else {
+      timeout = std::max(timeout.value_or(0), remaining);
+    }
+  }
+  return timeout;
+}
+
+AckOutcome RackTlp::OnAck(const AckInput &ack) {
+  AckOutcome out;
+  std::vector<SeqRange> blocks = ack.sackBlocks;
+  out.dsack = ReceivedDsack(ack.cumAck, blocks);
+  if (out.dsack) blocks.erase(blocks.begin());
+
+  std::vector<SegmentState> delivered;
+  while (!m_segments.empty() && SeqLessEq(m_segments.front().range.end, ack.cumAck)) {
+    if (!m_segments.front().sacked) delivered.push_back(m_segments.front());
+    m_segments.pop_front();
+  }
+  if (!m_segments.empty() && SeqLess(m_segments.front().range.start, ack.cumAck))
+    m_segments.front().range.start = ack.cumAck;
+  for (const auto &block : blocks) {
+    if (block.Empty()) continue;
+    for (auto &seg : m_segments) {
+      if (seg.sacked || !block.Contains(seg.range)) continue;
+      seg.sacked = true;
+      seg.lost = false;
+      delivered.push_back(seg);
+    }
+  }
+  std::sort(delivered.begin(), delivered.end(), [](const SegmentState &a, const SegmentState &b) {
+    return SeqLess(a.range.end, b.range.end);
+  });
+  for (const auto &seg : delivered) {
+    UpdateRack(seg, ack.nowNs);
+    NoteDelivery(seg);
+  }
+
+  if (out.dsack) ApplyDsack(*out.dsack, ack.cumAck, ack.sndNxt, out);
+
+  if (m_wasInRecovery && !ack.inRecovery && m_reoWndPersist > 0 && --m_reoWndPersist == 0)
+    m_reoWndMult = 1;
+  m_wasInRecovery = ack.inRecovery;
+
+  if (m_tlpEndSeq && SeqLessEq(*m_tlpEndSeq, ack.cumAck)) {
+    if (!m_tlpIsRetrans) {
+      m_tlpEndSeq.reset();
+    } else if (SeqLess(*m_tlpEndSeq, ack.cumAck) || m_tlpAckSeen) {
+      // RFC 8985 7.4.2: no D-SACK followed, so only the probe arrived: it repaired a loss.
+      m_tlpEndSeq.reset();
+      m_tlpAckSeen = false;
+      out.tlpRepairedLoss = true;
+      ++m_counters.tlpLossRepairs;
+    } else {
+      m_tlpAckSeen = true;
+    }
+  }
+
+  out.reorderTimeoutNs = DetectLoss(ack.nowNs, ack.srttNs, ack.inRecovery, out.newlyLost);
+  return out;
+}
+
+AckOutcome RackTlp::OnReorderTimeout(int64_t nowNs, int64_t srttNs, bool inRecovery) {
+  AckOutcome out;
+  out.reorderTimeoutNs = DetectLoss(nowNs, srttNs, inRecovery, out.newlyLost);
+  return out;
+}
+
+void RackTlp::OnRetransmissionTimeout() {
+  for (auto &seg : m_segments) {
+    seg.lost = false;
+    seg.retransmittedAfterLoss = false;
+  }
+  m_tlpEndSeq.reset();
+  m_tlpAckSeen = false;
+}
+
+void RackTlp::BeginUndoEpisode(const UndoSnapshot &prior) {
+  if (m_undo && m_undo->outstanding > 0) {
+    // The previous reduction is still unproven: chain the episodes. The undo then needs
+    // every retransmission of both, and restores the larger of the pre-cut states.
+    m_undo->prior.cwnd = std::max(m_undo->prior.cwnd, prior.cwnd);
+    m_undo->prior.ssthresh = std::max(m_undo->prior.ssthresh, prior.ssthresh);
+    return;
+  }
+  m_undo = UndoEpisode{};
+  m_undo->prior = prior;
+}
+
+void RackTlp::UnmarkLosses() {
+  for (auto &seg : m_segments)
+    seg.lost = false;
+}
+
+std::optional<int64_t> RackTlp::ProbeTimeout(int64_t srttNs, int64_t rtoRemainingNs) const {
+  if (m_tlpEndSeq || m_segments.empty()) return std::nullopt;
+  int64_t pto = srttNs > 0 ? 2 * srttNs : 1000000000;
+  if (m_segments.size() == 1) pto += m_config.maxAckDelayNs;
+  pto = std::max(pto, m_config.minProbeTimeoutNs);
+  if (rtoRemainingNs >= 0) pto = std::min(pto, rtoRemainingNs);
+  return pto;
+}
+
+void RackTlp::OnProbeSent(uint32_t probeEndSeq, bool isRetransmission) {
+  m_tlpEndSeq = probeEndSeq;
+  m_tlpIsRetrans = isRetransmission;
+  m_tlpAckSeen = false;
+}
+
+} // namespace tunnelsim::tcp

@@ -1,0 +1,254 @@
+// RACK-TLP and D-SACK core on crafted segment/ACK sequences (virtual time in nanoseconds).
+#define BOOST_TEST_MODULE tcp_core
+#include <boost/test/unit_test.hpp>
+
+#include "tcp/dsack.h"
+#include "tcp/rack_tlp.h"
+
+using namespace tunnelsim::tcp;
+
+namespace {
+
+constexpr uint32_t kMss = 1000;
+constexpr int64_t kMs = 1000000;
+constexpr int64_t kRtt = 20 * kMs;
+
+SeqRange Seg(uint32_t i) { return {i * kMss, (i + 1) * kMss}; }
+
+struct Flow {
+  RackTlp rack{RackConfig{kMss}};
+  uint32_t cumAck = 0;
+  uint32_t sndNxt = 0;
+
+  void Send(uint32_t i, int64_t t, bool retrans = false) {
+    rack.OnTransmit(Seg(i), t, retrans);
+    sndNxt = std::max(sndNxt, Seg(i).end);
+  }
+  AckOutcome Ack(int64_t t, uint32_t cum, std::vector<SeqRange> sack = {}, bool rec = false) {
+    cumAck = cum;
+    return rack.OnAck({cum, std::move(sack), t, kRtt, sndNxt, rec});
+  }
+};
+
+// Segments 0..9 at 0.1 ms spacing, cumulatively ACKed one RTT later; then segment 11 is
+// reported ahead of 10 and 10 arrives: the flow has seen reordering and knows min_RTT.
+Flow WarmFlow() {
+  Flow f;
+  for (uint32_t i = 0; i < 12; ++i)
+    f.Send(i, i * kMs / 10);
+  f.Ack(kRtt + kMs, Seg(10).start);
+  f.Ack(kRtt + 12 * kMs / 10, Seg(10).start, {Seg(11)});
+  f.Ack(kRtt + 13 * kMs / 10, Seg(12).start);
+  BOOST_REQUIRE(f.rack.ReorderingSeen());
+  return f;
+}
+
+} // namespace
+
+BOOST_AUTO_TEST_CASE(receiver_reports_duplicate_below_rcv_nxt_and_inside_sacked_block) {
+  auto below = DuplicateRange({1000, 2000}, 5000, {});
+  BOOST_REQUIRE(below);
+  BOOST_TEST(below->start == 1000u);
+  BOOST_TEST(below->end == 2000u);
+  auto partial = DuplicateRange({4500, 5500}, 5000, {});
+  BOOST_REQUIRE(partial);
+  BOOST_TEST(partial->end == 5000u);
+  auto inSack = DuplicateRange({8000, 9000}, 5000, {{7000, 10000}});
+  BOOST_REQUIRE(inSack);
+  BOOST_TEST(inSack->start == 8000u);
+  BOOST_TEST(!DuplicateRange({5000, 6000}, 5000, {{7000, 10000}}));
+  auto blocks = BlocksWithDsack(SeqRange{1000, 2000}, {{7000, 8000}, {9000, 9500}}, 2);
+  BOOST_REQUIRE(blocks.size() == 2u);
+  BOOST_TEST(blocks[0].start == 1000u);
+  BOOST_TEST(blocks[1].start == 7000u);
+}
+
+BOOST_AUTO_TEST_CASE(sender_recognises_dsack_forms_of_rfc2883) {
+  BOOST_TEST(ReceivedDsack(5000, {{1000, 2000}, {7000, 8000}}).has_value());
+  BOOST_TEST(ReceivedDsack(5000, {{7200, 7400}, {7000, 8000}}).has_value());
+  BOOST_TEST(!ReceivedDsack(5000, {{7000, 8000}, {9000, 9500}}).has_value());
+  BOOST_TEST(!ReceivedDsack(5000, {}).has_value());
+  // Wrap-around: a block just below a cumulative ACK that wrapped past zero.
+  BOOST_TEST(ReceivedDsack(500, {{0xFFFFFC00u, 0xFFFFFF00u}}).has_value());
+}
+
+BOOST_AUTO_TEST_CASE(before_reordering_is_seen_three_sacks_mark_loss_like_linux) {
+  Flow f;
+  for (uint32_t i = 0; i < 6; ++i)
+    f.Send(i, i * kMs / 10);
+  f.Ack(kRtt, 0, {Seg(1)});
+  f.Ack(kRtt + kMs / 10, 0, {{Seg(1).start, Seg(2).end}});
+  auto out = f.Ack(kRtt + 2 * kMs / 10, 0, {{Seg(1).start, Seg(3).end}});
+  BOOST_REQUIRE(out.newlyLost.size() == 1u);
+  BOOST_TEST(out.newlyLost[0].start == 0u);
+}
+
+// (a) Reordering shorter than min_RTT/4 is not loss, although more than DupThresh segments
+// are SACKed above the hole (stock ns-3 would fast-retransmit here).
+BOOST_AUTO_TEST_CASE(reordering_within_window_is_not_loss) {
+  Flow f = WarmFlow();
+  BOOST_TEST(*f.rack.MinRttNs() == kRtt + kMs / 10); // segment 9: sent 0.9 ms, ACKed 21 ms
+  const int64_t t0 = 100 * kMs;
+  for (uint32_t i = 12; i < 18; ++i)
+    f.Send(i, t0 + (i - 12) * kMs / 10);
+  // 13..17 arrive first; 12 arrives 3 ms late (< min_RTT/4 = 5.25 ms).
+  AckOutcome out;
+  for (uint32_t i = 13; i < 18; ++i)
+    out = f.Ack(t0 + kRtt + (i - 12) * kMs / 10, Seg(12).start, {{Seg(13).start, Seg(i).end}});
+  BOOST_TEST(out.newlyLost.empty());
+  BOOST_REQUIRE(out.reorderTimeoutNs);
+  out = f.Ack(t0 + kRtt + 3 * kMs, Seg(18).start);
+  BOOST_TEST(out.newlyLost.empty());
+  BOOST_TEST(f.rack.Counters().rackLosses == 0u);
+}
+
+// (b) A real loss is marked at xmit + RTT + reo_wnd, by the reordering timer.
+BOOST_AUTO_TEST_CASE(real_loss_detected_within_rtt_plus_window) {
+  Flow f = WarmFlow();
+  const int64_t t0 = 100 * kMs;
+  for (uint32_t i = 12; i < 16; ++i)
+    f.Send(i, t0 + (i - 12) * kMs / 10);
+  AckOutcome out;
+  for (uint32_t i = 13; i < 16; ++i)
+    out =
+        f.Ack(t0 + kRtt + kMs + (i - 12) * kMs / 10, Seg(12).start, {{Seg(13).start, Seg(i).end}});
+  BOOST_TEST(out.newlyLost.empty());
+  BOOST_REQUIRE(out.reorderTimeoutNs);
+  const int64_t lastAck = t0 + kRtt + kMs + 3 * kMs / 10;
+  const int64_t fireAt = lastAck + *out.reorderTimeoutNs;
+  const int64_t window = f.rack.ReorderWindowNs(kRtt, false);
+  BOOST_TEST(fireAt <= t0 + *f.rack.MinRttNs() + kMs + window + kMs / 10);
+  auto early = f.rack.OnReorderTimeout(fireAt - 1, kRtt, false);
+  BOOST_TEST(early.newlyLost.empty());
+  auto fired = f.rack.OnReorderTimeout(fireAt, kRtt, false);
+  BOOST_REQUIRE(fired.newlyLost.size() == 1u);
+  BOOST_TEST(fired.newlyLost[0].start == Seg(12).start);
+}
+
+// (c) After a D-SACK reports a spurious retransmission the window doubles, so the same
+// reordering (8 ms, beyond min_RTT/4 but within 2*min_RTT/4) is no longer loss.
+BOOST_AUTO_TEST_CASE(dsack_widens_reordering_window) {
+  Flow f = WarmFlow();
+  const int64_t before = f.rack.ReorderWindowNs(kRtt, false);
+  auto reorder = [&f](int64_t t0, uint32_t first) {
+    for (uint32_t i = first; i < first + 4; ++i)
+      f.Send(i, t0 + (i - first) * kMs / 10);
+    AckOutcome out;
+    for (uint32_t i = first + 1; i < first + 4; ++i)
+      out = f.Ack(t0 + kRtt + kMs + (i - first) * kMs / 10, Seg(first).start,
+                  {{Seg(first + 1).start, Seg(i).end}});
+    const int64_t late = t0 + kRtt + kMs + 8 * kMs;
+    auto timer = f.rack.OnReorderTimeout(late, kRtt, false);
+    out.newlyLost.insert(out.newlyLost.end(), timer.newlyLost.begin(), timer.newlyLost.end());
+    return out;
+  };
+  auto first = reorder(100 * kMs, 12);
+  BOOST_REQUIRE(first.newlyLost.size() == 1u);
+  f.rack.BeginUndoEpisode({10 * kMss, 20 * kMss});
+  f.Send(12, 100 * kMs + kRtt + 9 * kMs, true);
+  f.Ack(100 * kMs + kRtt + 9 * kMs + kMs / 10, Seg(16).start); // original arrived late
+  auto dsack = f.Ack(100 * kMs + kRtt + 30 * kMs, Seg(16).start, {Seg(12)});
+  BOOST_REQUIRE(dsack.dsack);
+  BOOST_TEST(f.rack.ReoWndMult() == 2u);
+  BOOST_TEST(f.rack.ReorderWindowNs(kRtt, false) == 2 * before);
+  auto second = reorder(300 * kMs, 16);
+  BOOST_TEST(second.newlyLost.empty());
+}
+
+// (d) Every retransmission of the episode D-SACKed: the cwnd reduction is undone; one
+// retransmission not D-SACKed (a real loss) keeps it.
+BOOST_AUTO_TEST_CASE(spurious_retransmission_is_undone_only_when_all_were_spurious) {
+  Flow f = WarmFlow();
+  f.rack.BeginUndoEpisode({30 * kMss, 40 * kMss});
+  for (uint32_t i = 12; i < 16; ++i)
+    f.Send(i, 100 * kMs + i);
+  f.Send(12, 130 * kMs, true);
+  f.Send(13, 130 * kMs, true);
+  f.Ack(131 * kMs, Seg(16).start);
+  auto one = f.Ack(150 * kMs, Seg(16).start, {Seg(12)});
+  BOOST_TEST(one.spuriousRetransmissions == 1u);
+  BOOST_TEST(!one.undo);
+  auto two = f.Ack(151 * kMs, Seg(16).start, {Seg(13)});
+  BOOST_REQUIRE(two.undo);
+  BOOST_TEST(two.undo->cwnd == 30 * kMss);
+  BOOST_TEST(two.undo->ssthresh == 40 * kMss);
+  BOOST_TEST(f.rack.Counters().undos == 1u);
+  BOOST_TEST(f.rack.Counters().spuriousRetransmissions == 2u);
+
+  Flow g = WarmFlow();
+  g.rack.BeginUndoEpisode({30 * kMss, 40 * kMss});
+  for (uint32_t i = 12; i < 16; ++i)
+    g.Send(i, 100 * kMs + i);
+  g.Send(12, 130 * kMs, true);
+  g.Send(13, 130 * kMs, true);
+  g.Ack(150 * kMs, Seg(16).start);
+  auto only = g.Ack(151 * kMs, Seg(16).start, {Seg(12)});
+  BOOST_TEST(!only.undo);
+  BOOST_TEST(g.rack.UndoEpisodeActive());
+}
+
+// A second reduction while the first episode's retransmission is still unproven: both must
+// be D-SACKed, and the undo goes back to the cwnd before the first cut.
+BOOST_AUTO_TEST_CASE(chained_spurious_reductions_undo_to_before_the_first) {
+  Flow f = WarmFlow();
+  f.rack.BeginUndoEpisode({30 * kMss, 40 * kMss});
+  for (uint32_t i = 12; i < 16; ++i)
+    f.Send(i, 100 * kMs + i);
+  f.Send(12, 130 * kMs, true);
+  f.Ack(131 * kMs, Seg(16).start);
+  f.rack.BeginUndoEpisode({15 * kMss, 15 * kMss});
+  for (uint32_t i = 16; i < 20; ++i)
+    f.Send(i, 140 * kMs + i);
+  f.Send(16, 170 * kMs, true);
+  f.Ack(171 * kMs, Seg(20).start);
+  auto second = f.Ack(180 * kMs, Seg(20).start, {Seg(16)});
+  BOOST_TEST(second.spuriousRetransmissions == 1u);
+  BOOST_TEST(!second.undo);
+  auto first = f.Ack(181 * kMs, Seg(20).start, {Seg(12)});
+  BOOST_REQUIRE(first.undo);
+  BOOST_TEST(first.undo->cwnd == 30 * kMss);
+  BOOST_TEST(first.undo->ssthresh == 40 * kMss);
+
+  // Once an episode is fully proven (or undone) the next one starts afresh.
+  f.rack.BeginUndoEpisode({15 * kMss, 15 * kMss});
+  f.Send(20, 200 * kMs);
+  f.Send(20, 230 * kMs, true);
+  f.Ack(231 * kMs, Seg(21).start);
+  auto fresh = f.Ack(240 * kMs, Seg(21).start, {Seg(20)});
+  BOOST_REQUIRE(fresh.undo);
+  BOOST_TEST(fresh.undo->cwnd == 15 * kMss);
+}
+
+BOOST_AUTO_TEST_CASE(tail_loss_probe_timing_and_loss_repair) {
+  Flow f = WarmFlow();
+  BOOST_TEST(!f.rack.ProbeTimeout(kRtt, -1)); // nothing outstanding
+  f.Send(12, 200 * kMs);
+  auto one = f.rack.ProbeTimeout(kRtt, -1);
+  BOOST_REQUIRE(one);
+  BOOST_TEST(*one == 2 * kRtt + 200 * kMs); // one segment in flight: + WCDelAckT
+  f.Send(13, 200 * kMs);
+  BOOST_TEST(*f.rack.ProbeTimeout(kRtt, -1) == 2 * kRtt);
+  BOOST_TEST(*f.rack.ProbeTimeout(kRtt, 30 * kMs) == 30 * kMs); // capped by the RTO
+  // The probe retransmits 13; only the probe arrives (12 and 13 were lost, 12 by RACK).
+  f.Send(13, 240 * kMs, true);
+  f.rack.OnProbeSent(Seg(13).end, true);
+  BOOST_TEST(!f.rack.ProbeTimeout(kRtt, -1)); // one probe per episode
+  f.Ack(261 * kMs, Seg(12).start, {Seg(13)});
+  f.Send(12, 262 * kMs, true);
+  f.Send(14, 262 * kMs);
+  auto repaired = f.Ack(283 * kMs, Seg(15).start);
+  BOOST_TEST(repaired.tlpRepairedLoss);
+}
+
+BOOST_AUTO_TEST_CASE(dsack_for_probe_means_no_loss) {
+  Flow f = WarmFlow();
+  f.Send(12, 200 * kMs);
+  f.Send(12, 240 * kMs, true);
+  f.rack.OnProbeSent(Seg(12).end, true);
+  auto first = f.Ack(221 * kMs, Seg(13).start);
+  BOOST_TEST(!first.tlpRepairedLoss);
+  auto dup = f.Ack(261 * kMs, Seg(13).start, {Seg(12)});
+  BOOST_TEST(!dup.tlpRepairedLoss);
+  BOOST_TEST(dup.spuriousRetransmissions == 1u);
+  BOOST_TEST(!f.rack.ProbeOutstanding());
+}
