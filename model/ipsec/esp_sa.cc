@@ -174,8 +174,12 @@ EspSa::EspSa(const EspSaConfig &config)
   }
   key_ = KeyFromKeymat(config.keymat);
   std::memcpy(salt_.data(), config.keymat.data() + kEspKeySize, kEspSaltSize);
-  config_.keymat.clear(); // the key lives in key_ and salt_ only
+  // The key lives in key_ and salt_ only; clear() alone would leave it in the vector's buffer.
+  crypto::SecureWipe(config_.keymat.data(), config_.keymat.size());
+  config_.keymat.clear();
 }
+
+EspSa::~EspSa() { crypto::SecureWipe(salt_.data(), salt_.size()); }
 
 bool EspSa::Account(size_t bytes, bool &softReached, EspStatus &status) {
   const EspLifetime &l = config_.lifetime;

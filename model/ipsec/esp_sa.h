@@ -131,6 +131,11 @@ class EspSa {
 public:
   // Throws std::invalid_argument for a keymat of the wrong size or an unavailable cipher.
   explicit EspSa(const EspSaConfig &config);
+  // Wipes the salt (key_ wipes itself): a removed or replaced SA leaves no keying material in
+  // freed memory.
+  ~EspSa();
+  EspSa(const EspSa &) = delete;
+  EspSa &operator=(const EspSa &) = delete;
 
   // Outbound: the next sequence number, an IV by policy, padding to 4 bytes. `rng` is needed
   // only for EspIvPolicy::Random.
