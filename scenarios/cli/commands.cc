@@ -126,6 +126,9 @@ void PrintUsage(bool toStderr) {
                "       tunnelsim validate SCENARIO [--set key=value]... [--print]\n"
                "       tunnelsim list [--library DIR]\n"
                "       tunnelsim keys\n"
+               "       tunnelsim sweep SWEEP.toml [--out DIR] [-j N] [--set key=value]...\n"
+               "       tunnelsim report DIR\n"
+               "       tunnelsim wg-up [tunnelsim-wg-up options]\n"
                "SCENARIO is a .toml file or the name of a scenario in the library\n"
                "(--library DIR, $TUNNELSIM_LIBRARY, default %s).\n"
                "Exit codes: 0 ok, 1 run failure, 2 usage or validation error.\n",

@@ -1,6 +1,7 @@
 // tunnelsim: runs, validates and lists scenarios. One scenario per process, since ns-3's
 // simulator is process-global.
 #include "commands.h"
+#include "exec_commands.h"
 
 #include <cstdio>
 #include <exception>
@@ -20,6 +21,8 @@ int main(int argc, char *argv[]) {
     if (command == "validate") return ValidateCommand(args);
     if (command == "list") return ListCommand(args);
     if (command == "keys") return KeysCommand(args);
+    if (command == "sweep" || command == "report") return PythonCommand(command, args);
+    if (command == "wg-up") return WgUpCommand(args);
     if (command == "help" || command == "--help" || command == "-h") {
       PrintUsage(false);
       return kExitOk;

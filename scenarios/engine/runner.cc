@@ -73,6 +73,13 @@ TunnelContext MakeTunnelContext(const json &resolved, const Topology &topology,
   return context;
 }
 
+json TunnelJson(const json &type, const Tunnel &tunnel) {
+  json events = json::array();
+  for (const TunnelEvent &event : tunnel.Events())
+    events.push_back({{"time_s", event.timeSeconds}, {"kind", event.kind}, {"side", event.side}});
+  return {{"type", type}, {"counters", tunnel.Counters().ToJson()}, {"events", events}};
+}
+
 // Everything that lives while the simulator runs; destroyed after Simulator::Destroy.
 struct Simulation {
   std::unique_ptr<Tunnel> tunnel;
@@ -135,8 +142,7 @@ RunOutcome RunScenario(const LoadedScenario &scenario, const RunOptions &options
       {"versions", Versions()},
       {"flows", flows},
       {"impairments", sim.impairments->Counters()},
-      {"tunnel",
-       {{"type", resolved.at("tunnel").at("type")}, {"counters", sim.tunnel->Counters().ToJson()}}},
+      {"tunnel", TunnelJson(resolved.at("tunnel").at("type"), *sim.tunnel)},
   };
   outcome.timeseriesCsv = sim.sampler->Csv();
   ns3::Simulator::Destroy();

@@ -146,6 +146,9 @@ void AddTunnel(SchemaBuilder &b) {
             "Child SA byte lifetime; 0 means no byte limit.");
   b.Duration("ike_lifetime", "28800s", "IKE SA lifetime.");
   b.Duration("rekey_margin", "540s", "How long before a lifetime expires the SA is rekeyed.");
+  b.Enum("rekey_mode", {"make-before-break", "break-before-make"}, "make-before-break",
+         "Child SA rekeying: the old SA stays usable until the new one is installed, or is "
+         "deleted first.");
   b.Duration("retransmit_timeout", "4s", "Timer override: first IKE retransmission timeout.");
   b.Integer("retransmit_tries", 0, 100, 5, "IKE retransmissions before giving up.");
   b.Duration("dpd_delay", "30s", "Dead peer detection interval; 0s turns it off.");

@@ -1,5 +1,7 @@
 #include "tunnel.h"
 
+#include "ns3/simulator.h"
+
 namespace tunnelsim::scenario {
 
 nlohmann::json TunnelCounters::ToJson() const {
@@ -12,6 +14,15 @@ nlohmann::json TunnelCounters::ToJson() const {
                          {"packets_decapsulated", packetsDecapsulated}};
   if (!extra.empty()) json["extra"] = extra;
   return json;
+}
+
+void TunnelEventLog::Record(const std::string &kind, const std::string &side) {
+  events_.push_back({ns3::Simulator::Now().GetSeconds(), kind, side});
+}
+
+const std::vector<TunnelEvent> &Tunnel::Events() const {
+  static const std::vector<TunnelEvent> none;
+  return none;
 }
 
 } // namespace tunnelsim::scenario

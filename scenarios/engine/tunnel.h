@@ -14,6 +14,7 @@
 #include <filesystem>
 #include <memory>
 #include <string>
+#include <vector>
 
 namespace tunnelsim::scenario {
 
@@ -50,6 +51,24 @@ struct TunnelCounters {
   nlohmann::json ToJson() const;
 };
 
+// One control-plane event of a tunnel (handshake, rekey, SA install), for the timeline in
+// results.json: {"time_s", "kind", "side"}.
+struct TunnelEvent {
+  double timeSeconds = 0;
+  std::string kind; // e.g. handshake_complete, rekey, ike_sa_established, child_sa_rekey
+  std::string side; // "home" or "work"
+};
+
+// Records events at the current simulation time, in the order they happen.
+class TunnelEventLog {
+public:
+  void Record(const std::string &kind, const std::string &side);
+  const std::vector<TunnelEvent> &Events() const { return events_; }
+
+private:
+  std::vector<TunnelEvent> events_;
+};
+
 class Tunnel {
 public:
   virtual ~Tunnel() = default;
@@ -58,6 +77,8 @@ public:
   virtual void Install(const TunnelContext &context) = 0;
   // Read after the simulation has run.
   virtual TunnelCounters Counters() const = 0;
+  // Control-plane events with their simulation times (empty for tunnels without any).
+  virtual const std::vector<TunnelEvent> &Events() const;
 };
 
 } // namespace tunnelsim::scenario

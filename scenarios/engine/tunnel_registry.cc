@@ -5,7 +5,10 @@ namespace tunnelsim::scenario {
 // One line per tunnel type: the name scenario files use and the factory in tunnels/<name>.cc.
 #define TUNNELSIM_TUNNELS(X)                                                                       \
   X("none", MakeNoneTunnel)                                                                        \
-  X("wireguard", MakeWireGuardTunnel)
+  X("wireguard", MakeWireGuardTunnel)                                                              \
+  X("gre", MakeGreTunnel)                                                                          \
+  X("ipsec", MakeIpsecTunnel)                                                                      \
+  X("gre-over-ipsec", MakeGreOverIpsecTunnel)
 
 #define TUNNELSIM_DECLARE_FACTORY(name, factory) std::unique_ptr<Tunnel> factory();
 TUNNELSIM_TUNNELS(TUNNELSIM_DECLARE_FACTORY)

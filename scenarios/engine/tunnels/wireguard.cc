@@ -87,6 +87,8 @@ public:
       app->TraceConnectWithoutContext("OuterTx",
                                       ns3::MakeCallback(&WireGuardTunnel::OnOuterTx, this));
     }
+    ConnectEvents(home_, "home");
+    ConnectEvents(work_, "work");
     if (context.pcap) {
       helper.EnablePcap((context.outDir / "pcap" / "wireguard-home.pcap").string(),
                         home_->GetTunnelDevice(), false, true);
@@ -115,7 +117,31 @@ public:
     return counters;
   }
 
+  const std::vector<TunnelEvent> &Events() const override { return events_.Events(); }
+
 private:
+  void ConnectEvents(ns3::Ptr<ns3::WireGuardApplication> app, const std::string &side) {
+    app->TraceConnect("HandshakeInitiated", side,
+                      ns3::MakeCallback(&WireGuardTunnel::OnInitiated, this));
+    app->TraceConnect("HandshakeResponseSent", side,
+                      ns3::MakeCallback(&WireGuardTunnel::OnResponseSent, this));
+    app->TraceConnect("HandshakeCompleted", side,
+                      ns3::MakeCallback(&WireGuardTunnel::OnCompleted, this));
+    app->TraceConnect("Rekey", side, ns3::MakeCallback(&WireGuardTunnel::OnRekey, this));
+    app->TraceConnect("HandshakeGaveUp", side, ns3::MakeCallback(&WireGuardTunnel::OnGaveUp, this));
+  }
+  void OnInitiated(std::string side, const std::string &) {
+    events_.Record("handshake_initiation", side);
+  }
+  void OnResponseSent(std::string side, const std::string &) {
+    events_.Record("handshake_response", side);
+  }
+  void OnCompleted(std::string side, const std::string &) {
+    events_.Record("handshake_complete", side);
+  }
+  void OnRekey(std::string side, const std::string &) { events_.Record("rekey", side); }
+  void OnGaveUp(std::string side, const std::string &) { events_.Record("handshake_failed", side); }
+
   void OnOuterTx(ns3::Ptr<const ns3::Packet> datagram) {
     outerBytes_ += datagram->GetSize() + kOuterHeaderBytes;
   }
@@ -144,6 +170,7 @@ private:
 
   ns3::Ptr<ns3::WireGuardApplication> home_, work_;
   uint64_t outerBytes_ = 0;
+  TunnelEventLog events_;
 };
 
 } // namespace
