@@ -1,6 +1,7 @@
 // What the engine measures about one flow of [traffic]: bytes delivered, TCP segments and
 // retransmissions (seen at the sender's socket), congestion window, RTT samples (the TCP
-// socket's RTT trace, or ping replies) and UDP packets sent.
+// socket's RTT trace, or ping replies) and UDP packets sent. Bulk flows on the Linux-like
+// stack also report its loss-detection and reordering counters (LinuxTcpMetrics).
 #pragma once
 
 #include "ns3/application.h"
@@ -55,6 +56,7 @@ private:
   ns3::Time start_;
   ns3::Time stop_;
   ns3::Ptr<ns3::PacketSink> sink_;
+  ns3::Ptr<ns3::TcpSocketBase> sender_;
 
   uint64_t dataSegmentsSent_ = 0;
   uint64_t dataBytesSent_ = 0;

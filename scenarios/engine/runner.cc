@@ -111,7 +111,13 @@ RunOutcome RunScenario(const LoadedScenario &scenario, const RunOptions &options
   Topology topology = BuildTopology(resolved.at("topology"));
   sim.impairments = InstallImpairments(resolved, topology);
   sim.tunnel->Install(MakeTunnelContext(resolved, topology, options));
-  sim.probes = InstallTraffic(resolved.at("traffic"), topology, end);
+  const std::optional<LinuxTcpOptions> linuxTcp = LinuxTcpOptionsFor(resolved.at("tcp"));
+  if (linuxTcp) {
+    InstallLinuxLikeTcp(ns3::NodeContainer(topology.homeHost, topology.workHost), *linuxTcp);
+  }
+  sim.probes = InstallTraffic(resolved.at("traffic"), topology, end,
+                              linuxTcp ? LinuxTcpSocketFactoryTypeId()
+                                       : ns3::TypeId::LookupByName("ns3::TcpSocketFactory"));
   sim.sampler = std::make_unique<TimeseriesSampler>(
       sim.probes,
       ns3::NanoSeconds(*ParseDurationNs(resolved.at("output").at("interval").get<std::string>())),

@@ -218,12 +218,26 @@ void AddImpairments(SchemaBuilder &b) {
 
 void AddTcp(SchemaBuilder &b) {
   b.Prefix("tcp", Presence::kAlways);
+  b.Enum("stack", {"linux", "ns3"}, "linux",
+         "linux: the Linux-like TcpSocketBase (RACK-TLP, D-SACK, undo, quick-ACK; "
+         "docs/tcp-fidelity.md); ns3: stock ns-3 TcpSocketBase.");
+  b.Enum("loss_detection", {"rack", "dupthresh"}, "rack",
+         "Linux stack: RACK-TLP time-based loss detection, or the duplicate-ACK threshold.");
+  b.Boolean("tlp", true, "Linux stack: tail loss probes (with loss_detection = \"rack\").");
+  b.Boolean("dsack", true, "Linux stack: send and use D-SACKs.");
+  b.Boolean("undo", true, "Linux stack: undo cwnd reductions that D-SACKs prove spurious.");
+  b.Integer("quick_ack_segments", 0, 100000, 16,
+            "Linux stack: segments ACKed at once at start and after out-of-order data.");
+  b.Duration("max_ack_delay", "200ms",
+             "Linux stack: the peer's worst-case delayed ACK added to a one-segment TLP timeout.");
   b.Enum("congestion", {"newreno", "cubic", "bbr"}, "cubic", "TCP congestion control.");
   b.Boolean("sack", true, "Selective acknowledgements.");
   b.Boolean("timestamps", true, "TCP timestamps option.");
   b.Integer("delayed_ack_count", 1, 64, 2,
             "Segments received before an ACK is sent (1: ACK every segment).");
-  b.Duration("delayed_ack_timeout", "200ms", "Delayed-ACK timer.");
+  b.Duration("delayed_ack_timeout", nullptr,
+             "Delayed-ACK timer (default 40ms with stack linux, Linux's TCP_ATO_MIN; 200ms with "
+             "ns3).");
   b.Integer("send_buffer", 1024, 1073741824, 4194304, "Socket send buffer, bytes.");
   b.Integer("receive_buffer", 1024, 1073741824, 4194304, "Socket receive buffer, bytes.");
   b.Integer("segment_size", 100, 9000, 1448, "TCP maximum segment size, bytes.");

@@ -9,6 +9,35 @@
 #include "ns3/uinteger.h"
 
 namespace tunnelsim::scenario {
+namespace {
+
+bool IsLinuxStack(const nlohmann::json &tcp) { return tcp.at("stack") == "linux"; }
+
+ns3::Time DurationOf(const nlohmann::json &tcp, const char *key) {
+  return ns3::NanoSeconds(*ParseDurationNs(tcp.at(key).get<std::string>()));
+}
+
+// Linux arms its delayed-ACK timer at TCP_ATO_MIN (40 ms); ns-3's default is 200 ms.
+ns3::Time DelayedAckTimeout(const nlohmann::json &tcp) {
+  if (tcp.contains("delayed_ack_timeout")) return DurationOf(tcp, "delayed_ack_timeout");
+  return IsLinuxStack(tcp) ? ns3::MilliSeconds(40) : ns3::MilliSeconds(200);
+}
+
+} // namespace
+
+std::optional<LinuxTcpOptions> LinuxTcpOptionsFor(const nlohmann::json &tcp) {
+  if (!IsLinuxStack(tcp)) return std::nullopt;
+  LinuxTcpOptions options;
+  options.lossDetection = ParseLossDetection(tcp.at("loss_detection").get<std::string>());
+  options.tlp = tcp.at("tlp").get<bool>();
+  options.dsack = tcp.at("dsack").get<bool>();
+  options.undo = tcp.at("undo").get<bool>();
+  options.quickAckSegments = tcp.at("quick_ack_segments").get<uint32_t>();
+  options.delAckMaxCount = tcp.at("delayed_ack_count").get<uint32_t>();
+  options.delAckTimeout = DelayedAckTimeout(tcp);
+  options.maxAckDelay = DurationOf(tcp, "max_ack_delay");
+  return options;
+}
 
 void ApplyTcpDefaults(const nlohmann::json &tcp) {
   const std::string congestion = tcp.at("congestion");
@@ -26,9 +55,7 @@ void ApplyTcpDefaults(const nlohmann::json &tcp) {
       ns3::TimeValue(ns3::NanoSeconds(*ParseDurationNs(tcp.at("min_rto").get<std::string>()))));
   ns3::Config::SetDefault("ns3::TcpSocket::DelAckCount",
                           ns3::UintegerValue(tcp.at("delayed_ack_count").get<uint32_t>()));
-  ns3::Config::SetDefault("ns3::TcpSocket::DelAckTimeout",
-                          ns3::TimeValue(ns3::NanoSeconds(
-                              *ParseDurationNs(tcp.at("delayed_ack_timeout").get<std::string>()))));
+  ns3::Config::SetDefault("ns3::TcpSocket::DelAckTimeout", ns3::TimeValue(DelayedAckTimeout(tcp)));
   ns3::Config::SetDefault("ns3::TcpSocket::SndBufSize",
                           ns3::UintegerValue(tcp.at("send_buffer").get<uint32_t>()));
   ns3::Config::SetDefault("ns3::TcpSocket::RcvBufSize",

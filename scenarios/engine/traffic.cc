@@ -39,19 +39,19 @@ Endpoints EndpointsFor(const std::string &direction, const Topology &topology) {
 }
 
 void InstallBulk(const json &flow, size_t index, const Topology &topology, ns3::Time runEnd,
-                 FlowProbe &probe) {
+                 ns3::TypeId tcpFactory, FlowProbe &probe) {
   const Endpoints ends = EndpointsFor(flow.at("direction"), topology);
   const uint16_t port = kBulkBasePort + static_cast<uint16_t>(index);
   const ns3::Time start = TimeOf(flow, "start", ns3::Seconds(0));
   const ns3::Time stop = TimeOf(flow, "stop", runEnd);
 
-  ns3::PacketSinkHelper sinkHelper("ns3::TcpSocketFactory",
+  ns3::PacketSinkHelper sinkHelper(tcpFactory.GetName(),
                                    ns3::InetSocketAddress(ns3::Ipv4Address::GetAny(), port));
   ns3::ApplicationContainer sink = sinkHelper.Install(ends.receiver);
   sink.Start(ns3::Seconds(0));
   probe.SetSink(ns3::DynamicCast<ns3::PacketSink>(sink.Get(0)));
 
-  ns3::BulkSendHelper bulk("ns3::TcpSocketFactory",
+  ns3::BulkSendHelper bulk(tcpFactory.GetName(),
                            ns3::InetSocketAddress(ends.receiverAddress, port));
   bulk.SetAttribute("MaxBytes", ns3::UintegerValue(flow.at("bytes").get<uint64_t>()));
   ns3::ApplicationContainer sender = bulk.Install(ends.sender);
@@ -107,7 +107,8 @@ void InstallUdp(const json &flow, size_t index, const Topology &topology, ns3::T
 } // namespace
 
 std::vector<std::unique_ptr<FlowProbe>> InstallTraffic(const json &traffic,
-                                                       const Topology &topology, ns3::Time runEnd) {
+                                                       const Topology &topology, ns3::Time runEnd,
+                                                       ns3::TypeId tcpFactory) {
   std::vector<std::unique_ptr<FlowProbe>> probes;
   auto flowsOf = [&](const char *kind) {
     return traffic.contains(kind) ? traffic.at(kind) : json::array();
@@ -120,7 +121,7 @@ std::vector<std::unique_ptr<FlowProbe>> InstallTraffic(const json &traffic,
   };
   const json bulk = flowsOf("bulk");
   for (size_t i = 0; i < bulk.size(); ++i) {
-    InstallBulk(bulk[i], i, topology, runEnd,
+    InstallBulk(bulk[i], i, topology, runEnd, tcpFactory,
                 *addProbe("bulk" + std::to_string(i), FlowProbe::Kind::kBulk, bulk[i]));
   }
   const json ping = flowsOf("ping");

@@ -1,0 +1,117 @@
+"""[tcp] stack selection (issue 11): the Linux-like TCP is the engine's default, stock ns-3 TCP
+stays selectable, and bulk flows report the Linux-like stack's loss-detection counters."""
+import json
+
+import pytest
+
+from test_cli import run, write
+
+# A download over no tunnel whose access link reorders 5% of the packets by 10 ms: stock ns-3
+# TCP takes every reordering for a loss, the Linux-like stack's RACK waits it out.
+REORDERING_RUN = ("reorder-collapse", "--set", "duration=4s", "--set", "tunnel.type=none",
+                  "--set", "impairment.access.down.reorder=5")
+
+
+def resolved_tcp(tunnelsim, *args):
+    proc = run(tunnelsim, "validate", "reorder-collapse", "--print", *args)
+    assert proc.returncode == 0, proc.stderr
+    return json.loads(proc.stdout)["tcp"]
+
+
+def bulk_flow(tunnelsim, out, *extra):
+    proc = run(tunnelsim, "run", *REORDERING_RUN, *extra, "--out", out)
+    assert proc.returncode == 0, proc.stderr
+    flows = json.loads((out / "results.json").read_text())["flows"]
+    return next(f for f in flows if f["kind"] == "bulk")
+
+
+# --- parsing -------------------------------------------------------------------------------
+
+def test_linux_stack_with_rack_is_the_default(tunnelsim):
+    tcp = resolved_tcp(tunnelsim)
+    assert tcp["stack"] == "linux"
+    assert tcp["loss_detection"] == "rack"
+    assert tcp["tlp"] is True and tcp["dsack"] is True and tcp["undo"] is True
+    assert tcp["quick_ack_segments"] == 16
+    assert tcp["max_ack_delay"] == "200ms"
+    # Its default depends on the stack (40 ms Linux, 200 ms ns-3), so it stays unset.
+    assert "delayed_ack_timeout" not in tcp
+
+
+def test_new_tcp_keys_accept_valid_values(tunnelsim):
+    tcp = resolved_tcp(tunnelsim, "--set", "tcp.stack=ns3", "--set", "tcp.loss_detection=dupthresh",
+                       "--set", "tcp.tlp=false", "--set", "tcp.dsack=false", "--set",
+                       "tcp.undo=false", "--set", "tcp.quick_ack_segments=0", "--set",
+                       "tcp.max_ack_delay=25ms", "--set", "tcp.delayed_ack_timeout=40ms")
+    assert tcp == {**tcp, "stack": "ns3", "loss_detection": "dupthresh", "tlp": False,
+                   "dsack": False, "undo": False, "quick_ack_segments": 0,
+                   "max_ack_delay": "25ms", "delayed_ack_timeout": "40ms"}
+
+
+@pytest.mark.parametrize("assignment, message", [
+    ("tcp.stack=bsd", 'tcp.stack: expected one of "linux", "ns3", got "bsd"'),
+    ("tcp.loss_detection=fack",
+     'tcp.loss_detection: expected one of "rack", "dupthresh", got "fack"'),
+    ("tcp.tlp=maybe", "tcp.tlp: expected true or false"),
+    ("tcp.quick_ack_segments=-1",
+     "tcp.quick_ack_segments: expected an integer from 0 to 100000, got -1"),
+    ("tcp.max_ack_delay=soon", 'tcp.max_ack_delay: expected a duration string'),
+])
+def test_new_tcp_keys_reject_bad_values_from_set(tunnelsim, assignment, message):
+    proc = run(tunnelsim, "validate", "reorder-collapse", "--set", assignment)
+    assert proc.returncode == 2
+    assert f"error: --set: {message}" in proc.stderr
+
+
+def test_new_tcp_keys_reject_bad_values_in_file_with_line(tunnelsim, tmp_path):
+    path = write(tmp_path, 'name = "x"\n[tcp]\nstack = "freebsd"\nloss_detection = 3\n'
+                 'undo = "yes"\n')
+    proc = run(tunnelsim, "validate", path)
+    assert proc.returncode == 2
+    assert f'{path}:3: tcp.stack: expected one of "linux", "ns3", got "freebsd"' in proc.stderr
+    assert f'{path}:4: tcp.loss_detection: expected one of "rack", "dupthresh", got 3' \
+        in proc.stderr
+    assert f"{path}:5: tcp.undo: expected true or false" in proc.stderr
+
+
+# --- runs ----------------------------------------------------------------------------------
+
+def test_linux_stack_rides_out_reordering_that_stock_tcp_does_not(tunnelsim, tmp_path):
+    linux = bulk_flow(tunnelsim, tmp_path / "linux")
+    stock = bulk_flow(tunnelsim, tmp_path / "ns3", "--set", "tcp.stack=ns3")
+
+    assert linux["tcp_stack"] == "linux"
+    metrics = linux["linux_tcp"]
+    assert set(metrics) == {"spurious_retransmissions", "undone_cwnd_reductions",
+                            "dsacks_received", "dsacks_sent", "rack_losses", "dup_ack_losses",
+                            "tlps_sent", "tlp_loss_repairs", "fast_recoveries",
+                            "retransmission_timeouts", "max_reo_wnd_mult"}
+    assert metrics["rack_losses"] > 0 and metrics["dup_ack_losses"] == 0
+    assert metrics["dsacks_sent"] > 0 and metrics["dsacks_received"] > 0
+    assert 0 < metrics["spurious_retransmissions"] <= linux["retransmissions"]
+    assert metrics["undone_cwnd_reductions"] > 0
+    assert metrics["max_reo_wnd_mult"] > 1  # D-SACKs widened RACK's reordering window
+
+    assert stock["tcp_stack"] == "ns3" and "linux_tcp" not in stock
+    assert stock["retransmissions"] > 10 * linux["retransmissions"]
+    assert linux["goodput_mbps"] > 5 * stock["goodput_mbps"]
+
+
+def test_dupthresh_loss_detection_marks_losses_by_duplicate_acks(tunnelsim, tmp_path):
+    flow = bulk_flow(tunnelsim, tmp_path / "dupthresh", "--set", "tcp.loss_detection=dupthresh")
+    metrics = flow["linux_tcp"]
+    assert metrics["dup_ack_losses"] > 0 and metrics["rack_losses"] == 0
+    assert metrics["tlps_sent"] == 0
+    assert metrics["dup_ack_losses"] == flow["retransmissions"]
+
+
+def test_linux_stack_runs_are_byte_identical(tunnelsim, tmp_path):
+    outputs = []
+    for name in ("a", "b"):
+        proc = run(tunnelsim, "run", *REORDERING_RUN, "--set", "tunnel.type=gre-over-ipsec",
+                   "--out", tmp_path / name)
+        assert proc.returncode == 0, proc.stderr
+        outputs.append(((tmp_path / name / "results.json").read_bytes(),
+                        (tmp_path / name / "timeseries.csv").read_bytes()))
+    assert outputs[0] == outputs[1]
+    assert json.loads(outputs[0][0])["flows"][0]["linux_tcp"]["rack_losses"] > 0
