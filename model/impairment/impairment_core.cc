@@ -3,6 +3,7 @@
 #include "common/ip_packet.h"
 
 #include <algorithm>
+#include <limits>
 #include <stdexcept>
 
 namespace tunnelsim::impairment {
@@ -30,6 +31,9 @@ bool IsEcnCapable(const PacketRef &packet) {
 std::string NetemSettings::Validate() const {
   if (latency.count() < 0) return "delay must not be negative";
   if (jitter.count() < 0) return "jitter must not be negative";
+  if (latency > kMaxNetemDelay || jitter > kMaxNetemDelay) {
+    return "delay and jitter must be at most 1 day (86400s)";
+  }
   for (double value : {delayCorrelation, duplicate, duplicateCorrelation, corrupt,
                        corruptCorrelation, reorder, reorderCorrelation}) {
     if (!IsProbability(value)) return "percentages must be between 0% and 100%";
@@ -190,7 +194,11 @@ void ImpairmentCore::Account(CopyDecision &copy, const PacketRef &packet, Time n
   if (copy.corruptBit) ++counters_.corrupted;
   if (copy.deliverAt > now) {
     ++counters_.delayed;
-    counters_.totalDelayNs += (copy.deliverAt - now).count();
+    // Saturates: a long run with long delays must not overflow the sum.
+    const int64_t delay = (copy.deliverAt - now).count();
+    const int64_t room = std::numeric_limits<int64_t>::max() - counters_.totalDelayNs;
+    counters_.totalDelayNs =
+        delay > room ? std::numeric_limits<int64_t>::max() : counters_.totalDelayNs + delay;
   }
 }
 

@@ -11,6 +11,11 @@
 
 namespace tunnelsim::impairment {
 
+// The largest delay and jitter accepted. Times are 64-bit nanoseconds: a day keeps jitter times
+// a distribution table entry (up to 2^15), and arrival time plus delay, far from overflow, and
+// no network is slower than that.
+constexpr Duration kMaxNetemDelay = Seconds(86400);
+
 // Where a corruption may flip a bit.
 enum class CorruptRegion {
   kWholePacket,  // anywhere, as netem does (it may hit the outer IP/UDP headers)
