@@ -5,8 +5,11 @@ JOBS ?= $(shell nproc)
 # Debian's interpreter: the python3 first on PATH may be another one without Debian's packages.
 PYTHON := /usr/bin/python3
 CMAKE_FLAGS ?=
+# Seconds each libFuzzer target runs for `make fuzz` (`make test` runs each for 10).
+FUZZ_SECONDS ?= 60
 
-.PHONY: all deps configure build test test-cpp test-python reproduce bench format clean
+.PHONY: all deps configure build test test-cpp test-python test-fuzz fuzz test-sanitize reproduce \
+	bench format clean
 
 all: build
 
@@ -26,7 +29,19 @@ test-cpp: build
 test-python: build
 	TUNNELSIM_BUILD_DIR=$(abspath $(BUILD_DIR)) $(PYTHON) -m pytest -q tests/python
 
-test: test-cpp test-python
+# Every fuzz target briefly, from the committed corpus, so regressions show in CI. Needs only
+# deps: it builds its own clang tree (build-fuzz).
+test-fuzz: deps
+	scripts/fuzz 10
+
+test: test-cpp test-python test-fuzz
+
+fuzz: deps
+	scripts/fuzz $(FUZZ_SECONDS)
+
+# The whole C++ suite under AddressSanitizer + UndefinedBehaviorSanitizer (its own build-asan).
+test-sanitize: deps
+	scripts/test-sanitize
 
 reproduce: build
 	@scripts/reproduce $(BUILD_DIR)
@@ -38,4 +53,4 @@ format:
 	clang-format -i $$(git ls-files '*.cc' '*.h')
 
 clean:
-	rm -rf $(BUILD_DIR) $(BUILD_DIR).configure.log
+	rm -rf $(BUILD_DIR) $(BUILD_DIR).configure.log build-fuzz build-fuzz-cov build-asan
