@@ -1,6 +1,9 @@
 #include "tunnel-net-device.h"
 
+#include "ns3/abort.h"
 #include "ns3/channel.h"
+#include "ns3/ipv4.h"
+#include "ns3/ipv6.h"
 #include "ns3/log.h"
 #include "ns3/node.h"
 #include "ns3/trace-source-accessor.h"
@@ -157,5 +160,28 @@ void TunnelNetDevice::SetPromiscReceiveCallback(NetDevice::PromiscReceiveCallbac
   m_promiscRxCallback = cb;
 }
 bool TunnelNetDevice::SupportsSendFrom() const { return false; }
+
+namespace {
+
+template <typename Stack> int32_t EnsureInterface(Ptr<NetDevice> device, const char *who) {
+  Ptr<Stack> stack = device->GetNode()->GetObject<Stack>();
+  NS_ABORT_MSG_IF(!stack, who << ": install an IP stack of this version on the node first");
+  int32_t interface = stack->GetInterfaceForDevice(device);
+  if (interface < 0) {
+    interface = static_cast<int32_t>(stack->AddInterface(device));
+    stack->SetUp(interface);
+  }
+  return interface;
+}
+
+} // namespace
+
+int32_t EnsureIpv4Interface(Ptr<NetDevice> device, const char *who) {
+  return EnsureInterface<Ipv4>(device, who);
+}
+
+int32_t EnsureIpv6Interface(Ptr<NetDevice> device, const char *who) {
+  return EnsureInterface<Ipv6>(device, who);
+}
 
 } // namespace ns3

@@ -84,4 +84,9 @@ private:
   TracedCallback<Ptr<const Packet>> m_snifferTrace; // both directions, for PCAP (raw IP)
 };
 
+// The interface index of a tunnel device in its node's IPv4 (IPv6) stack, added and brought
+// up the first time it is asked for. Aborts, naming `who`, when the node has no such stack.
+int32_t EnsureIpv4Interface(Ptr<NetDevice> device, const char *who);
+int32_t EnsureIpv6Interface(Ptr<NetDevice> device, const char *who);
+
 } // namespace ns3

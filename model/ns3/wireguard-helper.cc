@@ -34,28 +34,12 @@ uint32_t CountWireGuardApps(Ptr<Node> node) {
   return count;
 }
 
-// The interface index of the app's tunnel device in the node's IPv4 stack, added (and brought
-// up) the first time.
 int32_t Ipv4InterfaceOf(Ptr<WireGuardApplication> app) {
-  Ptr<Ipv4> ipv4 = app->GetNode()->GetObject<Ipv4>();
-  NS_ABORT_MSG_IF(!ipv4, "WireGuardHelper: install an IPv4 stack on the node first");
-  int32_t interface = ipv4->GetInterfaceForDevice(app->GetTunnelDevice());
-  if (interface < 0) {
-    interface = static_cast<int32_t>(ipv4->AddInterface(app->GetTunnelDevice()));
-    ipv4->SetUp(interface);
-  }
-  return interface;
+  return EnsureIpv4Interface(app->GetTunnelDevice(), "WireGuardHelper");
 }
 
 int32_t Ipv6InterfaceOf(Ptr<WireGuardApplication> app) {
-  Ptr<Ipv6> ipv6 = app->GetNode()->GetObject<Ipv6>();
-  NS_ABORT_MSG_IF(!ipv6, "WireGuardHelper: the node has no IPv6 stack");
-  int32_t interface = ipv6->GetInterfaceForDevice(app->GetTunnelDevice());
-  if (interface < 0) {
-    interface = static_cast<int32_t>(ipv6->AddInterface(app->GetTunnelDevice()));
-    ipv6->SetUp(interface);
-  }
-  return interface;
+  return EnsureIpv6Interface(app->GetTunnelDevice(), "WireGuardHelper");
 }
 
 } // namespace

@@ -29,14 +29,7 @@ tunnelsim::IpPrefix ParseIpv4PrefixOrAbort(const std::string &text) {
 Ipv4Mask MaskOf(unsigned length) { return Ipv4Mask(length == 0 ? 0u : ~0u << (32 - length)); }
 
 int32_t TunnelInterface(Ptr<GreIpsecGateway> gateway) {
-  Ptr<Ipv4> ipv4 = gateway->GetNode()->GetObject<Ipv4>();
-  NS_ABORT_MSG_IF(!ipv4, "GreIpsecHelper: install an IPv4 stack on the gateway first");
-  int32_t interface = ipv4->GetInterfaceForDevice(gateway->GetTunnelDevice());
-  if (interface < 0) {
-    interface = static_cast<int32_t>(ipv4->AddInterface(gateway->GetTunnelDevice()));
-    ipv4->SetUp(interface);
-  }
-  return interface;
+  return EnsureIpv4Interface(gateway->GetTunnelDevice(), "GreIpsecHelper");
 }
 
 } // namespace
