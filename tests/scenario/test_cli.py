@@ -104,13 +104,11 @@ def test_set_is_type_checked(tunnelsim):
     assert resolved["tunnel"]["ipsec"]["replay_window"] == 64
 
 
-def test_unavailable_tunnel_is_a_run_failure_that_writes_nothing(tunnelsim, tmp_path):
-    if available(tunnelsim, "reorder-collapse"):
-        pytest.skip("gre-over-ipsec is available in this build")
+def test_unknown_tunnel_type_is_an_error_that_writes_nothing(tunnelsim, tmp_path):
     out = tmp_path / "out"
-    proc = run(tunnelsim, "run", "reorder-collapse", "--out", out)
-    assert proc.returncode == 1
-    assert "tunnel.type \"gre-over-ipsec\" is not available in this build" in proc.stderr
+    proc = run(tunnelsim, "run", "reorder-collapse", "--set", "tunnel.type=openvpn", "--out", out)
+    assert proc.returncode == 2
+    assert "tunnel.type" in proc.stderr and "wireguard" in proc.stderr
     assert not (out / "results.json").exists()
     assert not list(tmp_path.rglob("*.tmp"))
 
@@ -122,9 +120,8 @@ SMOKE_OVERRIDES = {"roaming": ["--set", "topology.roam_at=1s"],
 
 
 @pytest.mark.parametrize("name", LIBRARY_NAMES)
-def test_smoke_run_of_each_available_library_scenario(tunnelsim, tmp_path, name):
-    if not available(tunnelsim, name):
-        pytest.skip(f"{name}'s tunnel is not available in this build")
+def test_smoke_run_of_each_library_scenario(tunnelsim, tmp_path, name):
+    assert available(tunnelsim, name), f"{name}'s tunnel is not available in this build"
     out = tmp_path / name
     proc = run(tunnelsim, "run", name, "--set", "duration=1.5s", *SMOKE_OVERRIDES.get(name, []),
                "--out", out)
@@ -276,8 +273,7 @@ def test_keys_are_all_documented(tunnelsim):
 
 
 def test_wireguard_key_logs_and_pcaps_on_request(tunnelsim, tmp_path):
-    if not available(tunnelsim, "rekey-under-load"):
-        pytest.skip("wireguard is not available in this build")
+    assert available(tunnelsim, "rekey-under-load")
     out = tmp_path / "wg"
     proc = run(tunnelsim, "run", "rekey-under-load", "--set", "duration=1.5s", "--set",
                "output.key_log=true", "--set", "output.pcap=true", "--out", out)
