@@ -10,6 +10,8 @@
 
 #include "ns3/wireguard-helper.h"
 
+#include "../ns3-common/site_flows.h"
+
 #include "ns3/applications-module.h"
 #include "ns3/core-module.h"
 #include "ns3/internet-module.h"
@@ -109,52 +111,10 @@ struct SiteToSite {
   }
 };
 
-// Goodput counter: bytes a PacketSink received between two times.
-struct GoodputWindow {
-  Ptr<PacketSink> sink;
-  uint64_t atStart = 0, atEnd = 0;
-  void Schedule(Time start, Time end) {
-    Simulator::Schedule(start, [this]() { atStart = sink->GetTotalRx(); });
-    Simulator::Schedule(end, [this]() { atEnd = sink->GetTotalRx(); });
-  }
-  double Bps(Time start, Time end) const {
-    return double(atEnd - atStart) * 8.0 / (end - start).GetSeconds();
-  }
-};
-
-// A bulk TCP transfer from hostA to hostB, started at `start`.
-inline Ptr<PacketSink> InstallBulkTcp(SiteToSite &net, Time start, uint16_t port = 5001) {
-  PacketSinkHelper sinkHelper("ns3::TcpSocketFactory",
-                              InetSocketAddress(Ipv4Address::GetAny(), port));
-  ApplicationContainer sinkApp = sinkHelper.Install(net.hostB);
-  BulkSendHelper bulk("ns3::TcpSocketFactory", InetSocketAddress(net.hostBAddress, port));
-  bulk.SetAttribute("MaxBytes", UintegerValue(0));
-  ApplicationContainer sourceApp = bulk.Install(net.hostA);
-  sinkApp.Start(Seconds(0));
-  sourceApp.Start(start);
-  return DynamicCast<PacketSink>(sinkApp.Get(0));
-}
-
-// A constant-bit-rate UDP flow with sequence numbers (UdpClient/UdpServer) from hostA to
-// hostB, so losses are counted exactly.
-struct CbrFlow {
-  Ptr<UdpServer> server;
-  Ptr<UdpClient> client;
-};
-inline CbrFlow InstallCbr(SiteToSite &net, Time start, Time stop, Time interval,
-                          uint32_t size = 200, uint16_t port = 4000) {
-  UdpServerHelper serverHelper(port);
-  ApplicationContainer serverApp = serverHelper.Install(net.hostB);
-  UdpClientHelper clientHelper(net.hostBAddress, port);
-  clientHelper.SetAttribute("MaxPackets", UintegerValue(UINT32_MAX));
-  clientHelper.SetAttribute("Interval", TimeValue(interval));
-  clientHelper.SetAttribute("PacketSize", UintegerValue(size));
-  ApplicationContainer clientApp = clientHelper.Install(net.hostA);
-  serverApp.Start(Seconds(0));
-  clientApp.Start(start);
-  clientApp.Stop(stop);
-  return {DynamicCast<UdpServer>(serverApp.Get(0)), DynamicCast<UdpClient>(clientApp.Get(0))};
-}
+using site_flows::CbrFlow;
+using site_flows::GoodputWindow;
+using site_flows::InstallBulkTcp;
+using site_flows::InstallCbr;
 
 // Per-test ns-3 defaults: TCP segments sized so inner packets fill the 1420-byte tunnel MTU.
 // With timestamps (ns-3's default) a data segment's TCP header is 20 + 12 bytes.
