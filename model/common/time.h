@@ -18,4 +18,12 @@ constexpr double ToSeconds(Duration d) { return static_cast<double>(d.count()) /
 // "No deadline": later than any real time.
 constexpr Time kNever = Time::max();
 
+// t + d, clamped to kNever instead of overflowing: configured delays and serialisation times
+// can be large enough (hours at a few bytes per second) that their sum leaves int64.
+constexpr Time SaturatingAdd(Time t, Duration d) {
+  if (d.count() > 0 && t.count() > kNever.count() - d.count()) return kNever;
+  if (d.count() < 0 && t.count() < Time::min().count() - d.count()) return Time::min();
+  return t + d;
+}
+
 } // namespace tunnelsim

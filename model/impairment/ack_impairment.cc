@@ -1,5 +1,7 @@
 #include "impairment/ack_impairment.h"
 
+#include "impairment/netem_settings.h"
+
 #include <algorithm>
 #include <stdexcept>
 
@@ -8,6 +10,9 @@ namespace tunnelsim::impairment {
 std::string AckImpairmentSettings::Validate() const {
   if (delay.count() < 0 || delayJitter.count() < 0) return "ACK delay must not be negative";
   if (compressInterval.count() < 0) return "ACK compression interval must not be negative";
+  if (delay > kMaxNetemDelay || delayJitter > kMaxNetemDelay || compressInterval > kMaxNetemDelay) {
+    return "ACK delay, jitter and compression interval must be at most 1 day (86400s)";
+  }
   if ((thinDrop == 0) != (thinEvery == 0)) {
     return "ACK thinning needs both a drop count and a group size (drop k of every n)";
   }

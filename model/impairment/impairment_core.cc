@@ -94,6 +94,8 @@ Duration ImpairmentCore::TransmissionTime(size_t size) const {
   length = std::max<int64_t>(length, 0);
   const auto ns =
       static_cast<unsigned __int128>(length) * 1000000000u / settings_.rateBytesPerSecond;
+  // A cell size of gigabytes at a few bytes per second exceeds int64 nanoseconds.
+  if (ns > static_cast<unsigned __int128>(kNever.count())) return kNever;
   return Duration(static_cast<int64_t>(ns));
 }
 
@@ -162,13 +164,13 @@ CopyDecision ImpairmentCore::Enqueue(const PacketRef &packet, Time now, bool isD
     } else {
       delay = settings_.latency;
     }
-    Time departure = now + delay;
+    Time departure = SaturatingAdd(now, delay);
     const bool haveLast = latestDeparture_ > now;
     if (settings_.rateBytesPerSecond != 0) {
       // The last packet's departure is the reference: the delay already spent waiting behind
       // it counts towards this one's (netem's "time bonus"), then it is serialised at `rate`.
-      if (haveLast) departure = std::max(latestDeparture_, now + delay);
-      departure += TransmissionTime(packet.size);
+      if (haveLast) departure = std::max(latestDeparture_, departure);
+      departure = SaturatingAdd(departure, TransmissionTime(packet.size));
     } else if (settings_.keepOrder && haveLast) {
       departure = std::max(departure, latestDeparture_);
     }

@@ -1,5 +1,6 @@
 #include "common/ip_packet.h"
 #include "impairment/ack_impairment.h"
+#include "impairment/netem_settings.h"
 #include "test_support.h"
 
 #include <boost/test/unit_test.hpp>
@@ -163,6 +164,14 @@ BOOST_AUTO_TEST_CASE(invalid_ack_settings_are_rejected) {
   s.thinDrop = 1;
   s.thinEvery = 0;
   BOOST_CHECK_THROW(AckImpairmentCore{s}, std::invalid_argument);
+  // Delays beyond a day would overflow departure times (the netem cap applies here too).
+  AckImpairmentSettings longDelay;
+  longDelay.delay = kMaxNetemDelay + Duration(1);
+  BOOST_CHECK_THROW(AckImpairmentCore{longDelay}, std::invalid_argument);
+  longDelay.delay = kMaxNetemDelay;
+  longDelay.delayJitter = kMaxNetemDelay;
+  longDelay.compressInterval = kMaxNetemDelay;
+  BOOST_CHECK_NO_THROW(AckImpairmentCore{longDelay});
 }
 
 BOOST_AUTO_TEST_SUITE_END()

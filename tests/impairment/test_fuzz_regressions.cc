@@ -74,4 +74,26 @@ BOOST_AUTO_TEST_CASE(huge_jitter_with_a_table_distribution_is_refused) {
   }
 }
 
+// "rate 25 255 1525555525": 25 bit/s with 1.5 GB cells serialises each packet for ~16
+// years; the departure time of a queue of them overflowed int64 (UBSan: signed integer
+// overflow in ImpairmentCore::Enqueue). Departures now saturate at kNever: such a packet
+// never leaves, and the core keeps deciding without undefined behaviour.
+BOOST_AUTO_TEST_CASE(serialisation_time_of_years_saturates) {
+  const NetemSettings settings = ParseNetemArguments("rate 25 255 1525555525 delay 10ms");
+  ImpairmentCore core(settings);
+  Time now{0};
+  Time previous{0};
+  for (int i = 0; i < 64; ++i) {
+    const Decision d = core.Process(PacketRef{nullptr, 100}, now);
+    BOOST_REQUIRE(!d.copies.empty());
+    const CopyDecision &copy = d.copies.front();
+    if (copy.Delivered()) {
+      BOOST_TEST(copy.deliverAt.count() >= previous.count());
+      previous = copy.deliverAt;
+    }
+    now += Duration(100000);
+  }
+  BOOST_TEST(previous.count() == kNever.count());
+}
+
 BOOST_AUTO_TEST_SUITE_END()
