@@ -5,6 +5,7 @@ import importlib
 
 FIGURE_MODULES = [
     "fig_goodput_vs_reorder",
+    "fig_tcp_fidelity",
     "fig_goodput_timeseries",
     "fig_replay_drops",
     "fig_replay_analytic",

@@ -120,10 +120,14 @@ def write_report(results_dir, out: Optional[Path] = None, analytic: bool = True)
             continue
         data = base64.b64encode(png.read_bytes()).decode("ascii")
         caption = html.escape((module.__doc__ or "").strip())
+        # A figure module may also give the numbers behind its figure as a table.
+        numbers = module.table(rs) if hasattr(module, "table") else None
+        numbers_html = "" if numbers is None else numbers.to_html(
+            index=False, border=0, na_rep="", float_format=lambda v: f"{v:.3g}")
         sections.append(
             f'<figure id="fig-{module.NAME}"><h3>{html.escape(module.TITLE)}</h3>'
             f'<img alt="{html.escape(module.TITLE)}" src="data:image/png;base64,{data}">'
-            f"<figcaption>{caption}</figcaption></figure>")
+            f"<figcaption>{caption}</figcaption>{numbers_html}</figure>")
     parts = [f"<!DOCTYPE html><html><head><meta charset='utf-8'>"
              f"<title>tunnelsim report: {html.escape(results_dir.name)}</title>"
              f"<style>{_CSS}</style></head><body>",

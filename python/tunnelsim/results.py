@@ -111,7 +111,7 @@ def _scenario_column_values(run: Run, keys: list) -> dict:
 
 
 # Scenario keys that are worth a column even when nothing was swept.
-DESCRIBING_KEYS = ["name", "seed", "tunnel.type", "tunnel.ipsec.replay_window",
+DESCRIBING_KEYS = ["name", "seed", "tunnel.type", "tunnel.ipsec.replay_window", "tcp.stack",
                     "impairment.access.down.reorder", "impairment.access.down.delay",
                     "impairment.access.down.gap", "impairment.access.down.reorder_correlation"]
 

@@ -13,7 +13,9 @@ A sweep file (TOML):
 
 Every point (one combination and one seed) is one `tunnelsim run` process. Points run on
 all local cores (threads that each wait on their subprocess), or on a Dask distributed
-cluster given `scheduler="tcp://host:port"`. The output directory holds
+cluster given `scheduler="tcp://host:port"`. Points with tcp.stack = "kernel" (real Linux TCP
+through `tunnelsim emulate`) run in real time: always locally, one at a time, after the
+simulated points. The output directory holds
 
     runs/<point>/results.json, timeseries.csv, point.json   one directory per finished point
     sweep.csv (and sweep.parquet when pyarrow is there)     a row per run: point, the swept
@@ -188,6 +190,18 @@ def _progress(total: int, initial: int, enabled: bool, desc: str):
                 dynamic_ncols=True)
 
 
+def is_real_time(point: dict) -> bool:
+    """True for a point that runs in real time on this machine: tcp.stack = "kernel" (real
+    Linux TCP through `tunnelsim emulate`, which needs root and network namespaces here)."""
+    stack = point["overrides"].get("tcp.stack")
+    if stack is None:
+        try:
+            stack = tomllib.loads(point["scenario_text"]).get("tcp", {}).get("stack")
+        except tomllib.TOMLDecodeError:
+            return False  # the run itself reports the broken scenario
+    return stack == "kernel"
+
+
 def _run_local(todo, out_dir, runner, jobs, bar, failures):
     with concurrent.futures.ThreadPoolExecutor(max_workers=jobs) as pool:
         futures = {pool.submit(runner, point): point for point in todo}
@@ -280,13 +294,20 @@ def sweep(spec: Union[str, Path, Mapping, SweepSpec] = None, *, out_dir=None,
         runner = _CliRunner(cli, timeout)
     points = spec.points()
     todo = [p for p in points if not _is_done(out_dir, p)]
+    # Real-time points measure wall-clock behaviour (a relay's timers, the kernel's TCP): they
+    # run here, one at a time, after the simulations, so that nothing competes for the CPU.
+    real_time = [p for p in todo if is_real_time(p)]
+    simulated = [p for p in todo if not is_real_time(p)]
     failures: dict = {}
     with _progress(len(points), len(points) - len(todo), progress, spec.name) as bar:
-        if todo:
+        if simulated:
             if scheduler is not None:
-                _run_dask(todo, out_dir, runner, scheduler, bar, failures)
+                _run_dask(simulated, out_dir, runner, scheduler, bar, failures)
             else:
-                _run_local(todo, out_dir, runner, jobs or os.cpu_count() or 1, bar, failures)
+                _run_local(simulated, out_dir, runner, jobs or os.cpu_count() or 1, bar,
+                           failures)
+        if real_time:
+            _run_local(real_time, out_dir, runner, 1, bar, failures)
     frame = table(out_dir, spec)
     write_table(frame, out_dir)
     if failures:

@@ -21,14 +21,16 @@ sys.path.insert(0, str(ANALYSIS))
 figures = importlib.import_module("figures")
 
 
-def _results(tunnel, window, reorder, seed):
+def _results(tunnel, window, reorder, seed, stack="linux"):
     """A results.json as the engine writes it (results_schema 1) plus tunnel events."""
     ipsec = tunnel == "gre-over-ipsec"
     goodput = (40.0 / (1 + reorder) if ipsec else 40.0 - reorder) + 0.3 * seed
+    if stack == "kernel":
+        goodput *= 1.1
     delivered = 80_000  # about 8400 packets/s over the 9.5 s of traffic
     model = analytic.replay_drop_probability(reorder / 100, 0.010, delivered / 9.5, window)
     drops = int(delivered * model * (1 + 0.02 * seed)) if ipsec else 0
-    scenario = {"name": "crafted", "seed": seed, "duration": "10s",
+    scenario = {"name": "crafted", "seed": seed, "duration": "10s", "tcp": {"stack": stack},
                 "tunnel": {"type": tunnel, "ipsec": {"replay_window": window}},
                 "impairment": {"access": {"down": {"delay": "10ms", "reorder": reorder,
                                                    "reorder_correlation": 0, "gap": 1}}},
@@ -74,6 +76,14 @@ def crafted(tmp_path_factory) -> Path:
                     json.dumps(_results(tunnel, window, reorder, seed)))
                 (run / "timeseries.csv").write_text(
                     _timeseries(reorder, tunnel == "gre-over-ipsec"))
+    # The same points measured with real Linux TCP (tunnelsim emulate), for the fidelity figure.
+    for tunnel, window in (("wireguard", 64), ("gre-over-ipsec", 64)):
+        for reorder in (0, 2, 5):
+            for seed in (1, 2, 3):
+                run = root / f"{tunnel}-w{window}-r{reorder}-s{seed}-kernel"
+                run.mkdir()
+                (run / "results.json").write_text(
+                    json.dumps(_results(tunnel, window, reorder, seed, stack="kernel")))
     return root
 
 
@@ -88,7 +98,7 @@ def _assert_image(path: Path):
 @pytest.mark.parametrize("name", figures.FIGURE_MODULES)
 def test_each_figure_draws_png_and_svg(crafted, tmp_path, name):
     module = importlib.import_module(name)
-    paths = module.make(ts_results.load(crafted), tmp_path)
+    paths = [p for p in module.make(ts_results.load(crafted), tmp_path) if p.suffix != ".csv"]
     assert sorted(p.suffix for p in paths) == [".png", ".svg"]
     for path in paths:
         _assert_image(path)
@@ -105,11 +115,29 @@ def test_figure_script_runs_from_the_command_line(crafted, tmp_path, python_path
 
 def test_loaded_table_and_ci(crafted):
     rs = ts_results.load(crafted)
-    assert len(rs.runs) == 27 and len(rs.table) == 27
+    assert len(rs.runs) == 45 and len(rs.table) == 45
     assert {"tunnel.type", "tunnel.ipsec.replay_window", "impairment.access.down.reorder",
             "goodput_mbps", "replay_drops"} <= set(rs.table.columns)
     mean, half, n = ts_results.mean_ci([1.0, 2.0, 3.0])
     assert (mean, n) == (2.0, 3) and half == pytest.approx(4.302653 / 3 ** 0.5, rel=1e-5)
+
+
+def test_tcp_fidelity_table_compares_each_model_with_the_kernel(crafted, tmp_path):
+    fidelity = importlib.import_module("fig_tcp_fidelity")
+    rs = ts_results.load(crafted)
+    numbers = fidelity.table(rs)
+    # Points where both stacks ran: WireGuard and GRE/IPsec w=64 at three reorder levels.
+    both = numbers.dropna(subset=["kernel Mbit/s"])
+    assert len(both) == 6
+    # The crafted kernel runs are 10 % faster than the Linux-like ones at every point.
+    assert both["linux vs kernel %"].tolist() == pytest.approx([100 / 1.1 - 100] * 6)
+    assert both["linux within ±15%"].all()
+    wireguard = both[(both["tunnel"] == "WireGuard") & (both["reorder %"] == 0)].iloc[0]
+    assert wireguard["kernel Mbit/s"] == pytest.approx(1.1 * (40.0 + 0.6))
+    assert wireguard["kernel runs"] == 3
+    paths = fidelity.make(rs, tmp_path)
+    assert (tmp_path / "tcp_fidelity.csv").read_text().count("\n") == len(numbers) + 1
+    assert any(p.suffix == ".png" for p in paths)
 
 
 def test_report_embeds_every_figure(crafted, tmp_path):

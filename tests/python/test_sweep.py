@@ -5,6 +5,7 @@ import json
 import subprocess
 import sys
 import threading
+import time
 from pathlib import Path
 
 import pandas as pd
@@ -90,6 +91,38 @@ def test_local_sweep_with_fake_runner_resumes(tmp_path):
     resumed = tunnelsim.sweep(FAKE_SPEC, out_dir=out, runner=fake_runner, progress=False)
     assert CALLS == [victim]
     pd.testing.assert_frame_equal(resumed, table)
+
+
+def test_real_time_points_run_alone_after_the_simulated_ones(tmp_path):
+    """tcp.stack = "kernel" points (tunnelsim emulate) must not share the CPU with anything."""
+    running, log = set(), []
+    lock = threading.Lock()
+
+    def recording_runner(point):
+        stack = point["overrides"]["tcp.stack"]
+        with lock:
+            log.append((stack, frozenset(running)))
+            running.add(point["id"])
+        time.sleep(0.05)
+        with lock:
+            running.discard(point["id"])
+        return fake_runner(point)
+
+    spec = {**FAKE_SPEC, "parameters": {**FAKE_SPEC["parameters"],
+                                        "tcp.stack": ["linux", "kernel"]}}
+    table = tunnelsim.sweep(spec, out_dir=tmp_path / "s", runner=recording_runner, jobs=4,
+                            progress=False)
+    assert len(table) == 16
+    stacks = [stack for stack, _ in log]
+    assert stacks == ["linux"] * 8 + ["kernel"] * 8
+    assert all(not others for stack, others in log if stack == "kernel")
+    assert any(others for stack, others in log if stack == "linux")  # those ran in parallel
+    # The stack may come from the scenario instead of an override.
+    from tunnelsim.sweep import is_real_time
+    point = {"overrides": {}, "scenario_text": '[tcp]\nstack = "kernel"\n'}
+    assert is_real_time(point)
+    assert not is_real_time({**point, "scenario_text": "[tcp]\n"})
+    assert not is_real_time({**point, "overrides": {"tcp.stack": "linux"}})
 
 
 def test_failed_points_are_reported_and_retried(tmp_path):
