@@ -9,7 +9,7 @@ CMAKE_FLAGS ?=
 FUZZ_SECONDS ?= 60
 
 .PHONY: all deps configure build test test-cpp test-python test-fuzz fuzz test-sanitize reproduce \
-	bench format clean
+	calibrate bench format clean
 
 all: build
 
@@ -46,6 +46,10 @@ test-sanitize: deps
 
 reproduce: build
 	@scripts/reproduce $(BUILD_DIR)
+
+# The TCP calibration study: ns-3 stock and Linux-like TCP against real Linux TCP (needs root).
+calibrate: build
+	@scripts/calibrate $(BUILD_DIR)
 
 bench: build
 	$(BUILD_DIR)/tests/bench/tunnelsim-bench

@@ -123,6 +123,7 @@ void PrintUsage(bool toStderr) {
   std::FILE *out = toStderr ? stderr : stdout;
   std::fprintf(out,
                "usage: tunnelsim run SCENARIO [--set key=value]... [--out DIR]\n"
+               "       tunnelsim emulate SCENARIO [--set key=value]... [--out DIR]\n"
                "       tunnelsim validate SCENARIO [--set key=value]... [--print]\n"
                "       tunnelsim list [--library DIR]\n"
                "       tunnelsim keys\n"
@@ -133,6 +134,24 @@ void PrintUsage(bool toStderr) {
                "(--library DIR, $TUNNELSIM_LIBRARY, default %s).\n"
                "Exit codes: 0 ok, 1 run failure, 2 usage or validation error.\n",
                TUNNELSIM_LIBRARY_DIR);
+}
+
+void PrintRunSummary(const nlohmann::json &results, const fs::path &outDir) {
+  for (const auto &flow : results.at("flows")) {
+    std::cout << flow.at("id").get<std::string>() << " (" << flow.at("direction").get<std::string>()
+              << ")";
+    if (flow.contains("goodput_mbps")) {
+      std::cout << ": goodput " << flow.at("goodput_mbps").get<double>() << " Mbit/s";
+    }
+    if (flow.contains("retransmissions") && !flow.at("retransmissions").is_null()) {
+      std::cout << ", " << flow.at("retransmissions").get<uint64_t>() << " retransmissions";
+    }
+    if (flow.contains("rtt_ms") && flow.at("rtt_ms").contains("p50")) {
+      std::cout << ", rtt p50 " << flow.at("rtt_ms").at("p50").get<double>() << " ms";
+    }
+    std::cout << "\n";
+  }
+  std::cout << "results in " << (outDir / "results.json").string() << "\n";
 }
 
 int ValidateCommand(const std::vector<std::string> &argv) {
@@ -163,6 +182,9 @@ int RunCommand(const std::vector<std::string> &argv) {
     return kExitOk;
   });
   if (status != kExitOk) return status;
+  if (loaded.resolved.at("tcp").at("stack") == "kernel") {
+    return EmulateLoadedScenario(loaded, args.out, true);
+  }
 
   const fs::path outDir = args.out
                               ? fs::path(*args.out)
@@ -173,21 +195,7 @@ int RunCommand(const std::vector<std::string> &argv) {
   try {
     const scenario::RunOutcome outcome = scenario::RunScenario(loaded, options);
     scenario::WriteRunOutputs(outcome, outDir);
-    for (const auto &flow : outcome.results.at("flows")) {
-      std::cout << flow.at("id").get<std::string>() << " ("
-                << flow.at("direction").get<std::string>() << ")";
-      if (flow.contains("goodput_mbps")) {
-        std::cout << ": goodput " << flow.at("goodput_mbps").get<double>() << " Mbit/s";
-      }
-      if (flow.contains("retransmissions")) {
-        std::cout << ", " << flow.at("retransmissions").get<uint64_t>() << " retransmissions";
-      }
-      if (flow.contains("rtt_ms") && flow.at("rtt_ms").contains("p50")) {
-        std::cout << ", rtt p50 " << flow.at("rtt_ms").at("p50").get<double>() << " ms";
-      }
-      std::cout << "\n";
-    }
-    std::cout << "results in " << (outDir / "results.json").string() << "\n";
+    PrintRunSummary(outcome.results, outDir);
     std::fprintf(stderr, "wall time %.2f s\n", outcome.wallSeconds);
     return kExitOk;
   } catch (const std::exception &error) {

@@ -18,6 +18,7 @@ int main(int argc, char *argv[]) {
   const std::vector<std::string> args(argv + 2, argv + argc);
   try {
     if (command == "run") return RunCommand(args);
+    if (command == "emulate") return EmulateCommand(args);
     if (command == "validate") return ValidateCommand(args);
     if (command == "list") return ListCommand(args);
     if (command == "keys") return KeysCommand(args);

@@ -1,5 +1,6 @@
 #include "impairment_settings.h"
 
+#include "schema.h"
 #include "units.h"
 
 #include <stdexcept>
@@ -149,5 +150,17 @@ std::string ImpairmentProblem(const nlohmann::json &table) {
 }
 
 #endif
+
+uint64_t ImpairmentSeed(uint64_t scenarioSeed, const std::string &link,
+                        const std::string &direction) {
+  uint64_t stream = 0;
+  for (const std::string &l : ImpairmentLinks()) {
+    for (const std::string &d : ImpairmentDirections()) {
+      ++stream;
+      if (l == link && d == direction) return scenarioSeed * 1000003 + stream;
+    }
+  }
+  throw std::invalid_argument("no impairment link direction " + link + "." + direction);
+}
 
 } // namespace tunnelsim::scenario

@@ -28,6 +28,12 @@ struct LinkImpairmentSettings {
 LinkImpairmentSettings ImpairmentSettingsFrom(const nlohmann::json &table, uint64_t seed);
 #endif
 
+// The seed of the impairment on `link`.`direction` for a scenario seeded `scenarioSeed`: a
+// stream number per link and direction in the schema's fixed order, so each always gets the
+// same seed. The ns-3 engine and the emulation relay both take it from here.
+uint64_t ImpairmentSeed(uint64_t scenarioSeed, const std::string &link,
+                        const std::string &direction);
+
 // Empty when the table is acceptable, otherwise what is wrong.
 std::string ImpairmentProblem(const nlohmann::json &table);
 

@@ -61,17 +61,14 @@ std::unique_ptr<InstalledImpairments> InstallImpairments(const json &resolved,
   if (!resolved.contains("impairment")) return installed;
   const uint64_t seed = resolved.at("seed").get<uint64_t>();
   const json &impairments = resolved.at("impairment");
-  uint64_t stream = 0;
-  // Fixed order (the schema's), so each link and direction always gets the same seed.
   for (const std::string &link : ImpairmentLinks()) {
     for (const std::string &direction : ImpairmentDirections()) {
-      ++stream;
       if (!impairments.contains(link) || !impairments.at(link).contains(direction)) continue;
       const std::string name = link + "." + direction;
       LinkImpairmentSettings settings;
       try {
-        settings =
-            ImpairmentSettingsFrom(impairments.at(link).at(direction), seed * 1000003 + stream);
+        settings = ImpairmentSettingsFrom(impairments.at(link).at(direction),
+                                          ImpairmentSeed(seed, link, direction));
       } catch (const std::invalid_argument &error) {
         throw std::invalid_argument("impairment." + name + ": " + error.what());
       }

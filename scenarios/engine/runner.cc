@@ -93,6 +93,12 @@ struct Simulation {
 
 RunOutcome RunScenario(const LoadedScenario &scenario, const RunOptions &options) {
   const json &resolved = scenario.resolved;
+  if (resolved.at("tcp").at("stack") == "kernel") {
+    // Not a simulation: stock ns-3 TCP must not stand in for it silently.
+    throw std::invalid_argument("tcp.stack = \"kernel\" is real Linux TCP, not a simulation: "
+                                "run it with `tunnelsim emulate` (or `tunnelsim run`, which "
+                                "hands it over)");
+  }
   const auto wallStart = std::chrono::steady_clock::now();
   const ns3::Time end =
       ns3::NanoSeconds(*ParseDurationNs(resolved.at("duration").get<std::string>()));

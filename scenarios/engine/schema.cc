@@ -218,9 +218,11 @@ void AddImpairments(SchemaBuilder &b) {
 
 void AddTcp(SchemaBuilder &b) {
   b.Prefix("tcp", Presence::kAlways);
-  b.Enum("stack", {"linux", "ns3"}, "linux",
+  b.Enum("stack", {"linux", "ns3", "kernel"}, "linux",
          "linux: the Linux-like TcpSocketBase (RACK-TLP, D-SACK, undo, quick-ACK; "
-         "docs/tcp-fidelity.md); ns3: stock ns-3 TcpSocketBase.");
+         "docs/tcp-fidelity.md); ns3: stock ns-3 TcpSocketBase; kernel: real Linux TCP between "
+         "two network namespaces through the emulate relay (`tunnelsim run` hands the scenario "
+         "to `tunnelsim emulate`; needs root).");
   b.Enum("loss_detection", {"rack", "dupthresh"}, "rack",
          "Linux stack: RACK-TLP time-based loss detection, or the duplicate-ACK threshold.");
   b.Boolean("tlp", true, "Linux stack: tail loss probes (with loss_detection = \"rack\").");

@@ -49,7 +49,7 @@ def test_new_tcp_keys_accept_valid_values(tunnelsim):
 
 
 @pytest.mark.parametrize("assignment, message", [
-    ("tcp.stack=bsd", 'tcp.stack: expected one of "linux", "ns3", got "bsd"'),
+    ("tcp.stack=bsd", 'tcp.stack: expected one of "linux", "ns3", "kernel", got "bsd"'),
     ("tcp.loss_detection=fack",
      'tcp.loss_detection: expected one of "rack", "dupthresh", got "fack"'),
     ("tcp.tlp=maybe", "tcp.tlp: expected true or false"),
@@ -68,7 +68,7 @@ def test_new_tcp_keys_reject_bad_values_in_file_with_line(tunnelsim, tmp_path):
                  'undo = "yes"\n')
     proc = run(tunnelsim, "validate", path)
     assert proc.returncode == 2
-    assert f'{path}:3: tcp.stack: expected one of "linux", "ns3", got "freebsd"' in proc.stderr
+    assert f'{path}:3: tcp.stack: expected one of "linux", "ns3", "kernel", got "freebsd"' in proc.stderr
     assert f'{path}:4: tcp.loss_detection: expected one of "rack", "dupthresh", got 3' \
         in proc.stderr
     assert f"{path}:5: tcp.undo: expected true or false" in proc.stderr

@@ -1,0 +1,46 @@
+#include "emulate/gateway.h"
+
+#include <stdexcept>
+
+namespace tunnelsim::emulate {
+namespace {
+
+// tunnel.type = "none": the gateways route the LANs over the plain path.
+class PlainGateway : public Gateway {
+public:
+  explicit PlainGateway(size_t mtu) : mtu_(mtu) {}
+  void FromLan(Bytes inner, Time, GatewayOutput &out) override {
+    if (inner.size() > mtu_) {
+      ++counters_.tooBig;
+      return;
+    }
+    out.toWan.push_back(std::move(inner));
+  }
+  void FromWan(Bytes outer, Time, GatewayOutput &out) override {
+    out.toLan.push_back(std::move(outer));
+  }
+  GatewayCounters Counters() const override { return counters_; }
+
+private:
+  size_t mtu_;
+  GatewayCounters counters_;
+};
+
+} // namespace
+
+std::unique_ptr<Gateway> MakePlainGateway(const TunnelSettings &settings) {
+  return std::make_unique<PlainGateway>(settings.innerMtu);
+}
+
+GatewayPair MakeGateways(const TunnelSettings &settings, Time now) {
+  if (settings.type == "none") {
+    return {MakePlainGateway(settings), MakePlainGateway(settings)};
+  }
+  if (settings.type == "wireguard") return MakeWireGuardGateways(settings, now);
+  if (settings.type == "gre" || settings.type == "ipsec" || settings.type == "gre-over-ipsec") {
+    return MakeGreIpsecGateways(settings);
+  }
+  throw std::invalid_argument("the relay has no gateway for tunnel.type \"" + settings.type + "\"");
+}
+
+} // namespace tunnelsim::emulate

@@ -1,0 +1,113 @@
+#include "network_namespace.h"
+
+#include <fcntl.h>
+#include <sched.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <exception>
+#include <filesystem>
+#include <stdexcept>
+#include <thread>
+
+extern char **environ;
+
+namespace tunnelsim::emulate {
+namespace {
+
+int SpawnAndWait(const std::vector<std::string> &argv, bool quiet) {
+  std::vector<char *> args;
+  for (const auto &arg : argv)
+    args.push_back(const_cast<char *>(arg.c_str()));
+  args.push_back(nullptr);
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  if (quiet) {
+    posix_spawn_file_actions_addopen(&actions, STDOUT_FILENO, "/dev/null", O_WRONLY, 0);
+    posix_spawn_file_actions_addopen(&actions, STDERR_FILENO, "/dev/null", O_WRONLY, 0);
+  }
+  // The child must not inherit the blocked SIGINT/SIGTERM of the emulator's threads.
+  posix_spawnattr_t attributes;
+  posix_spawnattr_init(&attributes);
+  sigset_t none;
+  sigemptyset(&none);
+  posix_spawnattr_setsigmask(&attributes, &none);
+  posix_spawnattr_setflags(&attributes, POSIX_SPAWN_SETSIGMASK);
+  pid_t pid = 0;
+  const int error = posix_spawnp(&pid, args[0], &actions, &attributes, args.data(), environ);
+  posix_spawn_file_actions_destroy(&actions);
+  posix_spawnattr_destroy(&attributes);
+  if (error != 0) return -1;
+  int status = 0;
+  while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+  }
+  return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+std::string CommandLine(const std::vector<std::string> &argv) {
+  std::string line;
+  for (const auto &arg : argv)
+    line += (line.empty() ? "" : " ") + arg;
+  return line;
+}
+
+} // namespace
+
+void RunProgram(const std::vector<std::string> &argv) {
+  if (SpawnAndWait(argv, false) != 0) {
+    throw std::runtime_error("command failed: " + CommandLine(argv));
+  }
+}
+
+NetworkNamespace::NetworkNamespace(std::string name) : name_(std::move(name)) {
+  RunProgram({"ip", "netns", "add", name_});
+}
+
+NetworkNamespace::~NetworkNamespace() { SpawnAndWait({"ip", "netns", "delete", name_}, true); }
+
+void NetworkNamespace::EnterOnThisThread() const {
+  const std::string path = "/run/netns/" + name_;
+  const int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) throw std::runtime_error("cannot open " + path + ": " + std::strerror(errno));
+  const int result = setns(fd, CLONE_NEWNET);
+  const int error = errno;
+  close(fd);
+  if (result != 0) {
+    throw std::runtime_error("setns into " + name_ + ": " + std::strerror(error));
+  }
+}
+
+void NetworkNamespace::Run(const std::function<void()> &body) const {
+  std::exception_ptr failure;
+  std::thread worker([&] {
+    try {
+      EnterOnThisThread();
+      body();
+    } catch (...) {
+      failure = std::current_exception();
+    }
+  });
+  worker.join();
+  if (failure) std::rethrow_exception(failure);
+}
+
+int RemoveStaleNamespaces(const std::string &prefix) {
+  int removed = 0;
+  std::error_code error;
+  for (const auto &entry : std::filesystem::directory_iterator("/run/netns", error)) {
+    const std::string name = entry.path().filename().string();
+    if (name.rfind(prefix, 0) != 0) continue;
+    const std::string rest = name.substr(prefix.size());
+    const pid_t pid = static_cast<pid_t>(std::atol(rest.c_str()));
+    if (pid <= 0 || (kill(pid, 0) != 0 && errno == ESRCH)) {
+      if (SpawnAndWait({"ip", "netns", "delete", name}, true) == 0) ++removed;
+    }
+  }
+  return removed;
+}
+
+} // namespace tunnelsim::emulate

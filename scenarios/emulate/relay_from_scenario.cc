@@ -1,0 +1,170 @@
+#include "relay_from_scenario.h"
+
+#include "emulate_limits.h"
+#include "impairment_settings.h"
+#include "units.h"
+
+#include <algorithm>
+
+namespace tunnelsim::emulate {
+namespace {
+
+using nlohmann::json;
+
+int64_t DurationNs(const json &table, const char *key) {
+  return *scenario::ParseDurationNs(table.at(key).get<std::string>());
+}
+
+uint64_t RateBps(const json &table, const char *key) {
+  return *scenario::ParseDataRateBps(table.at(key).get<std::string>());
+}
+
+void RefuseFinerThanTimer(bool enforce, const std::string &name, const char *what, Duration value) {
+  if (enforce && value.count() > 0 && value.count() < kMinImpairmentDelayNs) {
+    throw EmulateUnsupported(
+        "impairment." + name + ": " + what + " " + std::to_string(value.count() / 1000) +
+        " us is finer than the relay's timing allows (at least " +
+        std::to_string(kMinImpairmentDelayNs / 1000) + " us; docs/tcp-fidelity.md)");
+  }
+}
+
+void CheckSupported(const json &resolved) {
+  const json &tunnel = resolved.at("tunnel");
+  const std::string type = tunnel.at("type");
+  if (type != "none" && tunnel.contains("cpu") && tunnel.at("cpu").at("enabled").get<bool>()) {
+    throw EmulateUnsupported("tunnel.cpu.enabled: emulate uses no CPU model (the relay's own "
+                             "CPU is real); set tunnel.cpu.enabled = false");
+  }
+  if (resolved.at("topology").contains("roam_at")) {
+    throw EmulateUnsupported("topology.roam_at: emulate does not support roaming");
+  }
+  const json &traffic = resolved.at("traffic");
+  if (traffic.contains("udp") && !traffic.at("udp").empty()) {
+    throw EmulateUnsupported("traffic.udp: emulate runs bulk TCP and ping flows only");
+  }
+  const json &output = resolved.at("output");
+  if (output.at("pcap").get<bool>() || output.at("key_log").get<bool>()) {
+    throw EmulateUnsupported("output.pcap / output.key_log: not written by emulate");
+  }
+}
+
+LinkHopSettings Hop(const json &resolved, const std::string &link, const std::string &direction,
+                    uint64_t rate, int64_t delayNs, bool enforce) {
+  LinkHopSettings hop;
+  hop.name = link + "." + direction;
+  hop.rateBitsPerSecond = rate;
+  hop.delay = Duration(delayNs);
+  hop.queuePackets = resolved.at("topology").at("queue_packets").get<uint32_t>();
+  const json &impairments = resolved.contains("impairment") ? resolved.at("impairment") : json();
+  if (!impairments.is_object() || !impairments.contains(link) ||
+      !impairments.at(link).contains(direction)) {
+    return hop;
+  }
+  scenario::LinkImpairmentSettings settings;
+  try {
+    settings = scenario::ImpairmentSettingsFrom(
+        impairments.at(link).at(direction),
+        scenario::ImpairmentSeed(resolved.at("seed").get<uint64_t>(), link, direction));
+  } catch (const std::invalid_argument &error) {
+    throw std::invalid_argument("impairment." + hop.name + ": " + error.what());
+  }
+  if (settings.hasNetem) {
+    RefuseFinerThanTimer(enforce, hop.name, "delay", settings.netem.latency);
+    RefuseFinerThanTimer(enforce, hop.name, "jitter", settings.netem.jitter);
+    hop.netem = settings.netem;
+  }
+  if (settings.hasAck) {
+    RefuseFinerThanTimer(enforce, hop.name, "ack_delay", settings.ack.delay);
+    RefuseFinerThanTimer(enforce, hop.name, "ack_delay_jitter", settings.ack.delayJitter);
+    RefuseFinerThanTimer(enforce, hop.name, "ack_compress_interval", settings.ack.compressInterval);
+    hop.ack = settings.ack;
+  }
+  return hop;
+}
+
+TunnelSettings TunnelFrom(const json &resolved) {
+  const json &tunnel = resolved.at("tunnel");
+  TunnelSettings s;
+  s.type = tunnel.at("type").get<std::string>();
+  s.seed = resolved.at("seed").get<uint64_t>();
+  s.homeWan = kHomeGatewayWan;
+  s.workWan = kWorkGatewayWan;
+  s.homeLan = kHomeLanNetwork;
+  s.workLan = kWorkLanNetwork;
+  s.innerMtu = HostMtu(resolved);
+  if (s.type == "wireguard") {
+    const json &wg = tunnel.at("wireguard");
+    s.listenPort = wg.at("listen_port").get<uint16_t>();
+    s.persistentKeepalive = Duration(DurationNs(wg, "persistent_keepalive"));
+    s.rekeyAfterTime = Duration(DurationNs(wg, "rekey_after_time"));
+    s.rejectAfterTime = Duration(DurationNs(wg, "reject_after_time"));
+    s.rekeyAttemptTime = Duration(DurationNs(wg, "rekey_attempt_time"));
+    s.rekeyTimeout = Duration(DurationNs(wg, "rekey_timeout"));
+    s.keepaliveTimeout = Duration(DurationNs(wg, "keepalive_timeout"));
+    s.rekeyAfterMessages = wg.at("rekey_after_messages").get<uint64_t>();
+    s.underLoadHandshakesPerSecond = wg.at("under_load_handshakes_per_second").get<uint32_t>();
+  }
+  // Only the tables of this type: a scenario file may carry others (e.g. [tunnel.gre] when
+  // --set switches the type), without their defaults filled in.
+  if (s.type == "gre" || s.type == "gre-over-ipsec") {
+    const json &gre = tunnel.at("gre");
+    if (gre.contains("key")) s.greKey = gre.at("key").get<uint32_t>();
+    s.greChecksum = gre.at("checksum").get<bool>();
+    s.greSequence = gre.at("sequence").get<bool>();
+  }
+  if (s.type == "ipsec" || s.type == "gre-over-ipsec") {
+    const json &ipsec = tunnel.at("ipsec");
+    s.chacha = ipsec.at("encryption").get<std::string>() == "chacha20-poly1305";
+    s.replayWindow = ipsec.at("replay_window").get<uint32_t>();
+    s.esn = ipsec.at("esn").get<bool>();
+  }
+  return s;
+}
+
+} // namespace
+
+size_t HostMtu(const json &resolved) {
+  const json &tunnel = resolved.at("tunnel");
+  const std::string type = tunnel.at("type");
+  size_t mtu = resolved.at("topology").at("mtu").get<size_t>();
+  if (type == "wireguard") mtu = std::min(mtu, tunnel.at("wireguard").at("mtu").get<size_t>());
+  if (type == "gre" || type == "gre-over-ipsec") {
+    mtu = std::min(mtu, tunnel.at("gre").at("mtu").get<size_t>());
+  }
+  if (type == "ipsec" || type == "gre-over-ipsec") {
+    mtu = std::min(mtu, tunnel.at("ipsec").at("mtu").get<size_t>());
+  }
+  return mtu;
+}
+
+RelaySettings RelaySettingsFrom(const json &resolved, bool enforceLimits) {
+  CheckSupported(resolved);
+  const json &topology = resolved.at("topology");
+  const uint64_t lan = RateBps(topology, "lan_rate");
+  const uint64_t wan = RateBps(topology, "wan_rate");
+  const uint64_t up = RateBps(topology, "access_up_rate");
+  const uint64_t down = RateBps(topology, "access_down_rate");
+  const int64_t lanDelay = DurationNs(topology, "lan_delay");
+  const int64_t accessDelay = DurationNs(topology, "access_delay");
+  const int64_t wanDelay = DurationNs(topology, "wan_delay");
+  const uint64_t bottleneck = std::max(std::min({lan, wan, up}), std::min({lan, wan, down}));
+  if (enforceLimits && bottleneck > kMaxBottleneckRateBps) {
+    throw EmulateUnsupported(
+        "topology: the path's bottleneck rate (" + std::to_string(bottleneck / 1000000) +
+        " Mbit/s) is above what the relay carries faithfully (" +
+        std::to_string(kMaxBottleneckRateBps / 1000000) + " Mbit/s; docs/tcp-fidelity.md)");
+  }
+  RelaySettings settings;
+  settings.tunnel = TunnelFrom(resolved);
+  settings.hops[kHomeLanUp] = Hop(resolved, "home_lan", "up", lan, lanDelay, enforceLimits);
+  settings.hops[kAccessUp] = Hop(resolved, "access", "up", up, accessDelay, enforceLimits);
+  settings.hops[kWanUp] = Hop(resolved, "wan", "up", wan, wanDelay, enforceLimits);
+  settings.hops[kWorkLanUp] = Hop(resolved, "work_lan", "up", lan, lanDelay, enforceLimits);
+  settings.hops[kWorkLanDown] = Hop(resolved, "work_lan", "down", lan, lanDelay, enforceLimits);
+  settings.hops[kWanDown] = Hop(resolved, "wan", "down", wan, wanDelay, enforceLimits);
+  settings.hops[kAccessDown] = Hop(resolved, "access", "down", down, accessDelay, enforceLimits);
+  settings.hops[kHomeLanDown] = Hop(resolved, "home_lan", "down", lan, lanDelay, enforceLimits);
+  return settings;
+}
+
+} // namespace tunnelsim::emulate
