@@ -1,5 +1,7 @@
 #include "emulate/relay.h"
 
+#include "impairment/counters_json.h"
+
 #include <algorithm>
 #include <stdexcept>
 
@@ -119,28 +121,6 @@ void Relay::Carry(Side gateway, GatewayOutput &output, Time at) {
 
 namespace {
 
-nlohmann::json NetemJson(const impairment::ImpairmentCounters &c) {
-  return {{"packets", c.packets},
-          {"delivered", c.delivered},
-          {"lost", c.lost},
-          {"queue_drops", c.queueDrops},
-          {"duplicated", c.duplicated},
-          {"corrupted", c.corrupted},
-          {"reordered", c.reordered},
-          {"ecn_marked", c.ecnMarked},
-          {"delayed", c.delayed},
-          {"total_delay_ns", c.totalDelayNs}};
-}
-
-nlohmann::json AckJson(const impairment::AckImpairmentCounters &c) {
-  return {{"packets", c.packets},
-          {"acks", c.acks},
-          {"thinned", c.thinned},
-          {"delayed", c.delayed},
-          {"total_delay_ns", c.totalDelayNs},
-          {"compressed", c.compressed}};
-}
-
 nlohmann::json SideJson(const GatewayCounters &c) {
   nlohmann::json side = c.extra;
   side["inner_packets_sent"] = c.packetsEncapsulated;
@@ -159,8 +139,8 @@ nlohmann::json Relay::ImpairmentsJson() const {
     if (!s.netem && !s.ack) continue;
     nlohmann::json entry = nlohmann::json::object();
     const ImpairmentStage *stage = hops_[i]->Stage();
-    if (s.netem) entry["netem"] = NetemJson(stage->Netem()->Counters());
-    if (s.ack) entry["ack"] = AckJson(stage->Ack()->Counters());
+    if (s.netem) entry["netem"] = impairment::CountersJson(stage->Netem()->Counters());
+    if (s.ack) entry["ack"] = impairment::CountersJson(stage->Ack()->Counters());
     out[HopName(static_cast<HopIndex>(i))] = entry;
   }
   return out;

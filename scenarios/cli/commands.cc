@@ -39,11 +39,15 @@ struct ParsedArgs {
   std::optional<std::string> out;
   std::optional<std::string> library;
   bool print = false;
+  bool noLimits = false; // emulate: skip the relay's measured limits
 };
 
-// Accepts "--set k=v" and "--set=k=v", likewise --out and --library.
-ParsedArgs ParseArgs(const std::vector<std::string> &args, bool allowSet, bool allowOut,
-                     bool allowPrint) {
+enum Accepts : unsigned { kSet = 1, kOut = 2, kPrint = 4, kNoLimits = 8 };
+
+// Accepts "--set k=v" and "--set=k=v", likewise --out and --library; the flags say which
+// options the command takes besides --library.
+ParsedArgs ParseArgs(const std::vector<std::string> &args, unsigned accepts) {
+  const bool allowSet = accepts & kSet, allowOut = accepts & kOut;
   ParsedArgs parsed;
   for (size_t i = 0; i < args.size(); ++i) {
     const std::string &arg = args[i];
@@ -61,8 +65,10 @@ ParsedArgs ParseArgs(const std::vector<std::string> &args, bool allowSet, bool a
       parsed.out = *out;
     } else if (auto library = valueOf("--library")) {
       parsed.library = *library;
-    } else if (allowPrint && arg == "--print") {
+    } else if ((accepts & kPrint) && arg == "--print") {
       parsed.print = true;
+    } else if ((accepts & kNoLimits) && arg == "--no-limits") {
+      parsed.noLimits = true;
     } else if (!arg.empty() && arg[0] == '-') {
       throw UsageError("unknown option '" + arg + "'");
     } else {
@@ -123,7 +129,7 @@ void PrintUsage(bool toStderr) {
   std::FILE *out = toStderr ? stderr : stdout;
   std::fprintf(out,
                "usage: tunnelsim run SCENARIO [--set key=value]... [--out DIR]\n"
-               "       tunnelsim emulate SCENARIO [--set key=value]... [--out DIR]\n"
+               "       tunnelsim emulate SCENARIO [--set key=value]... [--out DIR] [--no-limits]\n"
                "       tunnelsim validate SCENARIO [--set key=value]... [--print]\n"
                "       tunnelsim list [--library DIR]\n"
                "       tunnelsim keys\n"
@@ -156,7 +162,7 @@ void PrintRunSummary(const nlohmann::json &results, const fs::path &outDir) {
 
 int ValidateCommand(const std::vector<std::string> &argv) {
   return WithUsageErrors([&] {
-    const ParsedArgs args = ParseArgs(argv, true, false, true);
+    const ParsedArgs args = ParseArgs(argv, kSet | kPrint);
     const std::string path = OneScenarioArgument(args, "validate");
     const LoadedScenario loaded = scenario::LoadScenarioFile(path, args.overrides);
     if (args.print) {
@@ -177,7 +183,7 @@ int RunCommand(const std::vector<std::string> &argv) {
   ParsedArgs args;
   LoadedScenario loaded;
   const int status = WithUsageErrors([&] {
-    args = ParseArgs(argv, true, true, false);
+    args = ParseArgs(argv, kSet | kOut);
     loaded = scenario::LoadScenarioFile(OneScenarioArgument(args, "run"), args.overrides);
     return kExitOk;
   });
@@ -204,9 +210,23 @@ int RunCommand(const std::vector<std::string> &argv) {
   }
 }
 
+int EmulateCommand(const std::vector<std::string> &argv) {
+  ParsedArgs args;
+  LoadedScenario loaded;
+  const int status = WithUsageErrors([&] {
+    args = ParseArgs(argv, kSet | kOut | kNoLimits);
+    loaded = scenario::LoadScenarioFile(OneScenarioArgument(args, "emulate"), args.overrides);
+    return kExitOk;
+  });
+  if (status != kExitOk) return status;
+  // emulate always runs the kernel's TCP, whatever model the scenario names for ns-3 runs.
+  loaded.resolved["tcp"]["stack"] = "kernel";
+  return EmulateLoadedScenario(loaded, args.out, !args.noLimits);
+}
+
 int ListCommand(const std::vector<std::string> &argv) {
   return WithUsageErrors([&] {
-    const ParsedArgs args = ParseArgs(argv, false, false, false);
+    const ParsedArgs args = ParseArgs(argv, 0);
     if (!args.positional.empty()) throw UsageError("list takes no arguments");
     const fs::path dir = LibraryDir(args);
     if (!fs::is_directory(dir)) throw UsageError("no scenario library at " + dir.string());

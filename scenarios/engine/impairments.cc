@@ -3,34 +3,13 @@
 #include "impairment_settings.h"
 #include "schema.h"
 
+#include "impairment/counters_json.h"
 #include "impairment/ns3/impairment_helper.h"
 
 namespace tunnelsim::scenario {
 namespace {
 
 using nlohmann::json;
-
-json NetemCountersJson(const impairment::ImpairmentCounters &c) {
-  return {{"packets", c.packets},
-          {"delivered", c.delivered},
-          {"lost", c.lost},
-          {"queue_drops", c.queueDrops},
-          {"duplicated", c.duplicated},
-          {"corrupted", c.corrupted},
-          {"reordered", c.reordered},
-          {"ecn_marked", c.ecnMarked},
-          {"delayed", c.delayed},
-          {"total_delay_ns", c.totalDelayNs}};
-}
-
-json AckCountersJson(const impairment::AckImpairmentCounters &c) {
-  return {{"packets", c.packets},
-          {"acks", c.acks},
-          {"thinned", c.thinned},
-          {"delayed", c.delayed},
-          {"total_delay_ns", c.totalDelayNs},
-          {"compressed", c.compressed}};
-}
 
 class QueueDiscImpairments : public InstalledImpairments {
 public:
@@ -42,8 +21,8 @@ public:
     json counters = json::object();
     for (const auto &[name, disc] : discs_) {
       json entry = json::object();
-      if (auto netem = disc->NetemCounters()) entry["netem"] = NetemCountersJson(*netem);
-      if (auto ack = disc->AckCounters()) entry["ack"] = AckCountersJson(*ack);
+      if (auto netem = disc->NetemCounters()) entry["netem"] = impairment::CountersJson(*netem);
+      if (auto ack = disc->AckCounters()) entry["ack"] = impairment::CountersJson(*ack);
       counters[name] = entry;
     }
     return counters;
