@@ -5,6 +5,7 @@
 #include "emulate/ipv4_header.h"
 
 #include "crypto/random.h"
+#include "wireguard/counters_json.h"
 #include "wireguard/device.h"
 
 namespace tunnelsim::emulate {
@@ -97,21 +98,7 @@ public:
     g.outerBytesSent = outerBytes_;
     g.tooBig = tooBig_;
     g.drops = c.TotalDrops() + malformed_;
-    nlohmann::json drops = nlohmann::json::object();
-    for (size_t i = 0; i < wg::kDropReasonCount; ++i) {
-      if (c.drops[i] > 0) drops[wg::DropReasonName(static_cast<wg::DropReason>(i))] = c.drops[i];
-    }
-    g.extra = {{"handshake_initiations_sent", c.handshakeInitiationsSent},
-               {"handshake_responses_sent", c.handshakeResponsesSent},
-               {"handshake_responses_received", c.handshakeResponsesReceived},
-               {"handshakes_completed", c.handshakesCompleted},
-               {"rekeys", c.rekeys},
-               {"keepalives_sent", c.keepalivesSent},
-               {"data_packets_sent", c.dataPacketsSent},
-               {"data_bytes_sent", c.dataBytesSent},
-               {"data_packets_received", c.dataPacketsReceived},
-               {"data_bytes_received", c.dataBytesReceived},
-               {"drops", drops}};
+    g.extra = wg::CountersJson(c);
     return g;
   }
 

@@ -9,6 +9,7 @@
 #include "ns3/string.h"
 #include "ns3/uinteger.h"
 #include "ns3/wireguard-helper.h"
+#include "wireguard/counters_json.h"
 
 #include <sstream>
 
@@ -112,8 +113,9 @@ public:
     counters.packetsDecapsulated = home.dataPacketsReceived + work.dataPacketsReceived;
     const uint64_t inner = home.dataBytesSent + work.dataBytesSent;
     counters.overheadBytes = outerBytes_ > inner ? outerBytes_ - inner : 0;
-    counters.extra = {
-        {"home", SideJson(home)}, {"work", SideJson(work)}, {"outer_bytes_sent", outerBytes_}};
+    counters.extra = {{"home", wg::CountersJson(home)},
+                      {"work", wg::CountersJson(work)},
+                      {"outer_bytes_sent", outerBytes_}};
     return counters;
   }
 
@@ -144,28 +146,6 @@ private:
 
   void OnOuterTx(ns3::Ptr<const ns3::Packet> datagram) {
     outerBytes_ += datagram->GetSize() + kOuterHeaderBytes;
-  }
-
-  static json SideJson(const wg::DeviceCounters &c) {
-    json drops = json::object();
-    for (size_t i = 0; i < wg::kDropReasonCount; ++i) {
-      if (c.drops[i] > 0) drops[wg::DropReasonName(static_cast<wg::DropReason>(i))] = c.drops[i];
-    }
-    return {{"handshake_initiations_sent", c.handshakeInitiationsSent},
-            {"handshake_initiations_received", c.handshakeInitiationsReceived},
-            {"handshake_responses_sent", c.handshakeResponsesSent},
-            {"handshake_responses_received", c.handshakeResponsesReceived},
-            {"handshakes_completed", c.handshakesCompleted},
-            {"handshakes_failed", c.handshakesFailed},
-            {"rekeys", c.rekeys},
-            {"cookie_replies_sent", c.cookieRepliesSent},
-            {"cookie_replies_received", c.cookieRepliesReceived},
-            {"keepalives_sent", c.keepalivesSent},
-            {"data_packets_sent", c.dataPacketsSent},
-            {"data_bytes_sent", c.dataBytesSent},
-            {"data_packets_received", c.dataPacketsReceived},
-            {"data_bytes_received", c.dataBytesReceived},
-            {"drops", drops}};
   }
 
   ns3::Ptr<ns3::WireGuardApplication> home_, work_;
