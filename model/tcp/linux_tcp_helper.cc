@@ -44,6 +44,9 @@ ns3::Ptr<ns3::Socket> LinuxTcpSocketFactory::CreateSocket() {
   socketFactory.Set("TlpEnabled", ns3::BooleanValue(m_options.tlp));
   socketFactory.Set("DsackEnabled", ns3::BooleanValue(m_options.dsack));
   socketFactory.Set("UndoEnabled", ns3::BooleanValue(m_options.undo));
+  socketFactory.Set("Frto", ns3::BooleanValue(m_options.frto));
+  socketFactory.Set("TimestampUndo", ns3::BooleanValue(m_options.timestampUndo));
+  socketFactory.Set("LinuxRto", ns3::BooleanValue(m_options.linuxRto));
   socketFactory.Set("QuickAckSegments", ns3::UintegerValue(m_options.quickAckSegments));
   socketFactory.Set("MaxAckDelay", ns3::TimeValue(m_options.maxAckDelay));
   socketFactory.Set("DelAckTimeout", ns3::TimeValue(m_options.delAckTimeout));

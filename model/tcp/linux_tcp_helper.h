@@ -27,6 +27,9 @@ struct LinuxTcpOptions {
   bool tlp = true;
   bool dsack = true;
   bool undo = true;
+  bool frto = true;          // F-RTO after an RTO (Linux tcp_frto=2)
+  bool timestampUndo = true; // Eifel undo on an ACK echoing an original's timestamp
+  bool linuxRto = true;      // RTO = SRTT + max(4 RTTVAR, MinRto), as Linux
   // Linux-like delayed ACKs: quick-ACKs at start and after duplicate data, an ACK every
   // second full segment, and a 40 ms delayed-ACK timer (TCP_ATO_MIN).
   uint32_t quickAckSegments = 16;

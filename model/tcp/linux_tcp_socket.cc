@@ -15,6 +15,7 @@
 #include "ns3/tcp-congestion-ops.h"
 #include "ns3/tcp-l4-protocol.h"
 #include "ns3/tcp-option-sack.h"
+#include "ns3/tcp-option-ts.h"
 #include "ns3/tcp-recovery-ops.h"
 #include "ns3/tcp-rx-buffer.h"
 #include "ns3/tcp-tx-buffer.h"
@@ -54,6 +55,8 @@ LinuxTcpMetrics &LinuxTcpMetrics::operator+=(const LinuxTcpMetrics &o) {
   fastRecoveries += o.fastRecoveries;
   retransmissionTimeouts += o.retransmissionTimeouts;
   retransmittedSegments += o.retransmittedSegments;
+  spuriousRtos += o.spuriousRtos;
+  timestampUndos += o.timestampUndos;
   maxReoWndMult = std::max(maxReoWndMult, o.maxReoWndMult);
   return *this;
 }
@@ -75,6 +78,20 @@ ns3::TypeId LinuxTcpSocket::GetTypeId() {
                         MakeBooleanChecker())
           .AddAttribute("UndoEnabled", "Undo cwnd reductions D-SACKs prove spurious",
                         BooleanValue(true), MakeBooleanAccessor(&LinuxTcpSocket::m_undoEnabled),
+                        MakeBooleanChecker())
+          .AddAttribute("Frto", "F-RTO after a retransmission timeout (Linux tcp_frto=2)",
+                        BooleanValue(true), MakeBooleanAccessor(&LinuxTcpSocket::m_frtoEnabled),
+                        MakeBooleanChecker())
+          .AddAttribute("TimestampUndo",
+                        "Undo when an ACK echoes a timestamp older than the first "
+                        "retransmission (Eifel, Linux tcp_packet_delayed)",
+                        BooleanValue(true),
+                        MakeBooleanAccessor(&LinuxTcpSocket::m_timestampUndoEnabled),
+                        MakeBooleanChecker())
+          .AddAttribute("LinuxRto",
+                        "RTO = SRTT + max(4 RTTVAR, MinRto) as Linux, instead of ns-3's "
+                        "max(SRTT + 4 RTTVAR, MinRto)",
+                        BooleanValue(true), MakeBooleanAccessor(&LinuxTcpSocket::m_linuxRto),
                         MakeBooleanChecker())
           .AddAttribute("QuickAckSegments", "Segments ACKed at once at connection start",
                         UintegerValue(16),
@@ -103,6 +120,9 @@ ns3::TypeId LinuxTcpSocket::GetTypeId() {
                           "ns3::TracedValueCallback::Uint64")
           .AddTraceSource("TlpsSent", "Tail loss probes sent",
                           MakeTraceSourceAccessor(&LinuxTcpSocket::m_tlpsSent),
+                          "ns3::TracedValueCallback::Uint64")
+          .AddTraceSource("SpuriousRtos", "Retransmission timeouts proven spurious",
+                          MakeTraceSourceAccessor(&LinuxTcpSocket::m_spuriousRtos),
                           "ns3::TracedValueCallback::Uint64");
   return tid;
 }
@@ -112,8 +132,9 @@ LinuxTcpSocket::LinuxTcpSocket() = default;
 LinuxTcpSocket::LinuxTcpSocket(const LinuxTcpSocket &other)
     : TcpSocketBase(other), m_rackEnabled(other.m_rackEnabled), m_tlpEnabled(other.m_tlpEnabled),
       m_dsackEnabled(other.m_dsackEnabled), m_undoEnabled(other.m_undoEnabled),
-      m_quickAckSegments(other.m_quickAckSegments), m_maxAckDelay(other.m_maxAckDelay),
-      m_registry(other.m_registry) {}
+      m_frtoEnabled(other.m_frtoEnabled), m_timestampUndoEnabled(other.m_timestampUndoEnabled),
+      m_linuxRto(other.m_linuxRto), m_quickAckSegments(other.m_quickAckSegments),
+      m_maxAckDelay(other.m_maxAckDelay), m_registry(other.m_registry) {}
 
 ns3::TypeId LinuxTcpSocket::GetInstanceTypeId() const { return GetTypeId(); }
 
@@ -148,6 +169,8 @@ LinuxTcpMetrics LinuxTcpSocket::GetMetrics() const {
   m.retransmissionTimeouts = m_retransmissionTimeouts;
   m.retransmittedSegments = m_retransmittedSegments;
   m.maxReoWndMult = m_maxReoWndMult;
+  m.spuriousRtos = m_spuriousRtos;
+  m.timestampUndos = m_timestampUndos;
   return m;
 }
 
@@ -170,6 +193,12 @@ void LinuxTcpSocket::ReceivedAck(ns3::Ptr<ns3::Packet> packet, const ns3::TcpHea
   if (auto option = header.GetOption(ns3::TcpOption::SACK)) {
     auto sack = ns3::DynamicCast<const ns3::TcpOptionSack>(option);
     if (sack) ack.sackBlocks = ToRanges(sack->GetSackList());
+  }
+  if (m_timestampUndoEnabled && m_timestampEnabled) {
+    if (auto option = header.GetOption(ns3::TcpOption::TS)) {
+      auto ts = ns3::DynamicCast<const ns3::TcpOptionTS>(option);
+      if (ts) ack.tsEcr = ts->GetEcho();
+    }
   }
   m_ackInFlight = std::move(ack);
   TcpSocketBase::ReceivedAck(packet, header);
@@ -202,7 +231,12 @@ void LinuxTcpSocket::HandleOutcome(const tcp::AckOutcome &outcome, uint32_t curr
   m_maxReoWndMult = std::max(m_maxReoWndMult, m_rack.ReoWndMult());
   if (outcome.spuriousRetransmissions > 0)
     m_spuriousRetransmissions = m_spuriousRetransmissions + outcome.spuriousRetransmissions;
-  if (outcome.undo && m_undoEnabled) ApplyUndo(*outcome.undo);
+  if (outcome.spuriousRto) m_spuriousRtos = m_spuriousRtos + 1;
+  if (outcome.undo && m_undoEnabled) {
+    if (outcome.undoByTimestamp) ++m_timestampUndos;
+    ApplyUndo(*outcome.undo);
+  }
+  HandleFrto(outcome.frto);
   if (outcome.tlpRepairedLoss) ReduceCwndAfterTlp();
   if (!outcome.newlyLost.empty()) MarkLost(outcome.newlyLost, currentDelivered);
   m_reorderEvent.Cancel();
@@ -211,6 +245,30 @@ void LinuxTcpSocket::HandleOutcome(const tcp::AckOutcome &outcome, uint32_t curr
                                               &LinuxTcpSocket::OnReorderTimer, this);
   RetransmitRackLost();
   ArmProbeTimer();
+}
+
+void LinuxTcpSocket::HandleFrto(tcp::FrtoVerdict verdict) {
+  if (m_tcb->m_congState != ns3::TcpSocketState::CA_LOSS) {
+    if (m_rack.FrtoActive()) m_rack.AbandonFrto();
+    return;
+  }
+  bool conventional = verdict == tcp::FrtoVerdict::kLossConfirmed;
+  if (verdict == tcp::FrtoVerdict::kSendNewData) {
+    // Step 2b: ns-3's SendPendingData, run after this ACK, sends new data because only the
+    // head is marked lost in its buffer. Linux sends new data only inside the receive window
+    // (the presumed-lost window still occupies it); otherwise it is conventional recovery.
+    const ns3::SequenceNumber32 head = m_txBuffer->HeadSequence();
+    const ns3::SequenceNumber32 high = m_tcb->m_highTxMark;
+    const uint32_t outstanding = high - head;
+    const bool fits = m_txBuffer->SizeFromSequence(high) > 0 &&
+                      uint64_t(outstanding) + m_tcb->m_cWnd.Get() <= m_rWnd.Get();
+    if (!fits) {
+      m_rack.AbandonFrto();
+      conventional = true;
+    }
+  }
+  // Conventional RTO recovery: every outstanding segment not SACKed is retransmitted.
+  if (conventional) m_txBuffer->SetSentListLost(!m_sackEnabled);
 }
 
 void LinuxTcpSocket::MarkLost(const std::vector<tcp::SeqRange> &lost, uint32_t currentDelivered) {
@@ -244,9 +302,13 @@ uint32_t LinuxTcpSocket::BytesInFlight() const {
   // lost leaves the pipe (RFC 6675 SetPipe); once retransmitted it counts once, not twice.
   const uint32_t head = m_txBuffer->HeadSequence().GetValue();
   const uint32_t high = m_tcb->m_highTxMark.Get().GetValue();
+  // During F-RTO the segments sent before the RTO are not marked lost in ns-3's buffer (so
+  // that new data, not retransmissions, follows), but Linux counts them out of the pipe.
+  const std::optional<int64_t> frtoRtoNs = m_rack.FrtoRtoTimeNs();
   uint32_t correction = 0;
   for (const auto &seg : m_rack.Segments()) {
-    if (seg.sacked || !(seg.lost || seg.retransmittedAfterLoss)) continue;
+    const bool presumedLost = frtoRtoNs && seg.xmitNs < *frtoRtoNs;
+    if (seg.sacked || !(seg.lost || seg.retransmittedAfterLoss || presumedLost)) continue;
     if (tcp::SeqLess(seg.range.start, head) || !tcp::SeqLess(seg.range.start, high)) continue;
     if (m_txBuffer->IsLost(ns3::SequenceNumber32(seg.range.start))) continue;
     correction += seg.range.Length();
@@ -260,7 +322,8 @@ void LinuxTcpSocket::ApplyUndo(const tcp::UndoSnapshot &prior) {
   m_tcb->m_cWnd = std::max(m_tcb->m_cWnd.Get(), prior.cwnd);
   m_tcb->m_ssThresh = std::max(m_tcb->m_ssThresh.Get(), prior.ssthresh);
   m_tcb->m_cWndInfl = m_tcb->m_cWnd.Get();
-  if (m_tcb->m_congState == ns3::TcpSocketState::CA_RECOVERY) {
+  if (m_tcb->m_congState == ns3::TcpSocketState::CA_RECOVERY ||
+      m_tcb->m_congState == ns3::TcpSocketState::CA_LOSS) {
     m_congestionControl->CongestionStateSet(m_tcb, ns3::TcpSocketState::CA_OPEN);
     m_tcb->m_congState = ns3::TcpSocketState::CA_OPEN;
     m_recoverActive = false;
@@ -354,18 +417,65 @@ void LinuxTcpSocket::ReTxTimeout() {
   const bool outstanding =
       m_txBuffer->Size() > 0 && m_tcb->m_highTxMark.Get() > m_txBuffer->HeadSequence() &&
       m_state != ns3::TcpSocket::CLOSED && m_state != ns3::TcpSocket::TIME_WAIT;
-  if (outstanding) {
-    m_retransmissionTimeouts = m_retransmissionTimeouts + 1;
-    if (m_rackEnabled) {
-      m_reorderEvent.Cancel();
-      m_probeEvent.Cancel();
-      if (m_undoEnabled && m_tcb->m_congState != ns3::TcpSocketState::CA_RECOVERY &&
-          m_tcb->m_congState != ns3::TcpSocketState::CA_LOSS)
-        m_rack.BeginUndoEpisode({m_tcb->m_cWnd.Get(), m_tcb->m_ssThresh.Get()});
-      m_rack.OnRetransmissionTimeout();
-    }
+  if (!outstanding || !m_rackEnabled) {
+    if (outstanding) m_retransmissionTimeouts = m_retransmissionTimeouts + 1;
+    TcpSocketBase::ReTxTimeout();
+    return;
   }
-  TcpSocketBase::ReTxTimeout();
+  m_retransmissionTimeouts = m_retransmissionTimeouts + 1;
+  m_reorderEvent.Cancel();
+  m_probeEvent.Cancel();
+  const auto state = m_tcb->m_congState.Get();
+  if (m_undoEnabled && state != ns3::TcpSocketState::CA_RECOVERY &&
+      state != ns3::TcpSocketState::CA_LOSS)
+    m_rack.BeginUndoEpisode({m_tcb->m_cWnd.Get(), m_tcb->m_ssThresh.Get()});
+  // Linux runs F-RTO unless the timeout interrupted a fast recovery (a repeated timeout
+  // qualifies again); it needs SACK here, as the SACK-enhanced variant is what is modelled.
+  const bool dataState =
+      m_state == ns3::TcpSocket::ESTABLISHED || m_state == ns3::TcpSocket::CLOSE_WAIT;
+  const bool frto = m_frtoEnabled && m_sackEnabled && dataState && m_dataRetrCount > 0 &&
+                    state != ns3::TcpSocketState::CA_RECOVERY;
+  m_rack.OnRetransmissionTimeout(ns3::Simulator::Now().GetNanoSeconds(),
+                                 m_tcb->m_highTxMark.Get().GetValue(), frto);
+  if (frto)
+    TimeoutRetransmittingHeadOnly();
+  else
+    TcpSocketBase::ReTxTimeout();
+}
+
+void LinuxTcpSocket::TimeoutRetransmittingHeadOnly() {
+  // TcpSocketBase::ReTxTimeout for an established connection with data outstanding, except
+  // that only the head is marked lost (F-RTO step 1); the rest is marked if F-RTO decides the
+  // loss was real (HandleFrto).
+  --m_dataRetrCount;
+  const uint32_t inFlightBeforeRto = TcpSocketBase::BytesInFlight();
+  const bool headRetransmitted = m_txBuffer->IsHeadRetransmitted();
+  m_dupAckCount = 0;
+  m_txBuffer->MarkHeadAsLost();
+  m_recover = m_tcb->m_highTxMark;
+  m_recoverActive = true;
+  m_rto = std::min(ns3::Time(m_rto.Get() + m_rto.Get()), ns3::Seconds(60));
+  m_history.clear();
+  if (m_tcb->m_congState != ns3::TcpSocketState::CA_LOSS || !headRetransmitted)
+    m_tcb->m_ssThresh = m_congestionControl->GetSsThresh(m_tcb, inFlightBeforeRto);
+  m_congestionControl->CwndEvent(m_tcb, ns3::TcpSocketState::CA_EVENT_LOSS);
+  m_congestionControl->CongestionStateSet(m_tcb, ns3::TcpSocketState::CA_LOSS);
+  m_tcb->m_congState = ns3::TcpSocketState::CA_LOSS;
+  m_tcb->m_cWnd = m_tcb->m_segmentSize;
+  m_tcb->m_cWndInfl = m_tcb->m_cWnd.Get();
+  m_pacingTimer.Cancel();
+  SendPendingData(m_connected);
+}
+
+void LinuxTcpSocket::EstimateRtt(const ns3::TcpHeader &header) {
+  const uint32_t samplesBefore = m_rtt->GetNSamples();
+  TcpSocketBase::EstimateRtt(header);
+  if (!m_linuxRto || m_rtt->GetNSamples() == samplesBefore) return;
+  // Linux (tcp_rtt_estimator/tcp_set_rto): the variance term never drops below rto_min, so
+  // RTO = SRTT + max(4 RTTVAR, rto_min). ns-3 floors the sum instead, which leaves an RTO
+  // barely above SRTT once a queue builds smoothly: spurious timeouts Linux does not take.
+  const ns3::Time variance = std::max(m_rtt->GetVariation() * 4, m_minRto);
+  m_rto = std::min(m_rtt->GetEstimate() + variance, ns3::Seconds(120));
 }
 
 int LinuxTcpSocket::Bind() {

@@ -28,7 +28,9 @@ struct LinuxTcpMetrics {
   uint64_t fastRecoveries = 0;
   uint64_t retransmissionTimeouts = 0;
   uint64_t retransmittedSegments = 0;
-  uint32_t maxReoWndMult = 1; // widest RACK reordering window reached, in min_RTT/4 units
+  uint32_t maxReoWndMult = 1;  // widest RACK reordering window reached, in min_RTT/4 units
+  uint64_t spuriousRtos = 0;   // RTOs proven spurious (F-RTO, timestamps or D-SACKs)
+  uint64_t timestampUndos = 0; // cwnd reductions undone by the timestamp (Eifel) check
 
   // Counters add up; maxReoWndMult takes the maximum.
   LinuxTcpMetrics &operator+=(const LinuxTcpMetrics &o);
@@ -63,12 +65,15 @@ protected:
   void SendEmptyPacket(uint8_t flags) override;
   uint32_t BytesInFlight() const override;
   void ReTxTimeout() override;
+  void EstimateRtt(const ns3::TcpHeader &header) override;
   void DoDispose() override;
 
 private:
   bool InRecovery() const;
   void ApplyLossDetectionMode();
   void HandleOutcome(const tcp::AckOutcome &outcome, uint32_t currentDelivered);
+  void HandleFrto(tcp::FrtoVerdict verdict);
+  void TimeoutRetransmittingHeadOnly();
   void MarkLost(const std::vector<tcp::SeqRange> &lost, uint32_t currentDelivered);
   void RetransmitRackLost();
   void ApplyUndo(const tcp::UndoSnapshot &prior);
@@ -91,6 +96,9 @@ private:
   bool m_tlpEnabled = true;
   bool m_dsackEnabled = true;
   bool m_undoEnabled = true;
+  bool m_frtoEnabled = true;
+  bool m_timestampUndoEnabled = true;
+  bool m_linuxRto = true;
   uint32_t m_quickAckSegments = 16;
   ns3::Time m_maxAckDelay;
 
@@ -114,6 +122,8 @@ private:
   ns3::TracedValue<uint64_t> m_fastRecoveries{0};
   ns3::TracedValue<uint64_t> m_retransmissionTimeouts{0};
   ns3::TracedValue<uint64_t> m_retransmittedSegments{0};
+  ns3::TracedValue<uint64_t> m_spuriousRtos{0};
+  uint64_t m_timestampUndos = 0;
   uint32_t m_maxReoWndMult = 1;
 };
 

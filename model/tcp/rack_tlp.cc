@@ -15,10 +15,15 @@ bool SentAfter(int64_t t1, uint32_t seq1, int64_t t2, uint32_t seq2) {
 
 } // namespace
 
-RackTlp::RackTlp(RackConfig config) : m_config(config), m_reordering(config.dupThresh) {}
+RackTlp::RackTlp(RackConfig config)
+    : m_config(config), m_minRtt(config.minRttWindowNs), m_reordering(config.dupThresh) {}
 
 void RackTlp::OnTransmit(const SeqRange &range, int64_t nowNs, bool retransmission) {
   if (range.Empty()) return;
+  if (!m_sndUnaKnown) {
+    m_sndUna = range.start;
+    m_sndUnaKnown = true;
+  }
   bool overlapped = false;
   for (auto &seg : m_segments) {
     if (!seg.range.Overlaps(range)) continue;
@@ -35,6 +40,7 @@ void RackTlp::OnTransmit(const SeqRange &range, int64_t nowNs, bool retransmissi
     m_undo->retransmitted.push_back(range);
     m_undo->provenSpurious.push_back(false);
     ++m_undo->outstanding;
+    if (!m_undo->firstRetransNs) m_undo->firstRetransNs = nowNs;
   }
   uint32_t newStart = range.start;
   if (!m_segments.empty()) newStart = SeqMax(newStart, m_segments.back().range.end);
@@ -56,9 +62,10 @@ uint32_t RackTlp::SackedSegments() const {
 
 void RackTlp::UpdateRack(const SegmentState &delivered, int64_t nowNs) {
   const int64_t rtt = nowNs - delivered.xmitNs;
-  if (delivered.retransmitted && m_minRttNs && rtt < *m_minRttNs)
+  const std::optional<int64_t> minRtt = m_minRtt.Get();
+  if (delivered.retransmitted && minRtt && rtt < *minRtt)
     return; // the ACK is for the original transmission: ambiguous, RFC 8985 step 1
-  if (!delivered.retransmitted && (!m_minRttNs || rtt < *m_minRttNs)) m_minRttNs = rtt;
+  if (!delivered.retransmitted) m_minRtt.Update(rtt, nowNs);
   if (m_rackXmitNs < 0 ||
       SentAfter(delivered.xmitNs, delivered.range.end, m_rackXmitNs, m_rackEndSeq)) {
     m_rackRttNs = rtt;
@@ -97,6 +104,7 @@ void RackTlp::ApplyDsack(const SeqRange &dsack, uint32_t cumAck, uint32_t sndNxt
     m_tlpAckSeen = false;
     ++out.spuriousRetransmissions;
   }
+  const uint32_t provenBefore = out.spuriousRetransmissions;
   if (m_undo) {
     for (size_t i = 0; i < m_undo->retransmitted.size(); ++i) {
       if (m_undo->provenSpurious[i] || !m_undo->retransmitted[i].Overlaps(dsack)) continue;
@@ -111,6 +119,14 @@ void RackTlp::ApplyDsack(const SeqRange &dsack, uint32_t cumAck, uint32_t sndNxt
       m_reorderingSeen = true; // the "loss" was reordering (Linux records it the same way)
     }
   }
+  if (out.spuriousRetransmissions == provenBefore) {
+    for (auto it = m_undoneAwaitingDsack.begin(); it != m_undoneAwaitingDsack.end(); ++it) {
+      if (!it->Overlaps(dsack)) continue;
+      ++out.spuriousRetransmissions;
+      m_undoneAwaitingDsack.erase(it);
+      break;
+    }
+  }
   m_counters.spuriousRetransmissions += out.spuriousRetransmissions;
 }
 
@@ -118,7 +134,8 @@ int64_t RackTlp::ReorderWindowNs(int64_t srttNs, bool inRecovery) const {
   if (!m_reorderingSeen) {
     if (inRecovery || SackedSegments() >= m_reordering) return 0;
   }
-  const int64_t base = m_minRttNs ? *m_minRttNs : srttNs;
+  const std::optional<int64_t> minRtt = m_minRtt.Get();
+  const int64_t base = minRtt ? *minRtt : srttNs;
   int64_t window = static_cast<int64_t>(m_reoWndMult) * (base / 4);
   if (srttNs > 0) window = std::min(window, srttNs);
   return std::max<int64_t>(window, 0);
@@ -150,6 +167,9 @@ AckOutcome RackTlp::OnAck(const AckInput &ack) {
   out.dsack = ReceivedDsack(ack.cumAck, blocks);
   if (out.dsack) blocks.erase(blocks.begin());
 
+  const bool cumAdvanced = m_sndUnaKnown && SeqLess(m_sndUna, ack.cumAck);
+  if (cumAdvanced) m_sndUna = ack.cumAck;
+
   std::vector<SegmentState> delivered;
   while (!m_segments.empty() && SeqLessEq(m_segments.front().range.end, ack.cumAck)) {
     if (!m_segments.front().sacked) delivered.push_back(m_segments.front());
@@ -157,14 +177,23 @@ AckOutcome RackTlp::OnAck(const AckInput &ack) {
   }
   if (!m_segments.empty() && SeqLess(m_segments.front().range.start, ack.cumAck))
     m_segments.front().range.start = ack.cumAck;
+  bool newlySacked = false;
   for (const auto &block : blocks) {
     if (block.Empty()) continue;
     for (auto &seg : m_segments) {
       if (seg.sacked || !block.Contains(seg.range)) continue;
       seg.sacked = true;
       seg.lost = false;
+      newlySacked = true;
       delivered.push_back(seg);
     }
+  }
+  // F-RTO's "never retransmitted data sent before high_seq was (s)acked" (Linux
+  // FLAG_ORIG_SACK_ACKED): an original transmission arrived after the timeout.
+  bool origDelivered = false;
+  if (const std::optional<uint32_t> highSeq = m_frto.HighSeq()) {
+    for (const auto &seg : delivered)
+      origDelivered |= !seg.retransmitted && SeqLessEq(seg.range.end, *highSeq);
   }
   std::sort(delivered.begin(), delivered.end(), [](const SegmentState &a, const SegmentState &b) {
     return SeqLess(a.range.end, b.range.end);
@@ -175,6 +204,39 @@ AckOutcome RackTlp::OnAck(const AckInput &ack) {
   }
 
   if (out.dsack) ApplyDsack(*out.dsack, ack.cumAck, ack.sndNxt, out);
+  if (out.undo && m_rtoRecoveryPoint) out.spuriousRto = true; // every retransmission D-SACKed
+
+  if (!out.undo && TimestampProvesSpurious(ack, cumAdvanced)) {
+    out.undoByTimestamp = true;
+    ++m_counters.timestampUndos;
+    out.spuriousRto = m_rtoRecoveryPoint.has_value();
+    // In fast recovery the original filled the hole: it was reordering (Linux checks
+    // reordering on this "plain luck" undo too).
+    if (!out.spuriousRto) m_reorderingSeen = true;
+    FinishUndo(out);
+  }
+  if (m_frto.Active()) {
+    if (out.undo) {
+      m_frto.Abandon(); // already undone: the loss episode is over
+    } else {
+      FrtoAck facts;
+      facts.cumAck = ack.cumAck;
+      facts.sndNxt = ack.sndNxt;
+      facts.cumAdvanced = cumAdvanced;
+      facts.origDataDelivered = origDelivered;
+      facts.newlySacked = newlySacked;
+      out.frto = m_frto.OnAck(facts);
+      if (out.frto == FrtoVerdict::kSpurious) {
+        out.spuriousRto = true;
+        if (m_undo) FinishUndo(out); // Linux undoes an F-RTO-proven timeout unconditionally
+      }
+    }
+  }
+  if (out.spuriousRto) {
+    ++m_counters.spuriousRtos;
+    m_rtoRecoveryPoint.reset();
+  }
+  if (m_rtoRecoveryPoint && SeqLessEq(*m_rtoRecoveryPoint, ack.cumAck)) m_rtoRecoveryPoint.reset();
 
   if (m_wasInRecovery && !ack.inRecovery && m_reoWndPersist > 0 && --m_reoWndPersist == 0)
     m_reoWndMult = 1;
@@ -204,13 +266,48 @@ AckOutcome RackTlp::OnReorderTimeout(int64_t nowNs, int64_t srttNs, bool inRecov
   return out;
 }
 
-void RackTlp::OnRetransmissionTimeout() {
+void RackTlp::OnRetransmissionTimeout(int64_t nowNs, uint32_t sndNxt, bool frto) {
   for (auto &seg : m_segments) {
     seg.lost = false;
     seg.retransmittedAfterLoss = false;
   }
   m_tlpEndSeq.reset();
   m_tlpAckSeen = false;
+  m_rtoNs = nowNs;
+  m_rtoRecoveryPoint = sndNxt;
+  if (frto && m_config.frto)
+    m_frto.Start(sndNxt);
+  else
+    m_frto.Abandon();
+}
+
+bool RackTlp::TimestampProvesSpurious(const AckInput &ack, bool cumAdvanced) const {
+  // Linux tcp_packet_delayed (RFC 3522): the ACK echoes a TSval older than the episode's
+  // first retransmission, so the segment that advanced SND.UNA was an original. TSecr 0 is
+  // "no echo" (RFC 7323).
+  if (!ack.tsEcr || *ack.tsEcr == 0 || !cumAdvanced || !m_undo || !m_undo->firstRetransNs)
+    return false;
+  const int64_t tick = std::max<int64_t>(m_config.tsTickNs, 1);
+  const auto firstRetransTs = static_cast<uint32_t>(*m_undo->firstRetransNs / tick);
+  if (!SeqLess(*ack.tsEcr, firstRetransTs)) return false;
+  // After an RTO Linux undoes on the first such ACK (tcp_try_undo_loss). In fast recovery it
+  // waits until no retransmission is left unacknowledged (tcp_try_undo_partial/_recovery).
+  if (m_rtoRecoveryPoint) return true;
+  for (const auto &range : m_undo->retransmitted)
+    if (SeqLess(ack.cumAck, range.end)) return false;
+  return true;
+}
+
+void RackTlp::FinishUndo(AckOutcome &out) {
+  constexpr size_t kMaxAwaitingDsack = 4096;
+  for (size_t i = 0; i < m_undo->retransmitted.size(); ++i) {
+    if (m_undo->provenSpurious[i]) continue;
+    m_undoneAwaitingDsack.push_back(m_undo->retransmitted[i]);
+    if (m_undoneAwaitingDsack.size() > kMaxAwaitingDsack) m_undoneAwaitingDsack.pop_front();
+  }
+  out.undo = m_undo->prior;
+  m_undo.reset();
+  ++m_counters.undos;
 }
 
 void RackTlp::BeginUndoEpisode(const UndoSnapshot &prior) {

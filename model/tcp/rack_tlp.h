@@ -4,7 +4,9 @@
 // caller; no clock, no ns-3.
 #pragma once
 
+#include "tcp/frto.h"
 #include "tcp/seq_range.h"
+#include "tcp/windowed_min.h"
 
 #include <cstdint>
 #include <deque>
@@ -19,13 +21,16 @@ struct RackConfig {
   uint32_t maxReordering = 300;      // Linux net.ipv4.tcp_max_reordering
   uint32_t reoWndPersist = 16;       // recoveries a widened window survives (RFC 8985 6.2 step 4)
   int64_t maxAckDelayNs = 200000000; // WCDelAckT of RFC 8985 7.2 for a one-segment flight
-  int64_t minProbeTimeoutNs = 10000000; // Linux's floor on the PTO
+  int64_t minProbeTimeoutNs = 10000000;  // Linux's floor on the PTO
+  int64_t minRttWindowNs = 300000000000; // Linux net.ipv4.tcp_min_rtt_wlen (300 s)
+  bool frto = true;                      // Linux net.ipv4.tcp_frto (2: SACK-enhanced F-RTO)
+  int64_t tsTickNs = 1000000;            // TCP timestamp clock (ns-3 and Linux: 1 ms)
 };
 
 struct SegmentState {
   SeqRange range;
   int64_t xmitNs = 0;
-  bool retransmitted = false; // latest transmission was a retransmission
+  bool retransmitted = false; // retransmitted at least once (Linux TCPCB_EVER_RETRANS)
   bool sacked = false;
   bool lost = false;                   // marked lost by RACK, awaiting retransmission
   bool retransmittedAfterLoss = false; // retransmitted because RACK marked it lost
@@ -43,6 +48,8 @@ struct AckInput {
   int64_t srttNs = 0;
   uint32_t sndNxt = 0;
   bool inRecovery = false; // fast or RTO recovery
+  // TSecr of the ACK (RFC 7323), in the sender's timestamp clock; absent without timestamps.
+  std::optional<uint32_t> tsEcr;
 };
 
 struct AckOutcome {
@@ -52,6 +59,9 @@ struct AckOutcome {
   std::optional<UndoSnapshot> undo;        // every retransmission of the episode was spurious
   bool tlpRepairedLoss = false;            // RFC 8985 7.4: the probe retransmission fixed a loss
   std::optional<int64_t> reorderTimeoutNs; // arm the RACK reordering timer for this long
+  bool undoByTimestamp = false;            // `undo` because the ACK echoed an original (Eifel)
+  bool spuriousRto = false;                // the last RTO was spurious (F-RTO or Eifel)
+  FrtoVerdict frto = FrtoVerdict::kNone;   // F-RTO step taken on this ACK
 };
 
 struct RackCounters {
@@ -60,6 +70,8 @@ struct RackCounters {
   uint64_t undos = 0;
   uint64_t rackLosses = 0;
   uint64_t tlpLossRepairs = 0;
+  uint64_t spuriousRtos = 0;   // RTOs proven spurious (Linux TCPSpuriousRTOs)
+  uint64_t timestampUndos = 0; // undos decided by the timestamp (Eifel) check
 };
 
 class RackTlp {
@@ -73,8 +85,19 @@ public:
   AckOutcome OnAck(const AckInput &ack);
   // The reordering timer fired: RFC 8985 6.3.
   AckOutcome OnReorderTimeout(int64_t nowNs, int64_t srttNs, bool inRecovery);
-  // An RTO fired: the caller's stack now retransmits everything; RACK's pending marks go.
-  void OnRetransmissionTimeout();
+  // An RTO fired: RACK's pending marks go. With `frto` (Linux: the RTO did not interrupt a
+  // fast recovery, or it is a repeated RTO) F-RTO starts; the caller retransmits only the first
+  // unacknowledged segment and follows AckOutcome::frto. Otherwise the caller retransmits
+  // everything outstanding.
+  void OnRetransmissionTimeout(int64_t nowNs, uint32_t sndNxt, bool frto);
+  bool FrtoActive() const { return m_frto.Active(); }
+  // F-RTO step 2b could not send new data: fall back to conventional RTO recovery.
+  void AbandonFrto() { m_frto.Abandon(); }
+  // Start of the current RTO recovery (while F-RTO runs): segments sent before it and not
+  // retransmitted since are presumed lost for the pipe, as Linux marks them at the timeout.
+  std::optional<int64_t> FrtoRtoTimeNs() const {
+    return m_frto.Active() ? std::optional<int64_t>(m_rtoNs) : std::nullopt;
+  }
 
   // Linux tcp_init_undo: a cwnd reduction starts; remember what to restore if every
   // retransmission of this episode turns out spurious. A new episode replaces an old one
@@ -96,7 +119,8 @@ public:
   uint32_t ReoWndMult() const { return m_reoWndMult; }
   bool ReorderingSeen() const { return m_reorderingSeen; }
   uint32_t ReorderingDegree() const { return m_reordering; }
-  std::optional<int64_t> MinRttNs() const { return m_minRttNs; }
+  // Windowed minimum RTT (Linux tcp_min_rtt over tcp_min_rtt_wlen).
+  std::optional<int64_t> MinRttNs() const { return m_minRtt.Get(); }
   const std::deque<SegmentState> &Segments() const { return m_segments; }
   const RackCounters &Counters() const { return m_counters; }
 
@@ -105,10 +129,13 @@ private:
     UndoSnapshot prior;
     std::vector<SeqRange> retransmitted;
     std::vector<bool> provenSpurious;
-    uint32_t outstanding = 0; // Linux undo_retrans
+    uint32_t outstanding = 0;              // Linux undo_retrans
+    std::optional<int64_t> firstRetransNs; // Linux retrans_stamp
   };
 
   void UpdateRack(const SegmentState &delivered, int64_t nowNs);
+  bool TimestampProvesSpurious(const AckInput &ack, bool cumAdvanced) const;
+  void FinishUndo(AckOutcome &out);
   void NoteDelivery(const SegmentState &delivered);
   void ApplyDsack(const SeqRange &dsack, uint32_t cumAck, uint32_t sndNxt, AckOutcome &out);
   std::optional<int64_t> DetectLoss(int64_t nowNs, int64_t srttNs, bool inRecovery,
@@ -127,9 +154,17 @@ private:
   uint32_t m_reoWndPersist = 0;
   std::optional<uint32_t> m_dsackRound;
   bool m_wasInRecovery = false;
-  std::optional<int64_t> m_minRttNs;
-  uint32_t m_reordering; // Linux tp->reordering, in segments
+  WindowedMinFilter m_minRtt;
+  uint32_t m_sndUna = 0;
+  bool m_sndUnaKnown = false;
+  Frto m_frto;
+  int64_t m_rtoNs = 0;
+  std::optional<uint32_t> m_rtoRecoveryPoint; // SND.NXT at the last RTO, until ACKed
+  uint32_t m_reordering;                      // Linux tp->reordering, in segments
   std::optional<UndoEpisode> m_undo;
+  // Retransmissions of episodes undone before their D-SACKs came (timestamps, F-RTO): a later
+  // D-SACK still proves them spurious and is counted. Oldest dropped beyond a bound.
+  std::deque<SeqRange> m_undoneAwaitingDsack;
   std::optional<uint32_t> m_tlpEndSeq;
   bool m_tlpIsRetrans = false;
   bool m_tlpAckSeen = false; // SEG.ACK reached the probe; one more ACK tells loss from D-SACK

@@ -167,6 +167,8 @@ json LinuxTcpFromMib(const std::map<std::string, uint64_t> &senderBefore,
       {"tlp_loss_repairs", Delta(senderBefore, senderAfter, {"TCPLossProbeRecovery"})},
       {"fast_recoveries", Delta(senderBefore, senderAfter, {"TCPSackRecovery", "TCPRenoRecovery"})},
       {"retransmission_timeouts", Delta(senderBefore, senderAfter, {"TCPTimeouts"})},
+      // Linux counts RTOs F-RTO proved spurious; the model also counts timestamp/D-SACK proof.
+      {"spurious_rtos", Delta(senderBefore, senderAfter, {"TCPSpuriousRTOs"})},
       {"max_reo_wnd_mult", nullptr}};
 }
 

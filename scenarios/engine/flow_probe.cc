@@ -115,6 +115,7 @@ nlohmann::json FlowProbe::ResultsJson(ns3::Time runEnd) const {
                            {"tlp_loss_repairs", sent->tlpLossRepairs},
                            {"fast_recoveries", sent->fastRecoveries},
                            {"retransmission_timeouts", sent->retransmissionTimeouts},
+                           {"spurious_rtos", sent->spuriousRtos},
                            {"max_reo_wnd_mult", sent->maxReoWndMult}};
     } else {
       json["tcp_stack"] = "ns3";

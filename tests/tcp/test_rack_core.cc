@@ -4,6 +4,7 @@
 
 #include "tcp/dsack.h"
 #include "tcp/rack_tlp.h"
+#include "tcp/windowed_min.h"
 
 using namespace tunnelsim::tcp;
 
@@ -26,7 +27,14 @@ struct Flow {
   }
   AckOutcome Ack(int64_t t, uint32_t cum, std::vector<SeqRange> sack = {}, bool rec = false) {
     cumAck = cum;
-    return rack.OnAck({cum, std::move(sack), t, kRtt, sndNxt, rec});
+    AckInput ack;
+    ack.cumAck = cum;
+    ack.sackBlocks = std::move(sack);
+    ack.nowNs = t;
+    ack.srttNs = kRtt;
+    ack.sndNxt = sndNxt;
+    ack.inRecovery = rec;
+    return rack.OnAck(ack);
   }
 };
 
@@ -251,4 +259,173 @@ BOOST_AUTO_TEST_CASE(dsack_for_probe_means_no_loss) {
   BOOST_TEST(!dup.tlpRepairedLoss);
   BOOST_TEST(dup.spuriousRetransmissions == 1u);
   BOOST_TEST(!f.rack.ProbeOutstanding());
+}
+
+namespace {
+
+// Ten segments sent 0.1 ms apart from t = 5 ms (TSval 5), then an RTO at 300 ms: the episode
+// remembers cwnd 10 / ssthresh 20 and the head is retransmitted.
+Flow FlowAfterRto(bool frto) {
+  Flow f;
+  for (uint32_t i = 0; i < 10; ++i)
+    f.Send(i, 5 * kMs + i * kMs / 10);
+  f.rack.BeginUndoEpisode({10 * kMss, 20 * kMss});
+  f.rack.OnRetransmissionTimeout(300 * kMs, f.sndNxt, frto);
+  f.Send(0, 300 * kMs, true);
+  return f;
+}
+
+} // namespace
+
+BOOST_AUTO_TEST_CASE(frto_sends_new_data_then_declares_the_rto_spurious_when_originals_arrive) {
+  Flow f = FlowAfterRto(true);
+  BOOST_TEST(f.rack.FrtoActive());
+  BOOST_TEST(*f.rack.FrtoRtoTimeNs() == 300 * kMs);
+  // Step 2b: the first ACK covers only the retransmitted head: send new data, no verdict yet.
+  auto first = f.Ack(320 * kMs, Seg(1).start);
+  BOOST_TEST((first.frto == FrtoVerdict::kSendNewData));
+  BOOST_TEST(!first.undo);
+  f.Send(10, 321 * kMs);
+  f.Send(11, 321 * kMs);
+  // Step 3b: the next ACK acknowledges segments 1..4, sent before the RTO and never
+  // retransmitted: their originals were late, not lost.
+  auto second = f.Ack(330 * kMs, Seg(5).start);
+  BOOST_TEST((second.frto == FrtoVerdict::kSpurious));
+  BOOST_TEST(second.spuriousRto);
+  BOOST_REQUIRE(second.undo);
+  BOOST_TEST(second.undo->cwnd == 10 * kMss);
+  BOOST_TEST(second.undo->ssthresh == 20 * kMss);
+  BOOST_TEST(!second.undoByTimestamp);
+  BOOST_TEST(f.rack.Counters().spuriousRtos == 1u);
+  BOOST_TEST(!f.rack.FrtoActive());
+  BOOST_TEST(!f.rack.FrtoRtoTimeNs());
+  // A D-SACK for the head's retransmission, arriving after the undo, still counts it spurious.
+  auto dsack = f.Ack(331 * kMs, Seg(5).start, {Seg(0)});
+  BOOST_TEST(dsack.spuriousRetransmissions == 1u);
+  BOOST_TEST(!dsack.undo);
+}
+
+BOOST_AUTO_TEST_CASE(frto_checks_originals_on_the_first_ack_too) {
+  Flow f = FlowAfterRto(true);
+  // An ACK sent before the RTO and delayed: it acknowledges never-retransmitted originals.
+  auto first = f.Ack(310 * kMs, Seg(3).start);
+  BOOST_TEST((first.frto == FrtoVerdict::kSpurious));
+  BOOST_TEST(first.undo.has_value());
+}
+
+BOOST_AUTO_TEST_CASE(frto_confirms_a_real_loss_when_new_data_is_sacked_over_a_hole) {
+  Flow f = FlowAfterRto(true);
+  BOOST_TEST((f.Ack(320 * kMs, Seg(1).start).frto == FrtoVerdict::kSendNewData));
+  f.Send(10, 321 * kMs);
+  f.Send(11, 321 * kMs);
+  // Segment 1 is still missing (the whole window was lost): the new data is SACKed above it.
+  auto second = f.Ack(345 * kMs, Seg(1).start, {Seg(10)});
+  BOOST_TEST((second.frto == FrtoVerdict::kLossConfirmed));
+  BOOST_TEST(!second.undo);
+  BOOST_TEST(!second.spuriousRto);
+  BOOST_TEST(!f.rack.FrtoActive());
+  BOOST_TEST(f.rack.Counters().spuriousRtos == 0u);
+}
+
+BOOST_AUTO_TEST_CASE(without_frto_late_originals_prove_nothing) {
+  Flow f = FlowAfterRto(false);
+  BOOST_TEST(!f.rack.FrtoActive());
+  auto ack = f.Ack(310 * kMs, Seg(5).start);
+  BOOST_TEST((ack.frto == FrtoVerdict::kNone));
+  BOOST_TEST(!ack.undo);
+  BOOST_TEST(!ack.spuriousRto);
+}
+
+BOOST_AUTO_TEST_CASE(timestamp_older_than_the_retransmission_undoes_an_rto_at_once) {
+  Flow f = FlowAfterRto(false); // no F-RTO: the undo below comes from the timestamp alone
+  AckInput ack;
+  ack.cumAck = Seg(1).start; // covers only the retransmitted head
+  ack.nowNs = 310 * kMs;
+  ack.srttNs = kRtt;
+  ack.sndNxt = f.sndNxt;
+  ack.inRecovery = true;
+  ack.tsEcr = 300; // echoes the retransmission (sent at 300 ms): the retransmission arrived
+  BOOST_TEST(!f.rack.OnAck(ack).undo);
+  ack.cumAck = Seg(2).start;
+  ack.tsEcr = 5; // echoes the original of segment 0/1, sent at 5 ms
+  auto out = f.rack.OnAck(ack);
+  BOOST_REQUIRE(out.undo);
+  BOOST_TEST(out.undoByTimestamp);
+  BOOST_TEST(out.spuriousRto);
+  BOOST_TEST(out.undo->cwnd == 10 * kMss);
+  BOOST_TEST(f.rack.Counters().timestampUndos == 1u);
+  BOOST_TEST(f.rack.Counters().spuriousRtos == 1u);
+}
+
+BOOST_AUTO_TEST_CASE(timestamp_undo_in_fast_recovery_waits_for_every_retransmission) {
+  Flow f;
+  for (uint32_t i = 0; i < 8; ++i)
+    f.Send(i, 5 * kMs + i * kMs / 10);
+  f.rack.BeginUndoEpisode({8 * kMss, 16 * kMss});
+  f.Send(0, 30 * kMs, true); // TSval 30
+  f.Send(2, 31 * kMs, true);
+  AckInput ack;
+  ack.nowNs = 40 * kMs;
+  ack.srttNs = kRtt;
+  ack.sndNxt = f.sndNxt;
+  ack.inRecovery = true;
+  ack.tsEcr = 5;
+  ack.cumAck = Seg(1).start; // segment 2's retransmission is not covered yet
+  BOOST_TEST(!f.rack.OnAck(ack).undo);
+  ack.cumAck = Seg(8).start;
+  auto out = f.rack.OnAck(ack);
+  BOOST_REQUIRE(out.undo);
+  BOOST_TEST(out.undoByTimestamp);
+  BOOST_TEST(!out.spuriousRto); // no RTO involved
+  BOOST_TEST(out.undo->ssthresh == 16 * kMss);
+  BOOST_TEST(f.rack.ReorderingSeen());
+  // Without an echo (no timestamps) the same sequence waits for D-SACKs.
+  Flow g;
+  for (uint32_t i = 0; i < 8; ++i)
+    g.Send(i, 5 * kMs + i * kMs / 10);
+  g.rack.BeginUndoEpisode({8 * kMss, 16 * kMss});
+  g.Send(0, 30 * kMs, true);
+  BOOST_TEST(!g.Ack(40 * kMs, Seg(8).start, {}, true).undo);
+}
+
+BOOST_AUTO_TEST_CASE(windowed_min_filter_forgets_minimum_older_than_the_window) {
+  WindowedMinFilter filter(100);
+  BOOST_TEST(!filter.Get());
+  BOOST_TEST(filter.Update(10, 0) == 10);
+  BOOST_TEST(filter.Update(30, 30) == 10);  // a quarter window later: becomes a successor
+  BOOST_TEST(filter.Update(20, 60) == 10);  // better successor
+  BOOST_TEST(filter.Update(40, 101) == 20); // 10 aged out: the best of (1, 101] is 20
+  BOOST_TEST(filter.Update(50, 170) == 40); // 20 aged out too: best of (70, 170] is 40
+  BOOST_TEST(filter.Update(45, 175) == 40);
+  BOOST_TEST(filter.Update(35, 176) == 35); // a new minimum replaces everything
+  BOOST_TEST(filter.Update(90, 400) == 90); // every candidate expired: start over
+}
+
+BOOST_AUTO_TEST_CASE(rack_min_rtt_is_windowed_as_linux_min_rtt_wlen) {
+  RackConfig config{kMss};
+  BOOST_TEST(config.minRttWindowNs == 300000000000); // Linux default, 300 s
+  config.minRttWindowNs = 1000 * kMs;
+  RackTlp rack(config);
+  uint32_t seq = 0;
+  int64_t t = 0;
+  auto sendAndAck = [&](int64_t rtt) {
+    rack.OnTransmit({seq, seq + kMss}, t, false);
+    seq += kMss;
+    AckInput ack;
+    ack.cumAck = seq;
+    ack.nowNs = t + rtt;
+    ack.srttNs = rtt;
+    ack.sndNxt = seq;
+    rack.OnAck(ack);
+    t += 50 * kMs;
+  };
+  sendAndAck(20 * kMs); // the path's minimum at the start
+  for (int i = 0; i < 10; ++i)
+    sendAndAck(40 * kMs);                   // then the path gets longer
+  BOOST_TEST(*rack.MinRttNs() == 20 * kMs); // still inside the 1 s window
+  for (int i = 0; i < 20; ++i)
+    sendAndAck(40 * kMs);
+  // A connection-wide minimum would still say 20 ms; the windowed one has moved on.
+  BOOST_TEST(*rack.MinRttNs() == 40 * kMs);
+  BOOST_TEST(rack.ReorderWindowNs(40 * kMs, false) == 10 * kMs);
 }
