@@ -84,7 +84,10 @@ def make(rs, out_dir) -> list:
     if x is None or "goodput_mbps" not in frame.columns:
         return []
     frame = frame.assign(tunnel=_tunnel_label(frame))
-    tunnels = sorted(frame["tunnel"].unique())
+    # No tunnel first, as the reference, then WireGuard, then the rest.
+    first = [plotlib.TUNNEL_NAMES["none"], plotlib.TUNNEL_NAMES["wireguard"]]
+    tunnels = sorted(frame["tunnel"].unique(),
+                     key=lambda t: (first.index(t) if t in first else len(first), t))
     stacks = _stacks(frame)
     fig, axes = plotlib.plt.subplots(1, len(tunnels), figsize=(4.2 * len(tunnels), 3.8),
                                      sharey=True, squeeze=False)
