@@ -160,3 +160,35 @@ def test_run_hands_kernel_stack_scenarios_to_emulate(emulate_env, tunnelsim, tmp
     assert results["emulation"]["mode"] == "kernel"
     assert results["scenario"]["tcp"]["stack"] == "kernel"
     assert all(f["tcp_stack"] == "kernel" for f in results["flows"])
+
+
+def test_emulations_never_overlap(emulate_env, tunnelsim, tmp_path):
+    """A second emulation waits on the machine-wide lock until the first has finished, so
+    parallel sweep workers cannot disturb each other's timing."""
+    first = subprocess.Popen([tunnelsim, "emulate", str(write_scenario(tmp_path, "none")),
+                              "--out", str(tmp_path / "a")],
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    second = None
+    try:
+        deadline = time.monotonic() + 20
+        while len(our_namespaces(first.pid)) < 2 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert len(our_namespaces(first.pid)) == 2, "the first run never started"
+        second = subprocess.Popen(
+            [tunnelsim, "emulate", str(write_scenario(tmp_path, "wireguard", duration="1s")),
+             "--out", str(tmp_path / "b")],
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        while first.poll() is None:
+            assert our_namespaces(second.pid) == [], "the second run started during the first"
+            time.sleep(0.02)
+        _, first_err = first.communicate(timeout=30)
+        _, second_err = second.communicate(timeout=60)
+    finally:
+        for proc in (first, second):
+            if proc is not None and proc.poll() is None:
+                proc.kill()
+                proc.wait()
+    assert first.returncode == 0, first_err
+    assert second.returncode == 0, second_err
+    assert "waiting for another emulation" in second_err
+    assert (tmp_path / "b" / "results.json").is_file()
