@@ -145,6 +145,23 @@ def test_failed_points_are_reported_and_retried(tmp_path):
 
 # --- with the real simulator ------------------------------------------------------------------
 
+LIBRARY_SWEEPS = sorted((Path(__file__).resolve().parents[2] / "scenarios" / "library" /
+                         "sweeps").glob("*.toml"))
+
+
+@pytest.mark.parametrize("sweep_file", LIBRARY_SWEEPS, ids=lambda p: p.stem)
+def test_every_library_sweep_point_validates(tunnelsim_cli, tmp_path, sweep_file):
+    """A typo in a study's sweep file shows here, not after an hour of runs."""
+    spec = SweepSpec.from_file(sweep_file)
+    scenario = tmp_path / "scenario.toml"
+    scenario.write_text(spec.scenario_source()[0])
+    for overrides in spec.combinations():
+        sets = [arg for key, value in {**spec.fixed, **overrides}.items()
+                for arg in ("--set", f"{key}={json.dumps(value)}")]
+        done = subprocess.run([str(tunnelsim_cli), "validate", str(scenario), *sets],
+                              capture_output=True, text=True, timeout=60)
+        assert done.returncode == 0, (overrides, done.stderr)
+
 def _real_spec():
     return {"name": "real", "scenario": "loss-sweep", "seeds": [1, 2],
             "set": {"duration": "1500ms"},
