@@ -1,6 +1,7 @@
 #include "tcp/linux_tcp_socket.h"
 
 #include "tcp/dsack.h"
+#include "tcp/linux_cubic.h"
 
 #include "ns3/boolean.h"
 #include "ns3/ipv4-end-point.h"
@@ -398,8 +399,13 @@ void LinuxTcpSocket::OnProbeTimer() {
 uint32_t LinuxTcpSocket::SendDataPacket(ns3::SequenceNumber32 seq, uint32_t maxSize, bool withAck) {
   ApplyLossDetectionMode();
   const bool retransmission = seq < m_tcb->m_highTxMark.Get();
+  // Linux's CA_EVENT_TX_START: new data after the flight drained (application idle).
+  if (!retransmission && m_lastDataSend && m_txBuffer->HeadSequence() == m_tcb->m_highTxMark.Get())
+    if (auto cubic = ns3::DynamicCast<LinuxCubic>(m_congestionControl))
+      cubic->OnTransmitAfterIdle(*m_lastDataSend);
   const uint32_t sent = TcpSocketBase::SendDataPacket(seq, maxSize, withAck);
   if (sent == 0) return sent;
+  m_lastDataSend = ns3::Simulator::Now();
   if (retransmission) {
     m_retransmittedSegments = m_retransmittedSegments + 1;
     if (!m_rackEnabled && m_tcb->m_congState == ns3::TcpSocketState::CA_RECOVERY)

@@ -110,6 +110,7 @@ private:
   bool m_quickAckStarted = false;
   ns3::EventId m_reorderEvent;
   ns3::EventId m_probeEvent;
+  std::optional<ns3::Time> m_lastDataSend; // Linux's lsndtime, for CUBIC's idle restart
 
   ns3::TracedValue<uint64_t> m_spuriousRetransmissions{0};
   ns3::TracedValue<uint64_t> m_undoneCwndReductions{0};

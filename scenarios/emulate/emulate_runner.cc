@@ -49,7 +49,9 @@ std::string Dotted(uint32_t a) {
 }
 
 std::string KernelCongestionName(const std::string &scenarioName) {
-  return scenarioName == "newreno" ? "reno" : scenarioName;
+  if (scenarioName == "newreno") return "reno";
+  if (scenarioName == "cubic-linux") return "cubic"; // the model's reference is the real one
+  return scenarioName;
 }
 
 // An exclusive lock on a file for the whole run, so emulations never overlap in time.

@@ -2,6 +2,8 @@
 
 #include "units.h"
 
+#include "tcp/linux_cubic.h"
+
 #include "ns3/boolean.h"
 #include "ns3/config.h"
 #include "ns3/nstime.h"
@@ -44,7 +46,11 @@ void ApplyTcpDefaults(const nlohmann::json &tcp) {
   const std::string socketType = congestion == "newreno" ? "ns3::TcpNewReno"
                                  : congestion == "bbr"   ? "ns3::TcpBbr"
                                                          : "ns3::TcpCubic";
-  ns3::Config::SetDefault("ns3::TcpL4Protocol::SocketType", ns3::StringValue(socketType));
+  if (congestion == "cubic-linux")
+    ns3::Config::SetDefault("ns3::TcpL4Protocol::SocketType",
+                            ns3::TypeIdValue(LinuxCubic::GetTypeId()));
+  else
+    ns3::Config::SetDefault("ns3::TcpL4Protocol::SocketType", ns3::StringValue(socketType));
   // BBR paces by design; the others send at line rate as ns-3's defaults do.
   ns3::Config::SetDefault("ns3::TcpSocketState::EnablePacing",
                           ns3::BooleanValue(congestion == "bbr"));

@@ -83,7 +83,7 @@ def test_validation_error_names_file_line_key_and_allowed_values(tunnelsim, tmp_
     path = write(tmp_path, "# bad\nseed = 2\n[tcp]\ncongestion = \"vegas\"\nsack = true\nbogus = 1\n")
     proc = run(tunnelsim, "validate", path)
     assert proc.returncode == 2
-    assert f"{path}:4: tcp.congestion: expected one of \"newreno\", \"cubic\", \"bbr\", got \"vegas\"" \
+    assert f"{path}:4: tcp.congestion: expected one of \"newreno\", \"cubic\", \"cubic-linux\", \"bbr\", got \"vegas\"" \
         in proc.stderr
     assert f"{path}:6: tcp.bogus: unknown key; allowed in [tcp]:" in proc.stderr
     # run refuses it the same way and writes nothing

@@ -97,6 +97,16 @@ def test_linux_stack_rides_out_reordering_that_stock_tcp_does_not(tunnelsim, tmp
     assert linux["goodput_mbps"] > 5 * stock["goodput_mbps"]
 
 
+def test_cubic_linux_is_a_different_congestion_control(tunnelsim, tmp_path):
+    # Same run, same seed: only the congestion control differs, so the outcome must too
+    # (tcp_cubic_core_tests check LinuxCubic's arithmetic itself).
+    ns3_cubic = bulk_flow(tunnelsim, tmp_path / "cubic")
+    linux_cubic = bulk_flow(tunnelsim, tmp_path / "cubic-linux", "--set",
+                            "tcp.congestion=cubic-linux")
+    assert linux_cubic["goodput_mbps"] > 0
+    assert linux_cubic["data_bytes_sent"] != ns3_cubic["data_bytes_sent"]
+
+
 def test_dupthresh_loss_detection_marks_losses_by_duplicate_acks(tunnelsim, tmp_path):
     flow = bulk_flow(tunnelsim, tmp_path / "dupthresh", "--set", "tcp.loss_detection=dupthresh")
     metrics = flow["linux_tcp"]

@@ -1,0 +1,112 @@
+#include "tcp/linux_cubic.h"
+
+#include "ns3/boolean.h"
+#include "ns3/simulator.h"
+
+#include <algorithm>
+
+namespace tunnelsim {
+
+NS_OBJECT_ENSURE_REGISTERED(LinuxCubic);
+
+namespace {
+
+int64_t NowUs() { return ns3::Simulator::Now().GetMicroSeconds(); }
+
+uint32_t Segments(uint32_t bytes, uint32_t segmentSize) {
+  return segmentSize == 0 ? 0 : bytes / segmentSize;
+}
+
+// ns-3 keeps ssthresh in bytes and starts it at UINT32_MAX (Linux: "infinite").
+uint32_t SsThreshSegments(ns3::Ptr<const ns3::TcpSocketState> tcb) {
+  return Segments(tcb->m_ssThresh.Get(), tcb->m_segmentSize);
+}
+
+} // namespace
+
+ns3::TypeId LinuxCubic::GetTypeId() {
+  static ns3::TypeId tid =
+      ns3::TypeId("tunnelsim::LinuxCubic")
+          .SetParent<ns3::TcpCongestionOps>()
+          .SetGroupName("Internet")
+          .AddConstructor<LinuxCubic>()
+          .AddAttribute("HyStart", "Leave slow start by HyStart (ACK train and delay increase)",
+                        ns3::BooleanValue(true), ns3::MakeBooleanAccessor(&LinuxCubic::m_hystart),
+                        ns3::MakeBooleanChecker())
+          .AddAttribute("FastConvergence", "Lower the remembered maximum on repeated cuts",
+                        ns3::BooleanValue(true),
+                        ns3::MakeBooleanAccessor(&LinuxCubic::m_fastConvergence),
+                        ns3::MakeBooleanChecker())
+          .AddAttribute(
+              "RenoFriendly", "Grow at least as fast as a Reno flow would", ns3::BooleanValue(true),
+              ns3::MakeBooleanAccessor(&LinuxCubic::m_renoFriendly), ns3::MakeBooleanChecker());
+  return tid;
+}
+
+LinuxCubic::LinuxCubic() = default;
+
+LinuxCubic::LinuxCubic(const LinuxCubic &other)
+    : TcpCongestionOps(other), m_hystart(other.m_hystart),
+      m_fastConvergence(other.m_fastConvergence), m_renoFriendly(other.m_renoFriendly),
+      m_configured(other.m_configured), m_core(other.m_core), m_cwndCnt(other.m_cwndCnt) {}
+
+tcp::CubicParams LinuxCubic::ParamsFromAttributes(bool hystart, bool fastConvergence,
+                                                  bool renoFriendly) {
+  tcp::CubicParams params;
+  params.hystart = hystart;
+  params.fastConvergence = fastConvergence;
+  params.renoFriendly = renoFriendly;
+  return params;
+}
+
+void LinuxCubic::EnsureConfigured() {
+  if (m_configured) return;
+  m_core = tcp::CubicCore(ParamsFromAttributes(m_hystart, m_fastConvergence, m_renoFriendly));
+  m_configured = true;
+}
+
+uint32_t LinuxCubic::GetSsThresh(ns3::Ptr<const ns3::TcpSocketState> tcb, uint32_t) {
+  EnsureConfigured();
+  const uint32_t cwnd = std::max<uint32_t>(Segments(tcb->m_cWnd.Get(), tcb->m_segmentSize), 1);
+  m_cwndCnt = 0;
+  return m_core.SsThreshAfterLoss(cwnd) * tcb->m_segmentSize;
+}
+
+void LinuxCubic::IncreaseWindow(ns3::Ptr<ns3::TcpSocketState> tcb, uint32_t segmentsAcked) {
+  EnsureConfigured();
+  if (segmentsAcked == 0 || tcb->m_segmentSize == 0) return;
+  const uint32_t cwnd = Segments(tcb->m_cWnd.Get(), tcb->m_segmentSize);
+  const auto grown = m_core.OnAck(NowUs(), {cwnd, m_cwndCnt}, SsThreshSegments(tcb), segmentsAcked);
+  m_cwndCnt = grown.cwndCnt;
+  if (grown.cwnd != cwnd) tcb->m_cWnd = grown.cwnd * tcb->m_segmentSize;
+}
+
+void LinuxCubic::PktsAcked(ns3::Ptr<ns3::TcpSocketState> tcb, uint32_t, const ns3::Time &rtt) {
+  EnsureConfigured();
+  if (!rtt.IsStrictlyPositive() || tcb->m_segmentSize == 0) return;
+  const uint32_t cwnd = Segments(tcb->m_cWnd.Get(), tcb->m_segmentSize);
+  if (m_core.OnRttSample(NowUs(), rtt.GetMicroSeconds(), cwnd, SsThreshSegments(tcb),
+                         tcb->m_lastAckedSeq.GetValue(), tcb->m_highTxMark.Get().GetValue()))
+    tcb->m_ssThresh = tcb->m_cWnd.Get();
+}
+
+void LinuxCubic::CongestionStateSet(ns3::Ptr<ns3::TcpSocketState> tcb,
+                                    const ns3::TcpSocketState::TcpCongState_t newState) {
+  EnsureConfigured();
+  if (newState != ns3::TcpSocketState::CA_LOSS) return;
+  m_cwndCnt = 0;
+  m_core.OnLossState(NowUs(), tcb->m_highTxMark.Get().GetValue());
+}
+
+void LinuxCubic::CwndEvent(ns3::Ptr<ns3::TcpSocketState>, const ns3::TcpSocketState::TcpCAEvent_t) {
+  // CA_EVENT_TX_START needs the last send time: LinuxTcpSocket calls OnTransmitAfterIdle.
+}
+
+void LinuxCubic::OnTransmitAfterIdle(ns3::Time lastSend) {
+  EnsureConfigured();
+  m_core.OnTransmitAfterIdle(NowUs(), lastSend.GetMicroSeconds());
+}
+
+ns3::Ptr<ns3::TcpCongestionOps> LinuxCubic::Fork() { return ns3::CopyObject<LinuxCubic>(this); }
+
+} // namespace tunnelsim
