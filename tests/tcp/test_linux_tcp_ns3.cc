@@ -20,6 +20,26 @@ namespace {
 
 // Watches a sender: the cwnd when it last entered fast recovery (before the reduction) and,
 // at every undo, whether the cwnd came back to at least that value.
+// Sender and receiver on one 50 Mbit/s, 10 ms point-to-point link, network `base`/24.
+struct TwoNodePath {
+  ns3::NodeContainer nodes;
+  ns3::NetDeviceContainer devices;
+  ns3::Ipv4InterfaceContainer interfaces;
+
+  explicit TwoNodePath(const char *base) {
+    nodes.Create(2);
+    ns3::PointToPointHelper p2p;
+    p2p.SetDeviceAttribute("DataRate", ns3::StringValue("50Mbps"));
+    p2p.SetChannelAttribute("Delay", ns3::StringValue("10ms"));
+    devices = p2p.Install(nodes);
+    ns3::InternetStackHelper stack;
+    stack.Install(nodes);
+    ns3::Ipv4AddressHelper addresses;
+    addresses.SetBase(base, "255.255.255.0");
+    interfaces = addresses.Assign(devices);
+  }
+};
+
 struct UndoProbe {
   uint32_t cwnd = 0;
   uint32_t cwndBeforeRecovery = 0;
@@ -62,17 +82,10 @@ Result RunBulk(Variant variant, const std::string &netem, double seconds = 10.0,
   ns3::Config::SetDefault("ns3::TcpSocket::SegmentSize", ns3::UintegerValue(1448));
   ns3::Config::SetDefault("ns3::TcpSocket::SndBufSize", ns3::UintegerValue(4 << 20));
   ns3::Config::SetDefault("ns3::TcpSocket::RcvBufSize", ns3::UintegerValue(4 << 20));
-  ns3::NodeContainer nodes;
-  nodes.Create(2);
-  ns3::PointToPointHelper p2p;
-  p2p.SetDeviceAttribute("DataRate", ns3::StringValue("50Mbps"));
-  p2p.SetChannelAttribute("Delay", ns3::StringValue("10ms"));
-  auto devices = p2p.Install(nodes);
-  ns3::InternetStackHelper stack;
-  stack.Install(nodes);
-  ns3::Ipv4AddressHelper addresses;
-  addresses.SetBase("10.1.1.0", "255.255.255.0");
-  auto interfaces = addresses.Assign(devices);
+  TwoNodePath path("10.1.1.0");
+  auto &nodes = path.nodes;
+  auto &devices = path.devices;
+  auto &interfaces = path.interfaces;
   if (!netem.empty()) ImpairmentHelper::Install(devices.Get(0), netem);
 
   ns3::TypeId factory = ns3::TcpSocketFactory::GetTypeId();
@@ -260,17 +273,10 @@ LinuxTcpMetrics RunDelaySpike(bool frto, bool timestampUndo, double *goodputMbps
   ns3::Config::SetDefault("ns3::TcpSocket::RcvBufSize", ns3::UintegerValue(4 << 20));
   // Linux's rto_min (ns-3's default MinRto is 1 s); restored below for the other tests.
   ns3::Config::SetDefault("ns3::TcpSocketBase::MinRto", ns3::TimeValue(ns3::MilliSeconds(200)));
-  ns3::NodeContainer nodes;
-  nodes.Create(2);
-  ns3::PointToPointHelper p2p;
-  p2p.SetDeviceAttribute("DataRate", ns3::StringValue("50Mbps"));
-  p2p.SetChannelAttribute("Delay", ns3::StringValue("10ms"));
-  auto devices = p2p.Install(nodes);
-  ns3::InternetStackHelper stack;
-  stack.Install(nodes);
-  ns3::Ipv4AddressHelper addresses;
-  addresses.SetBase("10.1.2.0", "255.255.255.0");
-  auto interfaces = addresses.Assign(devices);
+  TwoNodePath path("10.1.2.0");
+  auto &nodes = path.nodes;
+  auto &devices = path.devices;
+  auto &interfaces = path.interfaces;
   LinuxTcpOptions options;
   options.frto = frto;
   options.timestampUndo = timestampUndo;
