@@ -8,6 +8,7 @@
 #include "ns3/ipv4-global-routing-helper.h"
 #include "ns3/point-to-point-helper.h"
 #include "ns3/string.h"
+#include "ns3/traffic-control-helper.h"
 #include "ns3/uinteger.h"
 
 namespace tunnelsim::scenario {
@@ -73,6 +74,11 @@ Topology BuildTopology(const json &topology) {
     const bool lanLink = std::string(link).find("lan") != std::string::npos;
     addresses.SetBase(base, lanLink ? "255.255.255.0" : "255.255.255.252");
     t.interfaces[link] = addresses.Assign(t.links[link]);
+    // Assign() puts ns-3's default root queue disc (FqCoDel, 10240 packets) in front of each
+    // device; the device then stops its own queue when full and the packets wait in the queue
+    // disc, so queue_packets never dropped anything. Without it the device's drop-tail queue
+    // is the queue that holds packets, as txqueuelen with a plain FIFO in Linux.
+    ns3::TrafficControlHelper().Uninstall(t.links[link]);
   }
   ns3::Ipv4GlobalRoutingHelper::PopulateRoutingTables();
   return t;
