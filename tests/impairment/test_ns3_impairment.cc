@@ -8,6 +8,7 @@
 #include "impairment/netem_parser.h"
 #include "impairment/ns3/impairment_helper.h"
 #include "impairment/ns3/reordering_engine_model.h"
+#include "impairment/trace_file.h"
 #include "test_support.h"
 
 #include "ns3/core-module.h"
@@ -254,6 +255,46 @@ BOOST_AUTO_TEST_CASE(ack_stage_then_netem_stage_on_one_device) {
   }
   BOOST_TEST(queueDisc->AckCounters()->thinned == 500u);
   BOOST_TEST(queueDisc->NetemCounters()->packets == 500u);
+}
+
+BOOST_AUTO_TEST_CASE(trace_replay_reproduces_a_recorded_order_packet_for_packet) {
+  auto link = MakeLink();
+  auto queueDisc = ImpairmentHelper::Install(link.devices.Get(0), ImpairmentConfig{});
+  // Recorded receive order 1 2 0 4 3 6 7 5 9 (8 lost), then 10 passes, 11 waits for 5 later
+  // packets of which only 2 come: it leaves at max_hold, after 12 and 13 (13 delayed 2.5 ms).
+  queueDisc->SetTraceReplay(ParseTraceFile("tunnelsim-trace 1\n"
+                                           "after 2\npass\npass\nafter 1\npass\n"
+                                           "after 2\npass\npass\ndrop\npass\n"
+                                           "pass\nafter 5\npass\ndelay 2500\n",
+                                           "test.trace"),
+                            TraceReplaySettings{false, Milliseconds(20)});
+  const auto arrivals = RunUdp(link, 14);
+  std::vector<uint32_t> order;
+  std::vector<int64_t> times;
+  for (const auto &a : arrivals) {
+    order.push_back(static_cast<uint32_t>(a.payload[2]) << 8 | a.payload[3]);
+    times.push_back(a.timeNs);
+  }
+  const std::vector<uint32_t> expected{1, 2, 0, 4, 3, 6, 7, 5, 9, 10, 12, 13, 11};
+  BOOST_TEST(order == expected, boost::test_tools::per_element());
+  BOOST_REQUIRE_EQUAL(times.size(), expected.size());
+  // 0 leaves right behind 2, the packet that freed it (one serialisation later).
+  BOOST_TEST(times[2] == 2 * kSpacingNs + 2 * kTxNs + kPropagationNs);
+  BOOST_TEST(times[11] == 13 * kSpacingNs + 2500000 + kTxNs + kPropagationNs);
+  BOOST_TEST(times[12] == 11 * kSpacingNs + 20000000 + kTxNs + kPropagationNs);
+  BOOST_TEST(queueDisc->TraceReplay()->Drops() == 1u);
+  BOOST_TEST(queueDisc->TraceReplay()->HeldTotal() == 4u);
+}
+
+BOOST_AUTO_TEST_CASE(trace_replay_refuses_to_combine_with_netem) {
+  auto link = MakeLink();
+  ImpairmentConfig config;
+  config.netem = ParseNetemArguments("delay 10ms");
+  auto queueDisc = ImpairmentHelper::Install(link.devices.Get(0), config);
+  BOOST_CHECK_THROW(queueDisc->SetTraceReplay(ParseTraceFile("tunnelsim-trace 1\npass\n", "t"),
+                                              TraceReplaySettings{}),
+                    std::invalid_argument);
+  ns3::Simulator::Destroy();
 }
 
 BOOST_AUTO_TEST_CASE(reordering_engine_model_schedules_completions) {

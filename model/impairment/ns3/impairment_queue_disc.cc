@@ -150,10 +150,21 @@ void ImpairmentQueueDisc::RequireUnstarted() const {
 
 void ImpairmentQueueDisc::SetNetem(const impairment::NetemSettings &settings) {
   RequireUnstarted();
+  if (traceConfig_) throw std::invalid_argument("netem cannot be combined with trace replay");
   if (auto problem = settings.Validate(); !problem.empty()) {
     throw std::invalid_argument("netem settings: " + problem);
   }
   netemSettings_ = settings;
+}
+
+void ImpairmentQueueDisc::SetTraceReplay(impairment::TraceFile trace,
+                                         const impairment::TraceReplaySettings &settings) {
+  RequireUnstarted();
+  if (netemSettings_ || ackSettings_) {
+    throw std::invalid_argument("trace replay cannot be combined with netem or ACK impairments");
+  }
+  if (trace.entries.empty()) throw std::invalid_argument(trace.name + ": trace is empty");
+  traceConfig_.emplace(std::move(trace), settings);
 }
 
 void ImpairmentQueueDisc::SetNetemArguments(std::string arguments) {
@@ -164,6 +175,7 @@ void ImpairmentQueueDisc::SetNetemArguments(std::string arguments) {
 
 void ImpairmentQueueDisc::SetAckImpairment(const impairment::AckImpairmentSettings &settings) {
   RequireUnstarted();
+  if (traceConfig_) throw std::invalid_argument("ACK impairment cannot be combined with trace");
   if (auto problem = settings.Validate(); !problem.empty()) {
     throw std::invalid_argument("ACK impairment settings: " + problem);
   }
@@ -200,6 +212,10 @@ void ImpairmentQueueDisc::InitializeParams() {}
 
 void ImpairmentQueueDisc::DoDispose() {
   wake_.Cancel();
+  traceExpiry_.Cancel();
+  traceHeld_.clear();
+  traceDelayed_.clear();
+  trace_.reset();
   netem_.reset();
   ack_.reset();
   queue_ = nullptr;
@@ -216,7 +232,12 @@ bool ImpairmentQueueDisc::DoEnqueue(ns3::Ptr<ns3::QueueDiscItem> item) {
     started_ = true;
     if (netemSettings_) netem_ = std::make_unique<impairment::ImpairmentCore>(*netemSettings_);
     if (ackSettings_) ack_ = std::make_unique<impairment::AckImpairmentCore>(*ackSettings_);
+    if (traceConfig_) {
+      trace_ =
+          std::make_unique<impairment::TraceReplayCore>(traceConfig_->first, traceConfig_->second);
+    }
   }
+  if (trace_) return RunTraceStage(item);
   const auto bytes = ItemBytes(item);
   if (ack_) {
     const auto now = ns3::Simulator::Now();
@@ -262,6 +283,70 @@ bool ImpairmentQueueDisc::RunNetemStage(ns3::Ptr<ns3::QueueDiscItem> item,
   return Insert(item, decision.copies.front(), false);
 }
 
+bool ImpairmentQueueDisc::RunTraceStage(ns3::Ptr<ns3::QueueDiscItem> item) {
+  using Kind = impairment::TraceReplayCore::Verdict::Kind;
+  const uint64_t id = traceNextId_++;
+  const Time now(ns3::Simulator::Now().GetNanoSeconds());
+  std::vector<uint64_t> released;
+  const auto verdict = trace_->Arrive(id, now, released);
+  bool accepted = true;
+  CopyDecision copy;
+  copy.deliverAt = now;
+  switch (verdict.kind) {
+  case Kind::kDrop:
+    lostTrace_(item);
+    DropBeforeEnqueue(item, kTraceDrop);
+    accepted = false;
+    break;
+  case Kind::kHold:
+    traceHeld_[id] = item;
+    ScheduleTraceExpiry();
+    break;
+  case Kind::kDelay:
+    copy.deliverAt = SaturatingAdd(now, verdict.delay);
+    [[fallthrough]];
+  case Kind::kPass:
+    copy.order = traceOrder_++;
+    if (verdict.kind == Kind::kDelay) traceDelayed_[ns3::PeekPointer(item)] = id;
+    accepted = Insert(item, copy, false);
+    break;
+  }
+  InsertTraceReleased(released);
+  return accepted;
+}
+
+void ImpairmentQueueDisc::InsertTraceReleased(const std::vector<uint64_t> &ids) {
+  for (uint64_t id : ids) {
+    const auto it = traceHeld_.find(id);
+    if (it == traceHeld_.end()) continue;
+    CopyDecision copy;
+    copy.deliverAt = Time(ns3::Simulator::Now().GetNanoSeconds());
+    copy.order = traceOrder_++;
+    auto item = it->second;
+    traceHeld_.erase(it);
+    // Released packets were accepted when they arrived; they enter the queue directly.
+    queue_->SetNextKey(ReleaseKey{copy.deliverAt.count(), copy.order, false});
+    queue_->Enqueue(item);
+  }
+  if (!ids.empty()) ScheduleWake(ns3::Simulator::Now().GetNanoSeconds());
+}
+
+void ImpairmentQueueDisc::ScheduleTraceExpiry() {
+  const Time deadline = trace_->NextDeadline();
+  traceExpiry_.Cancel();
+  if (deadline == kNever) return;
+  traceExpiry_ =
+      ns3::Simulator::Schedule(ns3::NanoSeconds(deadline.count()) - ns3::Simulator::Now(),
+                               &ImpairmentQueueDisc::TraceExpiry, this);
+}
+
+void ImpairmentQueueDisc::TraceExpiry() {
+  std::vector<uint64_t> released;
+  trace_->Expire(Time(ns3::Simulator::Now().GetNanoSeconds()), released);
+  InsertTraceReleased(released);
+  ScheduleTraceExpiry();
+}
+
 bool ImpairmentQueueDisc::Insert(ns3::Ptr<ns3::QueueDiscItem> item, const CopyDecision &copy,
                                  bool needsNetemStage) {
   if (!copy.Delivered()) {
@@ -304,6 +389,15 @@ ns3::Ptr<ns3::QueueDiscItem> ImpairmentQueueDisc::DoDequeue() {
       return nullptr;
     }
     auto item = queue_->Dequeue();
+    if (trace_) {
+      // A delayed packet leaving counts as a later packet for the ones the trace holds.
+      if (auto it = traceDelayed_.find(ns3::PeekPointer(item)); it != traceDelayed_.end()) {
+        std::vector<uint64_t> released;
+        trace_->Departed(it->second, released);
+        traceDelayed_.erase(it);
+        InsertTraceReleased(released);
+      }
+    }
     if (!key.needsNetemStage) return item;
     // The ACK stage released it: now it meets the netem stage, at its release time, and
     // re-enters the queue disc with that decision.

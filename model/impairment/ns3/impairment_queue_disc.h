@@ -8,12 +8,14 @@
 #include "impairment/ack_impairment.h"
 #include "impairment/impairment_core.h"
 #include "impairment/ns3/time_ordered_queue.h"
+#include "impairment/trace_replay.h"
 
 #include "ns3/event-id.h"
 #include "ns3/nstime.h"
 #include "ns3/queue-disc.h"
 #include "ns3/traced-callback.h"
 
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -34,6 +36,10 @@ public:
   void SetNetemArguments(std::string arguments);
   std::string GetNetemArguments() const { return netemArguments_; }
   void SetAckImpairment(const impairment::AckImpairmentSettings &settings);
+  // Trace replay instead of the ACK and netem stages (combining them is std::invalid_argument).
+  void SetTraceReplay(impairment::TraceFile trace, const impairment::TraceReplaySettings &settings);
+  // The replay core (its Drops() and HeldTotal()), null before traffic or without a trace.
+  const impairment::TraceReplayCore *TraceReplay() const { return trace_.get(); }
 
   // What was applied; empty when that stage is not configured.
   std::optional<impairment::ImpairmentCounters> NetemCounters() const;
@@ -43,6 +49,7 @@ public:
   static constexpr const char *kLossDrop = "Impairment loss";
   static constexpr const char *kQueueFullDrop = "Impairment limit";
   static constexpr const char *kAckThinnedDrop = "ACK thinning";
+  static constexpr const char *kTraceDrop = "Trace drop";
 
 private:
   bool DoEnqueue(ns3::Ptr<ns3::QueueDiscItem> item) override;
@@ -57,6 +64,10 @@ private:
   void ScheduleWake(int64_t timeNs);
   void Wake();
   void RequireUnstarted() const;
+  bool RunTraceStage(ns3::Ptr<ns3::QueueDiscItem> item);
+  void InsertTraceReleased(const std::vector<uint64_t> &ids);
+  void ScheduleTraceExpiry();
+  void TraceExpiry();
 
   std::optional<impairment::NetemSettings> netemSettings_;
   std::optional<impairment::AckImpairmentSettings> ackSettings_;
@@ -68,6 +79,13 @@ private:
   // re-enqueues a duplicate at the root), carrying the decision already made for it.
   std::optional<impairment::CopyDecision> reentering_;
   ns3::EventId wake_;
+  std::optional<std::pair<impairment::TraceFile, impairment::TraceReplaySettings>> traceConfig_;
+  std::unique_ptr<impairment::TraceReplayCore> trace_;
+  uint64_t traceNextId_ = 0;
+  int64_t traceOrder_ = 0; // release order among packets the trace stage lets go at one time
+  std::map<uint64_t, ns3::Ptr<ns3::QueueDiscItem>> traceHeld_;  // held packets by id
+  std::map<const ns3::QueueDiscItem *, uint64_t> traceDelayed_; // delayed packet -> id
+  ns3::EventId traceExpiry_;
   int64_t wakeTimeNs_ = 0;
   bool started_ = false;
 
