@@ -118,6 +118,11 @@ template <typename Body> int WithUsageErrors(Body body) {
   }
 }
 
+void PrintWarnings(const LoadedScenario &loaded) {
+  for (const std::string &warning : loaded.warnings)
+    std::fprintf(stderr, "warning: %s\n", warning.c_str());
+}
+
 bool TunnelAvailable(const std::string &type) {
   const auto available = scenario::AvailableTunnels();
   return std::find(available.begin(), available.end(), type) != available.end();
@@ -140,6 +145,30 @@ void PrintUsage(bool toStderr) {
                "(--library DIR, $TUNNELSIM_LIBRARY, default %s).\n"
                "Exit codes: 0 ok, 1 run failure, 2 usage or validation error.\n",
                TUNNELSIM_LIBRARY_DIR);
+}
+
+bool OutputDirWritable(const fs::path &outDir, const char *command) {
+  std::error_code error;
+  fs::create_directories(outDir, error);
+  if (!error && !fs::is_directory(outDir, error)) {
+    error = std::make_error_code(std::errc::not_a_directory);
+  }
+  if (!error) {
+    // Creating a file is the only reliable test (read-only mounts, ACLs, /proc).
+    std::string probe = (outDir / ".tunnelsim-write-check-XXXXXX").string();
+    const int fd = mkstemp(probe.data());
+    if (fd < 0) {
+      error = std::error_code(errno, std::generic_category());
+    } else {
+      close(fd);
+      fs::remove(probe, error);
+      error.clear();
+    }
+  }
+  if (!error) return true;
+  std::fprintf(stderr, "tunnelsim %s: cannot write the output directory %s: %s\n", command,
+               outDir.string().c_str(), error.message().c_str());
+  return false;
 }
 
 void PrintRunSummary(const nlohmann::json &results, const fs::path &outDir) {
@@ -165,6 +194,7 @@ int ValidateCommand(const std::vector<std::string> &argv) {
     const ParsedArgs args = ParseArgs(argv, kSet | kPrint);
     const std::string path = OneScenarioArgument(args, "validate");
     const LoadedScenario loaded = scenario::LoadScenarioFile(path, args.overrides);
+    PrintWarnings(loaded);
     if (args.print) {
       std::cout << loaded.resolved.dump(2) << "\n";
       return kExitOk;
@@ -188,6 +218,7 @@ int RunCommand(const std::vector<std::string> &argv) {
     return kExitOk;
   });
   if (status != kExitOk) return status;
+  PrintWarnings(loaded);
   if (loaded.resolved.at("tcp").at("stack") == "kernel") {
     return EmulateLoadedScenario(loaded, args.out, true);
   }
@@ -196,6 +227,8 @@ int RunCommand(const std::vector<std::string> &argv) {
                               ? fs::path(*args.out)
                               : fs::path("results") / loaded.resolved.at("name").get<std::string>();
   scenario::RunOptions options;
+  // Before the run, not after it: a run whose results cannot be written is wasted.
+  if (!OutputDirWritable(outDir, "run")) return kExitUsage;
   options.outDir = outDir;
   options.showProgress = isatty(STDERR_FILENO) == 1;
   try {
@@ -219,6 +252,7 @@ int EmulateCommand(const std::vector<std::string> &argv) {
     return kExitOk;
   });
   if (status != kExitOk) return status;
+  PrintWarnings(loaded);
   // emulate always runs the kernel's TCP, whatever model the scenario names for ns-3 runs.
   loaded.resolved["tcp"]["stack"] = "kernel";
   return EmulateLoadedScenario(loaded, args.out, !args.noLimits);

@@ -30,6 +30,9 @@ int ValidateCommand(const std::vector<std::string> &args);
 int ListCommand(const std::vector<std::string> &args);
 int KeysCommand(const std::vector<std::string> &args);
 void PrintUsage(bool toStderr);
+// Creates the output directory and checks a file can be made in it; false (after naming the
+// path and the OS error on stderr) when not, so a run never ends unable to write its results.
+bool OutputDirWritable(const std::filesystem::path &outDir, const char *command);
 // One line per flow (goodput, retransmissions, median RTT) and where the results went.
 void PrintRunSummary(const nlohmann::json &results, const std::filesystem::path &outDir);
 

@@ -25,6 +25,7 @@ int EmulateLoadedScenario(const scenario::LoadedScenario &loaded,
       out ? fs::path(*out)
           : fs::path("results") / (loaded.resolved.at("name").get<std::string>() + "-emulate");
   options.enforceLimits = enforceLimits;
+  if (!OutputDirWritable(options.outDir, "emulate")) return kExitUsage;
   try {
     const emulate::EmulateOutcome outcome = emulate::RunEmulation(loaded, options);
     fs::create_directories(options.outDir);

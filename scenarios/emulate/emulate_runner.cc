@@ -3,6 +3,7 @@
 #include "emulate_limits.h"
 #include "kernel_flows.h"
 #include "network_namespace.h"
+#include "provenance.h"
 #include "relay_driver.h"
 #include "relay_from_scenario.h"
 #include "units.h"
@@ -192,6 +193,8 @@ private:
 
 EmulateOutcome RunEmulation(const scenario::LoadedScenario &scenario,
                             const EmulateOptions &options) {
+  scenario::ProvenanceRun provenanceRun; // started now
+  provenanceRun.ns3Simulation = false;
   const auto wallStart = std::chrono::steady_clock::now();
   const json &resolved = scenario.resolved;
 
@@ -226,6 +229,14 @@ EmulateOutcome RunEmulation(const scenario::LoadedScenario &scenario,
   const size_t mtu = HostMtu(resolved);
   auto homeTun = ConfigureHost(homeNs, kHomeHostAddress, kWorkLanNetwork, mtu, tcp);
   auto workTun = ConfigureHost(workNs, kWorkHostAddress, kHomeLanNetwork, mtu, tcp);
+  // What the kernel's TCP actually runs with, read back in each namespace after setting it
+  // (/proc/sys/net shows the namespace of the thread that opens it).
+  json kernelTcp = json::object();
+  for (const NetworkNamespace *ns : {&homeNs, &workNs}) {
+    json settings;
+    ns->Run([&] { settings = scenario::KernelTcpSettingsJson(); });
+    kernelTcp[ns == &homeNs ? "home" : "work"] = settings;
+  }
 
   KernelTcpOptions tcpOptions;
   tcpOptions.congestion = congestion;
@@ -388,6 +399,13 @@ EmulateOutcome RunEmulation(const scenario::LoadedScenario &scenario,
   outcome.timeseriesCsv = csv;
   outcome.wallSeconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - wallStart).count();
+  provenanceRun.wallSeconds = outcome.wallSeconds;
+  provenanceRun.simulatedSeconds = seconds;
+  json provenance = scenario::ProvenanceJson(resolved, provenanceRun);
+  provenance["kernel_tcp"] = {{"congestion_control", congestion},
+                              {"kernel_release", uts.release},
+                              {"namespaces", kernelTcp}};
+  outcome.results["provenance"] = provenance;
   return outcome;
 }
 

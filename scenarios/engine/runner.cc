@@ -4,6 +4,7 @@
 #include "flow_probe.h"
 #include "impairments.h"
 #include "progress.h"
+#include "provenance.h"
 #include "roaming.h"
 #include "tcp_config.h"
 #include "timeseries.h"
@@ -99,6 +100,7 @@ RunOutcome RunScenario(const LoadedScenario &scenario, const RunOptions &options
                                 "run it with `tunnelsim emulate` (or `tunnelsim run`, which "
                                 "hands it over)");
   }
+  ProvenanceRun provenanceRun; // started now
   const auto wallStart = std::chrono::steady_clock::now();
   const ns3::Time end =
       ns3::NanoSeconds(*ParseDurationNs(resolved.at("duration").get<std::string>()));
@@ -160,6 +162,9 @@ RunOutcome RunScenario(const LoadedScenario &scenario, const RunOptions &options
   ns3::Simulator::Destroy();
   outcome.wallSeconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - wallStart).count();
+  provenanceRun.wallSeconds = outcome.wallSeconds;
+  provenanceRun.simulatedSeconds = end.GetSeconds();
+  outcome.results["provenance"] = ProvenanceJson(resolved, provenanceRun);
   return outcome;
 }
 

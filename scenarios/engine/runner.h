@@ -1,7 +1,8 @@
 // Runs one validated scenario in this process (ns-3's simulator is process-global, so one
 // scenario per process) and writes results.json and timeseries.csv (and, on request, pcaps and
 // key logs) under the output directory. The scenario and seed decide results.json byte for
-// byte; wall time is reported separately, never written into it.
+// byte except its "provenance" object (provenance.h: commit, host, wall time), which says what
+// produced the run and is the one part that differs between equal runs.
 #pragma once
 
 #include "scenario_loader.h"

@@ -73,6 +73,11 @@ std::string Describe(const json &value) {
   if (value.is_string()) return "\"" + value.get<std::string>() + "\"";
   if (value.is_object()) return "a table";
   if (value.is_array()) return "an array";
+  // dump() writes NaN and the infinities as null, which names the wrong value.
+  if (value.is_number_float() && std::isnan(value.get<double>())) return "nan";
+  if (value.is_number_float() && std::isinf(value.get<double>())) {
+    return value.get<double>() > 0 ? "inf" : "-inf";
+  }
   return value.dump();
 }
 
@@ -424,6 +429,9 @@ LoadedScenario LoadScenarioText(const std::string &text, const std::string &file
   loaded.file = fileName;
   loaded.description = HeaderDescription(text);
   loaded.resolved = state.raw;
+  if (state.raw.empty() && overrides.empty()) {
+    loaded.warnings.push_back(fileName + ": the scenario sets no keys: running the defaults");
+  }
   FillDefaults(loaded.resolved, fileName);
   std::vector<ScenarioError> problems = CheckCombinations(
       loaded.resolved, [&](const std::string &path) { return state.OriginOf(path); });
@@ -432,6 +440,11 @@ LoadedScenario LoadScenarioText(const std::string &text, const std::string &file
 }
 
 LoadedScenario LoadScenarioFile(const std::string &path, const std::vector<Override> &overrides) {
+  // A directory opens as an empty stream and would run the defaults.
+  std::error_code error;
+  if (std::filesystem::is_directory(path, error)) {
+    throw ScenarioErrors({{path, 0, "", "is a directory, not a scenario file"}});
+  }
   std::ifstream in(path, std::ios::binary);
   if (!in) throw ScenarioErrors({{path, 0, "", "cannot open the scenario file"}});
   std::ostringstream text;

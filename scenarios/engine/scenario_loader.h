@@ -25,6 +25,7 @@ struct LoadedScenario {
   std::string file;
   std::string description; // first line of the file's header comment
   nlohmann::json resolved;
+  std::vector<std::string> warnings; // not errors: the CLI prints them on stderr and runs
 };
 
 // Throws ScenarioErrors listing every problem (syntax, unknown keys, types, ranges,

@@ -154,7 +154,10 @@ def test_same_scenario_and_seed_give_byte_identical_results(tunnelsim, tmp_path,
         proc = run(tunnelsim, "run", "loss-sweep", "--set", "duration=2s", "--set",
                    f"seed={seed}", "--set", f"tunnel.type={tunnel}", "--out", out)
         assert proc.returncode == 0, proc.stderr
-        outputs.append(((out / "results.json").read_bytes(),
+        results = json.loads((out / "results.json").read_text())
+        # provenance says what produced the run (host, wall time): the one part that differs.
+        assert "wall_seconds" in results.pop("provenance")
+        outputs.append((json.dumps(results, indent=2).encode(),
                         (out / "timeseries.csv").read_bytes()))
     assert outputs[0] == outputs[1]
     assert outputs[0][0] != outputs[2][0]  # the seed matters
