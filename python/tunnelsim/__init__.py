@@ -16,8 +16,9 @@ import importlib
 
 from .run import RunResult, ScenarioRunError, run
 from .sweep import SweepSpec, sweep
+from .compare import compare  # noqa: E402  the function, not the module
 
-__all__ = ["run", "RunResult", "ScenarioRunError", "sweep", "SweepSpec",
+__all__ = ["run", "RunResult", "ScenarioRunError", "sweep", "SweepSpec", "compare",
            "wireguard", "ipsec", "impairment", "analytic", "report"]
 
 _LAZY = {"wireguard", "ipsec", "impairment", "analytic", "report", "results"}
