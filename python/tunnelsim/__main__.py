@@ -97,6 +97,9 @@ def main(argv=None) -> int:
     p.add_argument("--binary")
     p.set_defaults(func=cmd_run)
 
+    from .diagnose.cli import add_parser as add_diagnose_parser
+    add_diagnose_parser(sub)
+
     args = parser.parse_args(argv)
     return args.func(args)
 

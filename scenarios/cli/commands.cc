@@ -140,6 +140,7 @@ void PrintUsage(bool toStderr) {
                "       tunnelsim keys\n"
                "       tunnelsim sweep SWEEP.toml [--out DIR] [-j N] [--set key=value]...\n"
                "       tunnelsim report DIR\n"
+               "       tunnelsim diagnose CAPTURE [--json] [--window W]...\n"
                "       tunnelsim wg-up [tunnelsim-wg-up options]\n"
                "SCENARIO is a .toml file or the name of a scenario in the library\n"
                "(--library DIR, $TUNNELSIM_LIBRARY, default %s).\n"

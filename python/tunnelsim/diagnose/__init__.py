@@ -1,0 +1,1 @@
+"""`tunnelsim diagnose CAPTURE`: per-flow ordering metrics from a packet capture (issue #18)."""
