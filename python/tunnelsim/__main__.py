@@ -67,6 +67,41 @@ def cmd_run(args) -> int:
     return 0
 
 
+def cmd_rerun(args) -> int:
+    from .rerun import rerun
+    from .run import ScenarioRunError
+    try:
+        identical, found = rerun(args.results, out_dir=args.out, binary=args.binary)
+    except ValueError as error:
+        print(f"tunnelsim rerun: {error}", file=sys.stderr)
+        return 2
+    except ScenarioRunError as error:
+        print(error, file=sys.stderr)
+        return error.returncode
+    if identical:
+        print(f"identical: {args.results} re-ran to the same result")
+        return 0
+    print(f"differs: {args.results} re-ran to a different result; first differences:")
+    for line in found:
+        print(f"  {line}")
+    return 1
+
+
+def cmd_compare(args) -> int:
+    import pandas as pd
+    from .compare import compare
+    try:
+        table = compare(args.a, args.b)
+    except (ValueError, FileNotFoundError) as error:
+        print(f"tunnelsim compare: {error}", file=sys.stderr)
+        return 2
+    if args.csv:
+        table.to_csv(args.csv, index=False)
+    with pd.option_context("display.max_rows", None, "display.width", 160):
+        print(table.to_string(index=False, float_format=lambda x: f"{x:.4g}"))
+    return 0
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(prog="tunnelsim", description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command", required=True)
@@ -96,6 +131,18 @@ def main(argv=None) -> int:
     p.add_argument("--out")
     p.add_argument("--binary")
     p.set_defaults(func=cmd_run)
+
+    p = sub.add_parser("rerun", help="re-run a results.json's configuration; is it identical?")
+    p.add_argument("results", help="a results.json written by tunnelsim run")
+    p.add_argument("--out", help="where the new run writes (default: a temporary directory)")
+    p.add_argument("--binary")
+    p.set_defaults(func=cmd_rerun)
+
+    p = sub.add_parser("compare", help="two runs or two sweeps side by side, with tests")
+    p.add_argument("a", help="results.json, run directory or sweep directory")
+    p.add_argument("b")
+    p.add_argument("--csv", help="also write the table as CSV")
+    p.set_defaults(func=cmd_compare)
 
     from .diagnose.cli import add_parser as add_diagnose_parser
     add_diagnose_parser(sub)

@@ -11,7 +11,33 @@ from typing import Optional
 import pandas as pd
 
 # Parts of results.json that describe the run rather than measure it.
-_NOT_METRICS = {"scenario", "versions", "description"}
+_NOT_METRICS = {"scenario", "versions", "description", "provenance"}
+
+# The provenance fields a sweep row carries (results.json "provenance"; docs/scenarios.md).
+# The wall-clock ones differ from run to run; WALL_CLOCK_COLUMNS names them for comparisons.
+PROVENANCE_COLUMNS = {
+    "provenance.commit": ("tunnelsim", "commit"),
+    "provenance.dirty": ("tunnelsim", "dirty"),
+    "provenance.scenario_sha256": ("scenario_sha256",),
+    "provenance.wall_seconds": ("wall_seconds",),
+    "provenance.sim_to_wall_ratio": ("sim_to_wall_ratio",),
+}
+WALL_CLOCK_COLUMNS = ("provenance.wall_seconds", "provenance.sim_to_wall_ratio")
+
+
+def provenance_columns(results: dict) -> dict:
+    """The PROVENANCE_COLUMNS of one results.json (absent fields are left out)."""
+    provenance = results.get("provenance")
+    if not isinstance(provenance, dict):
+        return {}
+    row = {}
+    for column, path in PROVENANCE_COLUMNS.items():
+        value = provenance
+        for part in path:
+            value = value.get(part) if isinstance(value, dict) else None
+        if value is not None:
+            row[column] = value
+    return row
 
 
 def _flatten_into(prefix: str, value, row: dict) -> None:

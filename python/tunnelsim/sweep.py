@@ -41,7 +41,7 @@ from typing import Callable, Mapping, Optional, Union
 import pandas as pd
 
 from .run import find_cli, resolve_scenario_path, run as run_scenario, scenario_text
-from .results import DESCRIBING_KEYS, flatten, get_path
+from .results import DESCRIBING_KEYS, flatten, get_path, provenance_columns
 
 
 class SweepError(RuntimeError):
@@ -247,7 +247,7 @@ def table(out_dir: Union[str, Path], spec: SweepSpec) -> pd.DataFrame:
                      for key in DESCRIBING_KEYS if key not in point["params"] and key != "seed"}
         rows.append({"point": point["id"], **point["params"], "seed": point["seed"],
                      **{k: v for k, v in described.items() if v is not None},
-                     **flatten(results)})
+                     **flatten(results), **provenance_columns(results)})
     return pd.DataFrame(rows)
 
 

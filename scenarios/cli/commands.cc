@@ -141,6 +141,8 @@ void PrintUsage(bool toStderr) {
                "       tunnelsim sweep SWEEP.toml [--out DIR] [-j N] [--set key=value]...\n"
                "       tunnelsim report DIR\n"
                "       tunnelsim diagnose CAPTURE [--json] [--window W]...\n"
+               "       tunnelsim rerun RESULTS.json [--out DIR]\n"
+               "       tunnelsim compare A B [--csv FILE]\n"
                "       tunnelsim wg-up [tunnelsim-wg-up options]\n"
                "SCENARIO is a .toml file or the name of a scenario in the library\n"
                "(--library DIR, $TUNNELSIM_LIBRARY, default %s).\n"

@@ -22,7 +22,8 @@ int main(int argc, char *argv[]) {
     if (command == "validate") return ValidateCommand(args);
     if (command == "list") return ListCommand(args);
     if (command == "keys") return KeysCommand(args);
-    if (command == "sweep" || command == "report" || command == "diagnose")
+    if (command == "sweep" || command == "report" || command == "diagnose" || command == "rerun" ||
+        command == "compare")
       return PythonCommand(command, args);
     if (command == "wg-up") return WgUpCommand(args);
     if (command == "help" || command == "--help" || command == "-h") {

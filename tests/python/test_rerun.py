@@ -34,3 +34,27 @@ def test_rerun_bad_input_names_the_key(tmp_path):
     (tmp_path / "results.json").write_text("{}")
     with pytest.raises(ValueError, match="key 'scenario'"):
         rerun(tmp_path)
+
+
+def _cli(tunnelsim_cli, *args):
+    import subprocess
+    return subprocess.run([str(tunnelsim_cli), *map(str, args)], capture_output=True, text=True,
+                          timeout=120)
+
+
+def test_cli_rerun_and_compare_exit_codes(recorded, tunnelsim_cli, tmp_path):
+    done = _cli(tunnelsim_cli, "rerun", recorded)
+    assert done.returncode == 0 and done.stdout.startswith("identical"), done.stderr
+    document = json.loads(recorded.read_text())
+    document["flows"][0]["goodput_mbps"] = -1.0
+    planted = tmp_path / "planted.json"
+    planted.write_text(json.dumps(document))
+    done = _cli(tunnelsim_cli, "rerun", planted)
+    assert done.returncode == 1 and "goodput_mbps" in done.stdout
+    assert _cli(tunnelsim_cli, "rerun", tmp_path / "missing.json").returncode == 2
+    done = _cli(tunnelsim_cli, "compare", recorded, planted, "--csv", tmp_path / "c.csv")
+    assert done.returncode == 0, done.stderr
+    import pandas as pd
+    table = pd.read_csv(tmp_path / "c.csv").set_index("metric")
+    assert table.loc["flows.bulk0.goodput_mbps", "mean_b"] == -1.0
+    assert _cli(tunnelsim_cli, "compare", recorded, tmp_path / "nothing").returncode == 2
