@@ -17,10 +17,6 @@ def diagnose(path, windows=()):
 
 
 def cmd_diagnose(args) -> int:
-    unsupported = [name for name in ("scenario", "report") if getattr(args, name, None)]
-    if unsupported:
-        print(f"tunnelsim diagnose: --{unsupported[0]} is not implemented yet", file=sys.stderr)
-        return 2
     try:
         result = diagnose(args.capture, args.window or ())
     except CaptureError as error:
@@ -45,6 +41,4 @@ def add_parser(sub):
     p.add_argument("capture")
     p.add_argument("--json", action="store_true")
     p.add_argument("--window", type=int, action="append", help="extra anti-replay window")
-    p.add_argument("--scenario", help="(not implemented yet)")
-    p.add_argument("--report", help="(not implemented yet)")
     p.set_defaults(func=cmd_diagnose)
