@@ -79,6 +79,7 @@ constexpr uint16_t kEspTfcPaddingNotSupported = 16394;
 
 constexpr uint8_t kIdIpv4Addr = 1;
 constexpr uint8_t kIdFqdn = 2;
+constexpr uint8_t kIdRfc822Addr = 3;
 constexpr uint8_t kIdIpv6Addr = 5;
 constexpr uint8_t kIdKeyId = 11;
 constexpr uint8_t kAuthSharedKeyMic = 2;
