@@ -29,13 +29,21 @@ def cmd_sweep(args) -> int:
         return 2
     spec.fixed.update(_parse_set(args.set))
     out_dir = Path(args.out) if args.out else Path("sweeps") / spec.name
+    if args.max_seeds is not None and args.ci_target is None:
+        print("tunnelsim sweep: --max-seeds needs --ci-target", file=sys.stderr)
+        return 2
+    if args.max_seeds is not None and args.max_seeds < 1:
+        print("tunnelsim sweep: --max-seeds needs N >= 1", file=sys.stderr)
+        return 2
     try:
         frame = sweep(spec, out_dir=out_dir, scheduler=args.scheduler, jobs=args.jobs,
-                      binary=args.binary, timeout=args.timeout, progress=not args.quiet)
+                      binary=args.binary, timeout=args.timeout, progress=not args.quiet,
+                      ci_target=args.ci_target, max_seeds=args.max_seeds,
+                      ci_metric=args.ci_metric)
     except SweepError as error:
         print(f"tunnelsim sweep: {error}", file=sys.stderr)
         return 1
-    except FileNotFoundError as error:
+    except (FileNotFoundError, ValueError) as error:
         print(f"tunnelsim sweep: {error}", file=sys.stderr)
         return 2
     print(f"{len(frame)} runs in {out_dir / 'sweep.csv'}")
@@ -116,6 +124,14 @@ def main(argv=None) -> int:
     p.add_argument("--binary", help="the tunnelsim CLI to run points with")
     p.add_argument("--timeout", type=float, help="seconds allowed per run")
     p.add_argument("--quiet", "-q", action="store_true", help="no progress bar")
+    p.add_argument("--ci-target", metavar="FRACTION",
+                   help="add seeds to each point until its 95%% interval is within this "
+                        "fraction of the mean (e.g. 5%% or 0.05)")
+    p.add_argument("--max-seeds", type=int, metavar="N",
+                   help="at most N seeds per point with --ci-target (default 10)")
+    p.add_argument("--ci-metric", default="goodput_mbps",
+                   help="the metric --ci-target looks at (a sweep.csv column; default "
+                        "goodput_mbps)")
     p.set_defaults(func=cmd_sweep)
 
     p = sub.add_parser("report", help="self-contained HTML report of a results directory")

@@ -24,12 +24,22 @@ simulated points. The output directory holds
 
 A point whose runs/<point>/point.json exists is finished and is not run again, so an
 interrupted sweep picks up where it stopped.
+
+With ci_target (`tunnelsim sweep --ci-target 5% --max-seeds 10`), seeds are added to each
+combination of the swept keys whose 95 % interval of ci_metric (default goodput_mbps) is
+wider than ci_target times its mean, round by round, until every interval is narrow enough
+or the combination has max_seeds seeds. Each round adds to a wide combination the seeds its
+current spread says it needs (at most doubling them); the seeds added are the next integers
+after the combination's largest. Which seeds a combination gets follows from the finished
+runs alone, so an interrupted sweep resumes the same way; sweep.json records them
+("added_seeds", by combination index) so that sweep.csv keeps them.
 """
 
 import concurrent.futures
 import hashlib
 import itertools
 import json
+import math
 import os
 import shutil
 import tempfile
@@ -40,8 +50,12 @@ from typing import Callable, Mapping, Optional, Union
 
 import pandas as pd
 
+from . import stats
 from .run import find_cli, resolve_scenario_path, run as run_scenario, scenario_text
 from .results import DESCRIBING_KEYS, flatten, get_path, provenance_columns
+
+# Seeds per combination when --ci-target is given without --max-seeds.
+DEFAULT_MAX_SEEDS = 10
 
 
 class SweepError(RuntimeError):
@@ -59,6 +73,8 @@ class SweepSpec:
     fixed: dict = field(default_factory=dict)
     name: str = "sweep"
     base_dir: Path = field(default_factory=Path.cwd)
+    # Seeds added by ci_target rounds: {combination index: [seed, ...]}.
+    added_seeds: dict = field(default_factory=dict)
 
     @classmethod
     def from_file(cls, path: Union[str, Path]) -> "SweepSpec":
@@ -125,26 +141,34 @@ class SweepSpec:
         path = resolve_scenario_path(self.scenario)
         return path.read_text(), str(path)
 
+    def seeds_of(self, combination: int) -> list:
+        """The seeds of one combination: the sweep's, then those ci_target added."""
+        return list(self.seeds) + [s for s in self.added_seeds.get(combination, [])
+                                   if s not in self.seeds]
+
     def points(self) -> list:
         text, label = self.scenario_source()
         digest = hashlib.sha256(text.encode()).hexdigest()[:16]
         points = []
-        for index, (params, seed) in enumerate(
-                (p, s) for p in self.combinations() for s in self.seeds):
-            overrides = {**self.fixed, **params, "seed": seed}
-            ident = json.dumps({"scenario": digest, "overrides": overrides},
-                               sort_keys=True, default=str)
-            point_id = "p" + hashlib.sha256(ident.encode()).hexdigest()[:12]
-            points.append({"id": point_id, "index": index, "params": params, "seed": seed,
-                           "overrides": overrides, "scenario_text": text,
-                           "scenario_label": label})
+        index = 0
+        for combination, params in enumerate(self.combinations()):
+            for seed in self.seeds_of(combination):
+                overrides = {**self.fixed, **params, "seed": seed}
+                ident = json.dumps({"scenario": digest, "overrides": overrides},
+                                   sort_keys=True, default=str)
+                point_id = "p" + hashlib.sha256(ident.encode()).hexdigest()[:12]
+                points.append({"id": point_id, "index": index, "combination": combination,
+                               "params": params, "seed": seed, "overrides": overrides,
+                               "scenario_text": text, "scenario_label": label})
+                index += 1
         return points
 
     def to_json(self) -> dict:
         return {"name": self.name, "scenario": self.scenario if isinstance(
             self.scenario, Mapping) else str(self.scenario),
             "parameters": self.parameters, "seeds": self.seeds, "mode": self.mode,
-            "set": self.fixed, "swept": list(self.parameters)}
+            "set": self.fixed, "swept": list(self.parameters),
+            "added_seeds": {str(k): v for k, v in sorted(self.added_seeds.items()) if v}}
 
 
 def run_point(point: dict, binary: Optional[str] = None, timeout: Optional[float] = None) -> dict:
@@ -263,10 +287,108 @@ def write_table(frame: pd.DataFrame, out_dir: Path) -> list:
     return written
 
 
+def parse_ci_target(text) -> float:
+    """'5%' or '0.05' -> 0.05."""
+    raw = str(text).strip()
+    try:
+        value = float(raw[:-1]) / 100.0 if raw.endswith("%") else float(raw)
+    except ValueError:
+        raise ValueError(f"--ci-target wants a fraction of the mean such as 5% or 0.05, "
+                         f"got {text!r}") from None
+    if not (0.0 < value < 10.0) or math.isnan(value):
+        raise ValueError(f"--ci-target must be above 0 (e.g. 5%), got {text!r}")
+    return value
+
+
+def _metric_of(out_dir: Path, point: dict, metric: str):
+    results = json.loads((out_dir / "runs" / point["id"] / "results.json").read_text())
+    return flatten(results).get(metric)
+
+
+def _seeds_needed(values: list, target: float, cap: int) -> int:
+    """How many seeds to add to a combination with these values (0: narrow enough, or at
+    the cap). The interval is Student t at 95 %; the estimate uses the current spread and
+    the current t quantile (which only shrinks with more seeds), at most doubling."""
+    n = len(values)
+    if n >= cap:
+        return 0
+    mean, half, _n = stats.mean_ci(values)
+    if n >= 2 and math.isfinite(half) and half <= target * abs(mean):
+        return 0
+    if n < 2:
+        return 1
+    if mean == 0:
+        needed = 2 * n
+    else:
+        needed = math.ceil(n * (half / (target * abs(mean))) ** 2)
+    return max(1, min(needed - n, n, cap - n))
+
+
+def _ci_rounds(spec: SweepSpec, out_dir: Path, run_points: Callable, target: float,
+               cap: int, metric: str, failures: dict) -> None:
+    """Adds seeds to wide combinations, round by round (see the module docstring)."""
+    while True:
+        by_combination: dict = {}  # combination -> metric values; None while unfinished
+        for point in spec.points():
+            combination = point["combination"]
+            if point["id"] in failures or not _is_done(out_dir, point):
+                by_combination[combination] = None
+                continue
+            values = by_combination.setdefault(combination, [])
+            if values is not None:
+                value = _metric_of(out_dir, point, metric)
+                if value is not None:
+                    values.append(float(value))
+        finished = [v for v in by_combination.values() if v is not None]
+        if finished and not any(finished):
+            raise ValueError(f"--ci-target: no run has the metric '{metric}' (choose one "
+                             f"with --ci-metric)")
+        new = []
+        for combination, values in sorted(by_combination.items()):
+            if not values:
+                continue
+            count = _seeds_needed(values, target, cap)
+            if count == 0:
+                continue
+            seeds = spec.seeds_of(combination)
+            start = max(seeds) + 1
+            spec.added_seeds.setdefault(combination, []).extend(range(start, start + count))
+            new.append(combination)
+        if not new:
+            return
+        (out_dir / "sweep.json").write_text(json.dumps(_manifest(spec, target, cap, metric),
+                                                       indent=2, default=str))
+        run_points([p for p in spec.points() if p["combination"] in new
+                    and not _is_done(out_dir, p)])
+
+
+def _manifest(spec: SweepSpec, target, cap, metric) -> dict:
+    manifest = spec.to_json()
+    if target is not None:
+        manifest.update({"ci_target": target, "max_seeds": cap, "ci_metric": metric})
+    return manifest
+
+
+def _previous_added_seeds(out_dir: Path, spec: SweepSpec) -> dict:
+    """Seeds an earlier --ci-target run of this same sweep added (so that running it again
+    without --ci-target keeps them in sweep.csv)."""
+    try:
+        old = json.loads((out_dir / "sweep.json").read_text())
+    except (OSError, ValueError):
+        return {}
+    same = {k: old.get(k) for k in ("scenario", "parameters", "seeds", "mode", "set")}
+    mine = {k: v for k, v in json.loads(json.dumps(spec.to_json(), default=str)).items()
+            if k in same}
+    if same != mine:
+        return {}
+    return {int(k): list(v) for k, v in (old.get("added_seeds") or {}).items()}
+
+
 def sweep(spec: Union[str, Path, Mapping, SweepSpec] = None, *, out_dir=None,
           scheduler=None, jobs: Optional[int] = None, runner: Optional[Callable] = None,
           binary: Optional[str] = None, timeout: Optional[float] = None,
-          progress: bool = True, **spec_fields) -> pd.DataFrame:
+          progress: bool = True, ci_target=None, max_seeds: Optional[int] = None,
+          ci_metric: str = "goodput_mbps", **spec_fields) -> pd.DataFrame:
     """Runs a sweep and returns its table (one row per run).
 
     spec: a sweep file, a dict with its keys, or a SweepSpec; or pass its fields as keyword
@@ -275,6 +397,8 @@ def sweep(spec: Union[str, Path, Mapping, SweepSpec] = None, *, out_dir=None,
     scheduler: "tcp://host:port" of a Dask scheduler, or a distributed.Client; local otherwise.
     jobs: local concurrency (default: all cores).
     runner: runner(point) -> {"results": dict, "timeseries_csv": str}; run_point by default.
+    ci_target: add seeds until each combination's 95 % interval of ci_metric is within this
+    fraction of its mean (0.05 or "5%"), up to max_seeds seeds (default DEFAULT_MAX_SEEDS).
     Raises SweepError naming the points that failed (finished points are kept).
     """
     if spec is None:
@@ -285,29 +409,47 @@ def sweep(spec: Union[str, Path, Mapping, SweepSpec] = None, *, out_dir=None,
         spec = SweepSpec.from_dict(spec)
     else:
         spec = SweepSpec.from_file(spec)
+    target = parse_ci_target(ci_target) if ci_target is not None else None
+    cap = max_seeds if max_seeds is not None else DEFAULT_MAX_SEEDS
+    if target is not None and cap < len(spec.seeds):
+        raise ValueError(f"--max-seeds {cap} is below the sweep's own {len(spec.seeds)} seeds")
     out_dir = Path(out_dir) if out_dir is not None else Path("sweeps") / spec.name
     out_dir.mkdir(parents=True, exist_ok=True)
-    (out_dir / "sweep.json").write_text(json.dumps(spec.to_json(), indent=2, default=str))
+    if not spec.added_seeds:
+        spec.added_seeds = _previous_added_seeds(out_dir, spec)
+    (out_dir / "sweep.json").write_text(json.dumps(_manifest(spec, target, cap, ci_metric),
+                                                   indent=2, default=str))
 
     if runner is None:
         cli = str(find_cli(binary))
         runner = _CliRunner(cli, timeout)
     points = spec.points()
     todo = [p for p in points if not _is_done(out_dir, p)]
-    # Real-time points measure wall-clock behaviour (a relay's timers, the kernel's TCP): they
-    # run here, one at a time, after the simulations, so that nothing competes for the CPU.
-    real_time = [p for p in todo if is_real_time(p)]
-    simulated = [p for p in todo if not is_real_time(p)]
     failures: dict = {}
     with _progress(len(points), len(points) - len(todo), progress, spec.name) as bar:
-        if simulated:
-            if scheduler is not None:
-                _run_dask(simulated, out_dir, runner, scheduler, bar, failures)
-            else:
-                _run_local(simulated, out_dir, runner, jobs or os.cpu_count() or 1, bar,
-                           failures)
-        if real_time:
-            _run_local(real_time, out_dir, runner, 1, bar, failures)
+
+        def run_points(batch):
+            # Real-time points measure wall-clock behaviour (a relay's timers, the kernel's
+            # TCP): they run here, one at a time, after the simulations, so that nothing
+            # competes for the CPU.
+            real_time = [p for p in batch if is_real_time(p)]
+            simulated = [p for p in batch if not is_real_time(p)]
+            if bar.total is not None and batch is not todo:
+                bar.total += len(batch)
+                bar.refresh()
+            if simulated:
+                if scheduler is not None:
+                    _run_dask(simulated, out_dir, runner, scheduler, bar, failures)
+                else:
+                    _run_local(simulated, out_dir, runner, jobs or os.cpu_count() or 1, bar,
+                               failures)
+            if real_time:
+                _run_local(real_time, out_dir, runner, 1, bar, failures)
+
+        run_points(todo)
+        if target is not None:
+            _ci_rounds(spec, out_dir, run_points, target, cap, ci_metric, failures)
+    points = spec.points()
     frame = table(out_dir, spec)
     write_table(frame, out_dir)
     if failures:
