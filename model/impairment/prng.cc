@@ -1,23 +1,18 @@
 #include "impairment/prng.h"
 
+#include "common/seed_mix.h"
+
 namespace tunnelsim::impairment {
 namespace {
 
 uint64_t RotateLeft(uint64_t x, int k) { return (x << k) | (x >> (64 - k)); }
-
-uint64_t SplitMix64(uint64_t &x) {
-  uint64_t z = (x += 0x9e3779b97f4a7c15ULL);
-  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-  z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-  return z ^ (z >> 31);
-}
 
 } // namespace
 
 Prng::Prng(uint64_t seed) {
   // SplitMix64 never yields four zero words, which is the one state xoshiro must avoid.
   for (auto &word : state_)
-    word = SplitMix64(seed);
+    word = SplitMix64Next(seed);
 }
 
 uint64_t Prng::NextU64() {

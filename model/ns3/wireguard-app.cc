@@ -2,6 +2,7 @@
 
 #include "tunnel-address.h"
 
+#include "common/seed_mix.h"
 #include "wireguard/keylog.h"
 #include "wireguard/messages.h"
 #include "wireguard/replay.h"
@@ -44,21 +45,11 @@ const wg::Constants kDefaults;
 Time ToNs3(tunnelsim::Duration d) { return NanoSeconds(d.count()); }
 tunnelsim::Duration FromNs3(Time t) { return tunnelsim::Duration(t.GetNanoSeconds()); }
 
-uint64_t SplitMix(uint64_t x) {
-  x += 0x9e3779b97f4a7c15ULL;
-  x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;
-  x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
-  return x ^ (x >> 31);
-}
-
 // One 64-bit seed per (simulation seed, run, node, stream, purpose): the same scenario with
 // the same --RngSeed/--RngRun draws the same keys, indices and jitter.
 uint64_t DeriveSeed(uint32_t node, uint64_t stream, uint64_t purpose) {
-  uint64_t s = SplitMix(RngSeedManager::GetSeed());
-  s = SplitMix(s ^ RngSeedManager::GetRun());
-  s = SplitMix(s ^ node);
-  s = SplitMix(s ^ stream);
-  return SplitMix(s ^ purpose);
+  return tunnelsim::FoldSeed(RngSeedManager::GetSeed(), RngSeedManager::GetRun(), node, stream,
+                             purpose);
 }
 
 bool IsTransportData(const Ptr<Packet> &datagram) {
@@ -70,7 +61,7 @@ bool IsTransportData(const Ptr<Packet> &datagram) {
 uint64_t FlowKey(const wg::Endpoint &endpoint) {
   uint64_t h = endpoint.port;
   for (size_t i = 0; i < endpoint.address.size(); ++i)
-    h = SplitMix(h ^ endpoint.address.data()[i]);
+    h = tunnelsim::SplitMix64(h ^ endpoint.address.data()[i]);
   return h;
 }
 

@@ -5,6 +5,7 @@
 #include "ns3/tunnel-address.h"
 
 #include "common/ip_packet.h"
+#include "common/seed_mix.h"
 #include "ipsec/key_export.h"
 
 #include "ns3/abort.h"
@@ -41,20 +42,12 @@ constexpr uint32_t kOuterIpv4Header = 20;
 
 tunnelsim::Duration FromNs3(Time t) { return tunnelsim::Duration(t.GetNanoSeconds()); }
 
-uint64_t Mix(uint64_t x) {
-  x += 0x9e3779b97f4a7c15ULL;
-  x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;
-  x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
-  return x ^ (x >> 31);
-}
-
 // The gateway's random stream (IKE SPIs, nonces, X25519 keys, lifetime jitter) follows the
 // simulation's seed and run, the node and the RandomStream attribute, so a run is repeatable.
 uint64_t GatewaySeed(uint32_t nodeId, uint64_t stream) {
-  uint64_t s = Mix(RngSeedManager::GetSeed() ^ 0x6772652d69707365ULL);
-  s = Mix(s ^ RngSeedManager::GetRun());
-  s = Mix(s ^ nodeId);
-  return Mix(s ^ stream);
+  // The constant ("gre-ipse") keeps this stream apart from WireGuard's for the same node.
+  return tunnelsim::FoldSeed(RngSeedManager::GetSeed() ^ 0x6772652d69707365ULL,
+                             RngSeedManager::GetRun(), nodeId, stream);
 }
 
 ipsec::EspCipher ToCore(GreIpsecGateway::Cipher c) {
