@@ -83,7 +83,7 @@ public:
   const CookieChecker &cookieChecker() const { return cookieChecker_; }
 
 private:
-  // Receive path.
+  // Receive path (device_receive.cc).
   bool CheckHandshakeMacs(crypto::ByteView message, size_t mac1Offset, uint32_t senderIndex,
                           const Endpoint &from, Time now, Actions &out);
   void HandleInitiation(crypto::ByteView message, const Endpoint &from, Time now, Actions &out);
@@ -92,7 +92,7 @@ private:
   void HandleTransport(crypto::ByteView message, const Endpoint &from, Time now, Actions &out);
   bool CountHandshakeLoad(Time now);
 
-  // Send path.
+  // Send path (device_send.cc).
   void SendHandshakeInitiation(Peer &peer, Time now, Actions &out, bool isRetry);
   void SendQueuedHandshakeInitiation(Peer &peer, Time now, Actions &out, bool isRetry);
   void SendHandshakeResponse(Peer &peer, Time now, Actions &out);
@@ -104,7 +104,7 @@ private:
   void KeepKeyFreshReceiving(Peer &peer, Time now, Actions &out);
   bool CanSendOn(const Keypair *keypair, Time now) const;
 
-  // Sessions.
+  // Sessions (device.cc) and timer expiries (device_timers.cc).
   void BeginSession(Peer &peer, Time now);
   void ConfirmSession(Peer &peer, Time now);
   void RetireKeypairs(std::vector<KeypairPtr> &retired);
