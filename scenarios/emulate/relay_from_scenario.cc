@@ -68,6 +68,11 @@ LinkHopSettings Hop(const json &resolved, const std::string &link, const std::st
   } catch (const std::invalid_argument &error) {
     throw std::invalid_argument("impairment." + hop.name + ": " + error.what());
   }
+  if (settings.hasTrace) {
+    throw EmulateUnsupported("impairment." + hop.name +
+                             ".trace: trace replay runs in the ns-3 simulation only; the emulate "
+                             "relay has no trace stage (use `tunnelsim run`)");
+  }
   if (settings.hasNetem) {
     RefuseFinerThanTimer(enforce, hop.name, "delay", settings.netem.latency);
     RefuseFinerThanTimer(enforce, hop.name, "jitter", settings.netem.jitter);

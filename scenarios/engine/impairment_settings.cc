@@ -3,6 +3,7 @@
 #include "schema.h"
 #include "units.h"
 
+#include <filesystem>
 #include <stdexcept>
 
 #if TUNNELSIM_HAVE_IMPAIRMENT
@@ -92,10 +93,36 @@ void AckFromKeys(const json &table, impairment::AckImpairmentSettings &ack) {
   ack.classifier.maxAckSize = table.value("ack_max_size", ack.classifier.maxAckSize);
 }
 
+// Trace replay replaces the netem and ACK stages, so a table with `trace` may only carry the
+// trace's own options (checked here, so `validate` refuses what the queue disc would).
+void TraceFromKeys(const json &table, LinkImpairmentSettings &settings) {
+  for (const auto &[key, value] : table.items()) {
+    if (key.rfind("trace", 0) != 0) {
+      throw std::invalid_argument("trace replays the recorded order and loss in place of the "
+                                  "netem and ACK stages; remove '" +
+                                  key + "' or the trace");
+    }
+  }
+  try {
+    settings.trace = impairment::LoadTraceFile(table.at("trace").get<std::string>());
+  } catch (const impairment::TraceFileError &error) {
+    throw std::invalid_argument(std::string("trace: ") + error.what());
+  }
+  settings.traceSettings.loop = table.value("trace_loop", true);
+  if (table.contains("trace_max_hold")) {
+    settings.traceSettings.maxHold = DurationKey(table, "trace_max_hold");
+  }
+  settings.hasTrace = true;
+}
+
 } // namespace
 
 LinkImpairmentSettings ImpairmentSettingsFrom(const json &table, uint64_t seed) {
   LinkImpairmentSettings settings;
+  if (table.contains("trace")) {
+    TraceFromKeys(table, settings);
+    return settings;
+  }
   if (table.contains("netem")) {
     try {
       settings.netem = impairment::ParseNetemArguments(table.at("netem").get<std::string>());
@@ -146,10 +173,30 @@ std::string ImpairmentProblem(const nlohmann::json &table) {
   if (table.contains("netem")) {
     return "netem strings need the impairment library, which this build does not have";
   }
+  if (table.contains("trace")) {
+    return "trace replay needs the impairment library, which this build does not have";
+  }
   return "";
 }
 
 #endif
+
+void ResolveTracePaths(nlohmann::json &scenario, const std::string &scenarioFile) {
+  if (!scenario.contains("impairment") || !scenario.at("impairment").is_object()) return;
+  const std::filesystem::path base = std::filesystem::path(scenarioFile).parent_path();
+  for (auto &[link, directions] : scenario.at("impairment").items()) {
+    if (!directions.is_object()) continue;
+    for (auto &[direction, table] : directions.items()) {
+      if (!table.is_object() || !table.contains("trace") || !table.at("trace").is_string()) {
+        continue;
+      }
+      const std::filesystem::path trace = table.at("trace").get<std::string>();
+      if (trace.is_relative() && !base.empty()) {
+        table["trace"] = std::filesystem::absolute(base / trace).lexically_normal().string();
+      }
+    }
+  }
+}
 
 uint64_t ImpairmentSeed(uint64_t scenarioSeed, const std::string &link,
                         const std::string &direction) {

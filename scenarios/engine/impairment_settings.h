@@ -11,6 +11,8 @@
 #if TUNNELSIM_HAVE_IMPAIRMENT
 #include "impairment/ack_impairment.h"
 #include "impairment/netem_settings.h"
+#include "impairment/trace_file.h"
+#include "impairment/trace_replay.h"
 #endif
 
 namespace tunnelsim::scenario {
@@ -21,6 +23,9 @@ struct LinkImpairmentSettings {
   impairment::NetemSettings netem;
   bool hasAck = false; // some ack_* option is set
   impairment::AckImpairmentSettings ack;
+  bool hasTrace = false; // `trace` is set: replay that file instead of the netem and ACK stages
+  impairment::TraceFile trace;
+  impairment::TraceReplaySettings traceSettings;
 };
 
 // Throws std::invalid_argument with the impairment model's own message when the table
@@ -33,6 +38,11 @@ LinkImpairmentSettings ImpairmentSettingsFrom(const nlohmann::json &table, uint6
 // same seed. The ns-3 engine and the emulation relay both take it from here.
 uint64_t ImpairmentSeed(uint64_t scenarioSeed, const std::string &link,
                         const std::string &direction);
+
+// Makes every relative `impairment.<link>.<direction>.trace` path in `scenario` absolute
+// against the directory of `scenarioFile`, so the file is found from any working directory and
+// results.json records where it was.
+void ResolveTracePaths(nlohmann::json &scenario, const std::string &scenarioFile);
 
 // Empty when the table is acceptable, otherwise what is wrong.
 std::string ImpairmentProblem(const nlohmann::json &table);

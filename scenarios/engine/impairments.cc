@@ -23,6 +23,9 @@ public:
       json entry = json::object();
       if (auto netem = disc->NetemCounters()) entry["netem"] = impairment::CountersJson(*netem);
       if (auto ack = disc->AckCounters()) entry["ack"] = impairment::CountersJson(*ack);
+      if (const auto *trace = disc->TraceReplay()) {
+        entry["trace"] = {{"trace_drops", trace->Drops()}, {"trace_held", trace->HeldTotal()}};
+      }
       counters[name] = entry;
     }
     return counters;
@@ -51,13 +54,19 @@ std::unique_ptr<InstalledImpairments> InstallImpairments(const json &resolved,
       } catch (const std::invalid_argument &error) {
         throw std::invalid_argument("impairment." + name + ": " + error.what());
       }
+      const ns3::NetDeviceContainer &devices = topology.links.at(link);
+      ns3::Ptr<ns3::NetDevice> device = devices.Get(direction == "up" ? 0 : 1);
+      if (settings.hasTrace) {
+        auto disc = ImpairmentHelper::Install(device, ImpairmentConfig{});
+        disc->SetTraceReplay(settings.trace, settings.traceSettings);
+        installed->Add(name, disc);
+        continue;
+      }
       if (!settings.hasNetem && !settings.hasAck) continue;
       ImpairmentConfig config;
       if (settings.hasNetem) config.netem = settings.netem;
       if (settings.hasAck) config.ack = settings.ack;
-      const ns3::NetDeviceContainer &devices = topology.links.at(link);
-      installed->Add(name,
-                     ImpairmentHelper::Install(devices.Get(direction == "up" ? 0 : 1), config));
+      installed->Add(name, ImpairmentHelper::Install(device, config));
     }
   }
   return installed;

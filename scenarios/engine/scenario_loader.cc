@@ -1,5 +1,6 @@
 #include "scenario_loader.h"
 
+#include "impairment_settings.h"
 #include "scenario_checks.h"
 #include "schema.h"
 #include "units.h"
@@ -424,6 +425,7 @@ LoadedScenario LoadScenarioText(const std::string &text, const std::string &file
     ApplyOverride(override, state);
   ValidateTree(state.raw, "", state);
   if (!state.errors.empty()) throw ScenarioErrors(state.errors);
+  ResolveTracePaths(state.raw, fileName);
 
   LoadedScenario loaded;
   loaded.file = fileName;

@@ -1,5 +1,7 @@
 #include "schema.h"
 
+#include "tunnel_spec_json.h"
+
 #include <algorithm>
 #include <cstdint>
 #include <set>
@@ -97,62 +99,101 @@ void AddTopology(SchemaBuilder &b) {
              "When the home gateway's access-link address changes (roaming); absent: never.");
 }
 
+// Every default and range below comes from model/tunnel/spec.h (the one home of them);
+// only the key names and their documentation are written here.
 void AddTunnel(SchemaBuilder &b) {
+  using namespace tunnelsim::tunnel;
+  const auto names = [](const auto &array) {
+    return std::vector<std::string>(array.begin(), array.end());
+  };
   b.Prefix("tunnel", Presence::kAlways);
-  b.Enum("type", TunnelTypes(), "none",
+  b.Enum("type", TunnelTypes(), std::string(kTunnelTypeNames[0]),
          "Tunnel between the two gateways; `none` routes the LANs over the plain path.");
 
-  const std::vector<std::string> allTunnels = {"wireguard", "gre", "ipsec", "gre-over-ipsec"};
+  const std::vector<std::string> allTunnels(kTunnelTypeNames.begin() + 1, kTunnelTypeNames.end());
+  const CpuSpec cpu;
   b.Prefix("tunnel.cpu", Presence::kIfTunnel, allTunnels);
-  b.Boolean("enabled", false, "Model the CPU time of per-packet cryptography at each gateway.");
-  b.Duration("fixed_cost", "2us", "CPU time per packet, independent of its size.");
-  b.Number("per_byte_ns", 0, 1000, 0.5, "CPU time per byte of packet, nanoseconds.");
-  b.Integer("workers", 1, 256, 1, "Identical crypto workers (cores) per gateway.");
-  b.Boolean("reserialise", true,
+  b.Boolean("enabled", cpu.enabled,
+            "Model the CPU time of per-packet cryptography at each gateway.");
+  b.Duration("fixed_cost", DurationText(cpu.fixedCost),
+             "CPU time per packet, independent of its size.");
+  b.Number("per_byte_ns", CpuSpec::kPerByteNsRange.min, CpuSpec::kPerByteNsRange.max, cpu.perByteNs,
+           "CPU time per byte of packet, nanoseconds.");
+  b.Integer("workers", CpuSpec::kWorkersRange.min, CpuSpec::kWorkersRange.max, cpu.workers,
+            "Identical crypto workers (cores) per gateway.");
+  b.Boolean("reserialise", cpu.reserialise,
             "Restore per-flow order after parallel workers (as Linux WireGuard's serial queues).");
 
+  const WireGuardSpec wg;
   b.Prefix("tunnel.wireguard", Presence::kIfTunnel, {"wireguard"});
-  b.Integer("listen_port", 1, 65535, 51820, "UDP port of both WireGuard endpoints.");
-  b.Integer("mtu", 576, 9000, 1420, "MTU of the WireGuard interface.");
-  b.Duration("persistent_keepalive", "0s", "Persistent keepalive interval; 0s turns it off.");
-  b.Duration("rekey_after_time", "120s", "Timer override: REKEY_AFTER_TIME.");
-  b.Duration("reject_after_time", "180s", "Timer override: REJECT_AFTER_TIME.");
-  b.Duration("rekey_attempt_time", "90s", "Timer override: REKEY_ATTEMPT_TIME.");
-  b.Duration("rekey_timeout", "5s", "Timer override: REKEY_TIMEOUT.");
-  b.Duration("keepalive_timeout", "10s", "Timer override: KEEPALIVE_TIMEOUT.");
-  b.Integer("rekey_after_messages", 1, kMaxInteger, 1152921504606846976.0,
-            "Override of REKEY_AFTER_MESSAGES (2^60).");
-  b.Integer("under_load_handshakes_per_second", 0, 1000000, 128,
+  b.Integer("listen_port", WireGuardSpec::kListenPortRange.min, WireGuardSpec::kListenPortRange.max,
+            wg.listenPort, "UDP port of both WireGuard endpoints.");
+  b.Integer("mtu", kMtuRange.min, kMtuRange.max, wg.mtu, "MTU of the WireGuard interface.");
+  b.Duration("persistent_keepalive", DurationText(wg.persistentKeepalive),
+             "Persistent keepalive interval; 0s turns it off.");
+  b.Duration("rekey_after_time", DurationText(wg.rekeyAfterTime),
+             "Timer override: REKEY_AFTER_TIME.");
+  b.Duration("reject_after_time", DurationText(wg.rejectAfterTime),
+             "Timer override: REJECT_AFTER_TIME.");
+  b.Duration("rekey_attempt_time", DurationText(wg.rekeyAttemptTime),
+             "Timer override: REKEY_ATTEMPT_TIME.");
+  b.Duration("rekey_timeout", DurationText(wg.rekeyTimeout), "Timer override: REKEY_TIMEOUT.");
+  b.Duration("keepalive_timeout", DurationText(wg.keepaliveTimeout),
+             "Timer override: KEEPALIVE_TIMEOUT.");
+  b.Integer("rekey_after_messages", WireGuardSpec::kRekeyAfterMessagesRange.min,
+            WireGuardSpec::kRekeyAfterMessagesRange.max,
+            // As a double, as the scenario language has always shown it (1.152921504606847e+18,
+            // exactly 2^60 once read back), so resolved scenarios stay byte-identical.
+            static_cast<double>(wg.rekeyAfterMessages), "Override of REKEY_AFTER_MESSAGES (2^60).");
+  b.Integer("under_load_handshakes_per_second",
+            WireGuardSpec::kUnderLoadHandshakesPerSecondRange.min,
+            WireGuardSpec::kUnderLoadHandshakesPerSecondRange.max, wg.underLoadHandshakesPerSecond,
             "Handshake messages per second above which a responder is under load (sends cookies).");
 
+  const GreSpec gre;
   b.Prefix("tunnel.gre", Presence::kIfTunnel, {"gre", "gre-over-ipsec"});
-  b.Integer("key", 0, 4294967295.0, nullptr, "GRE key (RFC 2890); absent: no key field.");
-  b.Boolean("checksum", false, "Add and check the GRE checksum.");
-  b.Boolean("sequence", false,
+  b.Integer("key", GreSpec::kKeyRange.min, GreSpec::kKeyRange.max,
+            gre.key ? json(*gre.key) : json(nullptr), "GRE key (RFC 2890); absent: no key field.");
+  b.Boolean("checksum", gre.checksum, "Add and check the GRE checksum.");
+  b.Boolean("sequence", gre.sequence,
             "Add GRE sequence numbers (RFC 2890) and drop out-of-order packets.");
-  b.Integer("mtu", 576, 9000, 1476, "MTU of the GRE interface.");
+  b.Integer("mtu", kMtuRange.min, kMtuRange.max, gre.mtu, "MTU of the GRE interface.");
 
-  const std::vector<std::string> aeads = {"aes-256-gcm", "chacha20-poly1305"};
+  const IpsecSpec ipsec;
   b.Prefix("tunnel.ipsec", Presence::kIfTunnel, {"ipsec", "gre-over-ipsec"});
-  b.Integer("replay_window", 0, 65536, 64,
+  b.Integer("replay_window", IpsecSpec::kReplayWindowRange.min, IpsecSpec::kReplayWindowRange.max,
+            ipsec.replayWindow,
             "ESP anti-replay window in packets (RFC 4303); 0 turns replay protection off.");
-  b.Boolean("esn", false, "Extended (64-bit) sequence numbers.");
-  b.Enum("encryption", aeads, "aes-256-gcm", "ESP AEAD algorithm.");
-  b.Enum("ike_encryption", aeads, "aes-256-gcm", "IKEv2 SA encryption algorithm.");
-  b.Enum("ike_prf", {"hmac-sha256"}, "hmac-sha256", "IKEv2 pseudo-random function.");
-  b.Enum("dh_group", {"curve25519"}, "curve25519", "IKEv2 Diffie-Hellman group.");
-  b.Duration("child_lifetime", "3600s", "Child SA hard lifetime; rekeyed rekey_margin before.");
-  b.Integer("child_lifetime_bytes", 0, kMaxInteger, 0,
+  b.Boolean("esn", ipsec.esn, "Extended (64-bit) sequence numbers.");
+  b.Enum("encryption", names(kAeadNames),
+         std::string(kAeadNames[static_cast<size_t>(ipsec.encryption)]), "ESP AEAD algorithm.");
+  b.Enum("ike_encryption", names(kAeadNames),
+         std::string(kAeadNames[static_cast<size_t>(ipsec.ikeEncryption)]),
+         "IKEv2 SA encryption algorithm.");
+  b.Enum("ike_prf", {std::string(IpsecSpec::kIkePrf)}, std::string(IpsecSpec::kIkePrf),
+         "IKEv2 pseudo-random function.");
+  b.Enum("dh_group", {std::string(IpsecSpec::kDhGroup)}, std::string(IpsecSpec::kDhGroup),
+         "IKEv2 Diffie-Hellman group.");
+  b.Duration("child_lifetime", DurationText(ipsec.childLifetime),
+             "Child SA hard lifetime; rekeyed rekey_margin before.");
+  b.Integer("child_lifetime_bytes", IpsecSpec::kChildLifetimeBytesRange.min,
+            IpsecSpec::kChildLifetimeBytesRange.max, ipsec.childLifetimeBytes,
             "Child SA byte lifetime; 0 means no byte limit.");
-  b.Duration("ike_lifetime", "28800s", "IKE SA lifetime.");
-  b.Duration("rekey_margin", "540s", "How long before a lifetime expires the SA is rekeyed.");
-  b.Enum("rekey_mode", {"make-before-break", "break-before-make"}, "make-before-break",
+  b.Duration("ike_lifetime", DurationText(ipsec.ikeLifetime), "IKE SA lifetime.");
+  b.Duration("rekey_margin", DurationText(ipsec.rekeyMargin),
+             "How long before a lifetime expires the SA is rekeyed.");
+  b.Enum("rekey_mode", names(kRekeyModeNames),
+         std::string(kRekeyModeNames[static_cast<size_t>(ipsec.rekeyMode)]),
          "Child SA rekeying: the old SA stays usable until the new one is installed, or is "
          "deleted first.");
-  b.Duration("retransmit_timeout", "4s", "Timer override: first IKE retransmission timeout.");
-  b.Integer("retransmit_tries", 0, 100, 5, "IKE retransmissions before giving up.");
-  b.Duration("dpd_delay", "30s", "Dead peer detection interval; 0s turns it off.");
-  b.Integer("mtu", 576, 9000, 1400, "MTU of the IPsec tunnel interface.");
+  b.Duration("retransmit_timeout", DurationText(ipsec.retransmitTimeout),
+             "Timer override: first IKE retransmission timeout.");
+  b.Integer("retransmit_tries", IpsecSpec::kRetransmitTriesRange.min,
+            IpsecSpec::kRetransmitTriesRange.max, ipsec.retransmitTries,
+            "IKE retransmissions before giving up.");
+  b.Duration("dpd_delay", DurationText(ipsec.dpdDelay),
+             "Dead peer detection interval; 0s turns it off.");
+  b.Integer("mtu", kMtuRange.min, kMtuRange.max, ipsec.mtu, "MTU of the IPsec tunnel interface.");
 }
 
 void AddImpairments(SchemaBuilder &b) {
@@ -212,6 +253,13 @@ void AddImpairments(SchemaBuilder &b) {
              "How ACKs are recognised: TCP flags when clear, size when encrypted (auto, default).");
       b.Integer("ack_max_size", 40, 65535, nullptr,
                 "Largest packet (bytes) the size classifier calls an ACK (default 128).");
+      b.String("trace", nullptr,
+               "Replay this tunnelsim-trace 1 file (written by `tunnelsim diagnose --scenario`): "
+               "per-packet pass/drop/hold/delay in place of the netem and ACK keys; a relative "
+               "path is relative to the scenario file's directory.");
+      b.Boolean("trace_loop", nullptr, "Restart the trace when its lines run out (default true).");
+      b.Duration("trace_max_hold", nullptr,
+                 "Longest a trace holds a packet waiting for later ones (default 100ms).");
     }
   }
 }
@@ -324,8 +372,8 @@ std::string Quoted(const std::vector<std::string> &values) {
 } // namespace
 
 const std::vector<std::string> &TunnelTypes() {
-  static const std::vector<std::string> types = {"none", "wireguard", "gre", "ipsec",
-                                                 "gre-over-ipsec"};
+  static const std::vector<std::string> types(tunnel::kTunnelTypeNames.begin(),
+                                              tunnel::kTunnelTypeNames.end());
   return types;
 }
 

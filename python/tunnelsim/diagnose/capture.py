@@ -1,10 +1,20 @@
-"""Reads a pcap/pcapng through tshark (Wireshark's parsers) into per-flow sequences."""
+"""Reads a pcap/pcapng through tshark (Wireshark's parsers) into per-flow packet lists.
+
+Ordered flows (ESP by SPI, WireGuard by receiver index, GRE with sequence numbers by
+addresses and key) keep (arrival time, sequence number, captured length) per packet; TCP
+directions keep every segment's sequence, ACK, SACK blocks, timestamps and tshark's
+retransmission flag.
+"""
 
 import subprocess
+from dataclasses import dataclass, field
 
 FIELDS = ["frame.time_epoch", "esp.spi", "esp.sequence", "wg.receiver", "wg.counter",
-          "gre.key", "gre.sequence_number", "ip.src", "ip.dst", "frame.cap_len"]
-
+          "gre.key", "gre.sequence_number", "ip.src", "ip.dst", "frame.cap_len",
+          "tcp.srcport", "tcp.dstport", "tcp.seq", "tcp.ack", "tcp.len", "tcp.flags.syn",
+          "tcp.flags.fin", "tcp.flags.reset", "tcp.options.sack_le", "tcp.options.sack_re",
+          "tcp.options.timestamp.tsval", "tcp.options.timestamp.tsecr",
+          "tcp.analysis.retransmission", "tcp.flags.ack"]
 
 PCAP_MAGICS = (b"\xd4\xc3\xb2\xa1", b"\xa1\xb2\xc3\xd4", b"\x4d\x3c\xb2\xa1",
                b"\xa1\xb2\x3c\x4d")
@@ -16,38 +26,116 @@ class CaptureError(Exception):
     pass
 
 
-def read_flows(path):
-    """{(protocol, id): [sequence numbers in arrival order]}; raises CaptureError."""
+@dataclass
+class OrderedFlow:
+    """A flow with per-packet sequence numbers, in arrival order."""
+    numbers: list = field(default_factory=list)
+    times: list = field(default_factory=list)
+    sizes: list = field(default_factory=list)
+
+
+@dataclass
+class TcpSegment:
+    time: float
+    seq: int
+    ack: int           # 0 when the ACK flag is clear
+    length: int        # payload bytes
+    sack: list         # [(left, right), ...] in option order
+    tsval: int = None
+    tsecr: int = None
+    retransmission: bool = False
+    syn_fin_rst: bool = False
+
+
+@dataclass
+class Capture:
+    path: str
+    frames: int
+    ordered: dict   # (protocol, id) -> OrderedFlow
+    tcp: dict       # "src:port>dst:port" -> [TcpSegment] in arrival order
+
+
+def _first(value):
+    return value.split(",", 1)[0] if value else ""
+
+
+def _numbers(value):
+    return [int(v) for v in value.split(",") if v] if value else []
+
+
+def _flag(value):
+    return _first(value) in ("1", "True", "true")
+
+
+def _run_tshark(path):
+    command = ["tshark", "-r", str(path), "-n", "-T", "fields", "-E", "separator=\t",
+               "-E", "occurrence=a", "-E", "aggregator=,"]
+    for name in FIELDS:
+        command += ["-e", name]
+    try:
+        return subprocess.run(command, capture_output=True, text=True, timeout=600)
+    except (OSError, subprocess.TimeoutExpired) as error:
+        raise CaptureError(f"{path}: cannot run tshark: {error}")
+
+
+def read_capture(path):
+    """The capture's flows; raises CaptureError naming the file (and where it is damaged)."""
     try:
         with open(path, "rb") as capture:
             magic = capture.read(4)
     except OSError as error:
         raise CaptureError(f"{path}: cannot read: {error.strerror}")
-    command = ["tshark", "-r", str(path), "-n", "-T", "fields",
-               "-E", "separator=\t", "-E", "occurrence=f"]
-    for field in FIELDS:
-        command += ["-e", field]
-    try:
-        result = subprocess.run(command, capture_output=True, text=True, timeout=300)
-    except (OSError, subprocess.TimeoutExpired) as error:
-        raise CaptureError(f"{path}: cannot run tshark: {error}")
-    flows = {}
+    result = _run_tshark(path)
+    ordered, tcp = {}, {}
     frames = 0
     record_bytes = 0
     for line in result.stdout.splitlines():
         columns = (line.split("\t") + [""] * len(FIELDS))[:len(FIELDS)]
-        _, spi, esp_seq, wg_index, wg_counter, gre_key, gre_seq, src, dst, cap_len = columns
+        row = dict(zip(FIELDS, columns))
         frames += 1
-        record_bytes += PCAP_RECORD_HEADER + int(cap_len or 0)
-        if spi and esp_seq:
-            key, number = ("esp", f"{spi}"), int(esp_seq)
-        elif wg_index and wg_counter:
-            key, number = ("wireguard", f"{wg_index}"), int(wg_counter)
-        elif gre_seq:
-            key, number = ("gre", f"{src}>{dst}/{gre_key or '-'}"), int(gre_seq)
-        else:
+        try:
+            cap_len = int(_first(row["frame.cap_len"]) or 0)
+            time = float(_first(row["frame.time_epoch"]) or 0.0)
+        except ValueError:
             continue
-        flows.setdefault(key, []).append(number)
+        record_bytes += PCAP_RECORD_HEADER + cap_len
+        src, dst = _first(row["ip.src"]), _first(row["ip.dst"])
+        spi, esp_seq = _first(row["esp.spi"]), _first(row["esp.sequence"])
+        wg_index, wg_counter = _first(row["wg.receiver"]), _first(row["wg.counter"])
+        gre_seq = _first(row["gre.sequence_number"])
+        key = None
+        if spi and esp_seq:
+            key, number = ("esp", spi), int(esp_seq)
+        elif wg_index and wg_counter:
+            key, number = ("wireguard", wg_index), int(wg_counter)
+        elif gre_seq:
+            key, number = ("gre", f"{src}>{dst}/{_first(row['gre.key']) or '-'}"), int(gre_seq)
+        if key is not None:
+            flow = ordered.setdefault(key, OrderedFlow())
+            flow.numbers.append(number)
+            flow.times.append(time)
+            flow.sizes.append(cap_len)
+        if row["tcp.seq"]:
+            # The innermost TCP header is the flow's (a clear tunnel may carry it inside).
+            sport = row["tcp.srcport"].split(",")[-1]
+            dport = row["tcp.dstport"].split(",")[-1]
+            inner_src = row["ip.src"].split(",")[-1]
+            inner_dst = row["ip.dst"].split(",")[-1]
+            lefts, rights = _numbers(row["tcp.options.sack_le"]), _numbers(
+                row["tcp.options.sack_re"])
+            tsval, tsecr = _first(row["tcp.options.timestamp.tsval"]), _first(
+                row["tcp.options.timestamp.tsecr"])
+            segment = TcpSegment(
+                time=time, seq=int(row["tcp.seq"].split(",")[-1]),
+                ack=int(row["tcp.ack"].split(",")[-1]) if _flag(row["tcp.flags.ack"])
+                and row["tcp.ack"] else 0,
+                length=int(row["tcp.len"].split(",")[-1] or 0),
+                sack=list(zip(lefts, rights)),
+                tsval=int(tsval) if tsval else None, tsecr=int(tsecr) if tsecr else None,
+                retransmission=bool(row["tcp.analysis.retransmission"]),
+                syn_fin_rst=_flag(row["tcp.flags.syn"]) or _flag(row["tcp.flags.fin"])
+                or _flag(row["tcp.flags.reset"]))
+            tcp.setdefault(f"{inner_src}:{sport}>{inner_dst}:{dport}", []).append(segment)
     if result.returncode != 0 or "appears to have been cut short" in result.stderr \
             or "appears to be damaged" in result.stderr:
         # tshark's root warning is not the error; the first other line is.
@@ -58,4 +146,9 @@ def read_flows(path):
         if magic in PCAP_MAGICS:  # classic pcap: the damaged record starts right after these
             where += f", record at byte offset {PCAP_FILE_HEADER + record_bytes}"
         raise CaptureError(f"{path}{where}: {detail}")
-    return flows
+    return Capture(str(path), frames, ordered, tcp)
+
+
+def read_flows(path):
+    """{(protocol, id): [sequence numbers in arrival order]} of the ordered flows."""
+    return {key: flow.numbers for key, flow in read_capture(path).ordered.items()}

@@ -7,32 +7,51 @@ RFC 5236: reorder density, the distribution of displacement arrival_index -
 receive_index, where duplicates and lost numbers are skipped.
 """
 
+import bisect
 from collections import Counter
 
 STANDARD_WINDOWS = (32, 64, 128, 1024, 8128)
 
 
-def rfc4737(sequence):
-    """Reordered ratio and per-packet extents (in packets) over unique arrivals."""
+def reordered_packets(sequence):
+    """RFC 4737 over unique arrivals: [(arrival index i, extent, position of j, position of i)]
+    for every reordered packet, j being the earliest earlier arrival with a larger number
+    (extent = i - j; positions index `sequence`), and the number of unique arrivals."""
     next_expected = None
     seen = set()
-    arrivals = []
-    extents = []
-    for number in sequence:
+    positions = []       # unique arrivals' positions in `sequence`
+    running_max = []     # running maximum of the unique arrivals' numbers (non-decreasing)
+    reordered = []
+    for position, number in enumerate(sequence):
         if number in seen:
             continue  # duplicates are not counted as arrivals (RFC 4737 section 3)
         seen.add(number)
         if next_expected is not None and number < next_expected:
-            # Extent: distance to the earliest earlier arrival with a larger number.
-            for index, earlier in enumerate(arrivals):
-                if earlier > number:
-                    extents.append(len(arrivals) - index)
-                    break
+            # Arrivals before the first whose running maximum exceeds `number` are all below
+            # it, so that one is the earliest earlier arrival with a larger number.
+            index = bisect.bisect_right(running_max, number)
+            reordered.append((len(positions), len(positions) - index, positions[index],
+                              position))
         else:
             next_expected = number + 1
-        arrivals.append(number)
-    ratio = len(extents) / len(arrivals) if arrivals else 0.0
-    return ratio, extents
+        positions.append(position)
+        running_max.append(max(number, running_max[-1]) if running_max else number)
+    return reordered, len(positions)
+
+
+def rfc4737(sequence):
+    """Reordered ratio and per-packet extents (in packets) over unique arrivals."""
+    reordered, unique = reordered_packets(sequence)
+    ratio = len(reordered) / unique if unique else 0.0
+    return ratio, [extent for _, extent, _, _ in reordered]
+
+
+def late_time_offsets(sequence, times):
+    """RFC 4737 reordering extent in time (its late time offset): for every reordered packet,
+    its arrival time minus the arrival time of the earliest earlier packet with a larger
+    number (the same packet its extent in packets counts back to), in seconds."""
+    reordered, _ = reordered_packets(sequence)
+    return [times[position] - times[j_position] for _, _, j_position, position in reordered]
 
 
 def reorder_density(sequence, threshold=3):
@@ -85,7 +104,21 @@ def percentile(values, fraction):
     return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))]
 
 
-def flow_summary(sequence, windows=STANDARD_WINDOWS, replay=True):
+def timing(times, sizes):
+    """Inter-arrival percentiles (microseconds) and mean rate over the flow's span."""
+    gaps = [(b - a) * 1e6 for a, b in zip(times, times[1:])]
+    span = times[-1] - times[0] if len(times) > 1 else 0.0
+    return {
+        "interarrival_us": {"p10": percentile(gaps, 0.1), "p50": percentile(gaps, 0.5),
+                            "p90": percentile(gaps, 0.9), "max": max(gaps) if gaps else 0},
+        "duration_s": span,
+        # n packets span n-1 gaps
+        "rate_pps": (len(times) - 1) / span if span > 0 else 0.0,
+        "rate_mbps": 8 * sum(sizes[1:]) / span / 1e6 if span > 0 else 0.0,
+    }
+
+
+def flow_summary(sequence, windows=STANDARD_WINDOWS, replay=True, times=None, sizes=None):
     ratio, extents = rfc4737(sequence)
     lost, duplicates = loss_and_duplicates(sequence)
     sent = len(set(sequence)) + lost
@@ -101,4 +134,10 @@ def flow_summary(sequence, windows=STANDARD_WINDOWS, replay=True):
     if replay:
         summary["replay_drop_fraction"] = {
             str(w): (replay_drops(sequence, w) / sent if sent else 0.0) for w in windows}
+    if times is not None:
+        offsets_ms = [o * 1e3 for o in late_time_offsets(sequence, times)]
+        summary["reorder_late_time_ms"] = {
+            "p50": percentile(offsets_ms, 0.5), "p90": percentile(offsets_ms, 0.9),
+            "max": max(offsets_ms) if offsets_ms else 0.0}
+        summary.update(timing(times, sizes if sizes is not None else [0] * len(times)))
     return summary
