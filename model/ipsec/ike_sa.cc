@@ -1,5 +1,6 @@
 #include "ipsec/ike_sa.h"
 
+#include "ipsec/nat_detection.h"
 #include "ipsec/wire.h"
 
 #include <algorithm>
@@ -91,28 +92,59 @@ std::vector<IkeProposal> IkeSa::EspProposals(uint32_t spi) const {
   return {p};
 }
 
-bool IkeSa::AcceptIkeProposal(const std::vector<IkeProposal> &offered) const {
+std::optional<uint8_t> IkeSa::AcceptIkeProposal(const std::vector<IkeProposal> &offered) const {
   const IkeProposal ours = IkeProposals()[0];
   for (const IkeProposal &p : offered) {
     if (p.protocolId != kProtocolIke || !p.spi.empty()) continue;
     bool all = true;
     for (const IkeTransform &t : ours.transforms)
       all = all && Contains(p.transforms, t);
-    if (all) return true;
+    if (all) return p.number;
   }
-  return false;
+  return std::nullopt;
 }
 
-std::optional<uint32_t> IkeSa::AcceptEspProposal(const std::vector<IkeProposal> &offered) const {
+std::optional<IkeSa::AcceptedEsp>
+IkeSa::AcceptEspProposal(const std::vector<IkeProposal> &offered) const {
   const IkeProposal ours = EspProposals(0)[0];
   for (const IkeProposal &p : offered) {
     if (p.protocolId != kProtocolEsp || p.spi.size() != 4) continue;
     bool all = true;
     for (const IkeTransform &t : ours.transforms)
       all = all && Contains(p.transforms, t);
-    if (all) return GetU32(p.spi.data());
+    if (all) return AcceptedEsp{GetU32(p.spi.data()), p.number};
   }
   return std::nullopt;
+}
+
+void IkeSa::AddNatDetection(IkeMessage &m, uint64_t spiR) const {
+  crypto::Bytes source = NatDetectionHash(spiI_, spiR, config_.localAddress, config_.localPort);
+  // A hash of no address at all: the peer concludes we are behind a NAT.
+  if (config_.forceEncapsulation) source = NatDetectionHash(spiI_, spiR, IpAddress(), 0);
+  m.notifies.push_back(Notify(notify::kNatDetectionSourceIp, source));
+  m.notifies.push_back(
+      Notify(notify::kNatDetectionDestinationIp,
+             NatDetectionHash(spiI_, spiR, config_.remoteAddress, config_.remotePort)));
+}
+
+void IkeSa::CheckNatDetection(const IkeMessage &m, uint64_t spiR) {
+  bool sawSource = false, sawDestination = false, peerMatches = false, weMatch = false;
+  const crypto::Bytes peerHash =
+      NatDetectionHash(spiI_, spiR, config_.remoteAddress, config_.remotePort);
+  const crypto::Bytes ourHash =
+      NatDetectionHash(spiI_, spiR, config_.localAddress, config_.localPort);
+  for (const IkeNotifyPayload &n : m.notifies) {
+    // Several source hashes may come (one per address of a multihomed peer): any match counts.
+    if (n.type == notify::kNatDetectionSourceIp) {
+      sawSource = true;
+      peerMatches = peerMatches || n.data == peerHash;
+    } else if (n.type == notify::kNatDetectionDestinationIp) {
+      sawDestination = true;
+      weMatch = weMatch || n.data == ourHash;
+    }
+  }
+  udpEncapsulation_ =
+      sawSource && sawDestination && (config_.forceEncapsulation || !peerMatches || !weMatch);
 }
 
 bool IkeSa::TrafficSelectorsMatch(const IkeMessage &m, bool weAreExchangeResponder) const {
@@ -354,6 +386,7 @@ void IkeSa::Send(const PendingRequest &request, Time now, IkeActions &actions) {
     m.ke = IkeKePayload{transform::kDhCurve25519,
                         crypto::Bytes(dh_->publicKey.begin(), dh_->publicKey.end())};
     m.nonce = nonceI_;
+    AddNatDetection(m, 0);
     out.datagram = Encode(m, false);
     initMessageI_ = out.datagram;
     state_ = IkeState::InitSent;
@@ -611,7 +644,8 @@ void IkeSa::RespondIkeSaInit(const IkeMessage &m, crypto::ByteView datagram, Tim
     return;
   }
   spiI_ = m.spiI;
-  if (!AcceptIkeProposal(m.sa)) {
+  const std::optional<uint8_t> proposal = AcceptIkeProposal(m.sa);
+  if (!proposal) {
     IkeMessage r = NewMessage(IkeExchange::IkeSaInit, m.messageId, true);
     r.notifies.push_back(Notify(notify::kNoProposalChosen));
     SendResponse(r, actions);
@@ -647,11 +681,15 @@ void IkeSa::RespondIkeSaInit(const IkeMessage &m, crypto::ByteView datagram, Tim
   nonceR_ = RandomBytes(rng_, kNonceSize);
   keys_ = DeriveIkeSaKeys(nonceI_, nonceR_, shared->view(), spiI_, spiR_, kEspKeymatSize);
   initMessageI_ = datagram.ToBytes();
+  CheckNatDetection(m, 0);
   IkeMessage r = NewMessage(IkeExchange::IkeSaInit, m.messageId, true);
   r.sa = IkeProposals();
+  r.sa[0].number = *proposal; // the answer names the proposal it accepts (RFC 7296 3.3)
   r.ke = IkeKePayload{transform::kDhCurve25519,
                       crypto::Bytes(dh_->publicKey.begin(), dh_->publicKey.end())};
   r.nonce = nonceR_;
+  // Only answer NAT detection with NAT detection (RFC 7296 2.23).
+  if (m.FindNotify(notify::kNatDetectionSourceIp)) AddNatDetection(r, spiR_);
   SendResponse(r, actions);
   initMessageR_ = *lastResponse_;
   state_ = IkeState::InitReplied;
@@ -690,8 +728,9 @@ void IkeSa::RespondIkeAuth(const IkeMessage &m, Time now, IkeActions &actions) {
   } else {
     const uint32_t inbound = NewSpi();
     ChildSaKeys keys = DeriveChildSaKeys(keys_->skD, {}, nonceI_, nonceR_, kEspKeymatSize);
-    CreateChild(inbound, *peerSpi, keys, false, true, now, actions);
+    CreateChild(inbound, peerSpi->spi, keys, false, true, now, actions);
     r.sa = EspProposals(inbound);
+    r.sa[0].number = peerSpi->number;
     r.tsi = m.tsi;
     r.tsr = m.tsr;
     if (transport) r.notifies.push_back(Notify(notify::kUseTransportMode));
@@ -762,7 +801,7 @@ void IkeSa::RespondCreateChild(const IkeMessage &m, Time now, IkeActions &action
   const uint32_t oldInbound = old ? old->inboundSpi : 0;
   // A rekey's new outbound SA waits for the Delete of the old one (the peer has the new
   // inbound SA only once it reads this response); a fresh Child SA can be used at once.
-  CreateChild(inbound, *peerSpi, keys, false, old == nullptr, now, actions);
+  CreateChild(inbound, peerSpi->spi, keys, false, old == nullptr, now, actions);
   if (oldInbound) {
     Child *replaced = FindByInbound(oldInbound);
     replaced->rekeyed = true;
@@ -771,6 +810,7 @@ void IkeSa::RespondCreateChild(const IkeMessage &m, Time now, IkeActions &action
     actions.events.push_back({IkeEventType::ChildSaRekeyed, oldInbound, ""});
   }
   r.sa = EspProposals(inbound);
+  r.sa[0].number = peerSpi->number;
   r.nonce = nonce;
   r.tsi = m.tsi;
   r.tsr = m.tsr;
@@ -856,6 +896,7 @@ void IkeSa::HandleResponse(const IkeMessage &m, crypto::ByteView datagram, Time 
     nonceR_ = *m.nonce;
     keys_ = DeriveIkeSaKeys(nonceI_, nonceR_, shared->view(), spiI_, spiR_, kEspKeymatSize);
     initMessageR_ = datagram.ToBytes();
+    CheckNatDetection(m, spiR_);
     Send({RequestKind::IkeAuth, 0, false}, now, actions);
     return;
   }
@@ -884,7 +925,7 @@ void IkeSa::HandleResponse(const IkeMessage &m, crypto::ByteView datagram, Time 
     auto peerSpi = AcceptEspProposal(m.sa);
     if (!error && peerSpi && TrafficSelectorsMatch(m, false)) {
       ChildSaKeys keys = DeriveChildSaKeys(keys_->skD, {}, nonceI_, nonceR_, kEspKeymatSize);
-      CreateChild(firstChildInboundSpi_, *peerSpi, keys, true, true, now, actions);
+      CreateChild(firstChildInboundSpi_, peerSpi->spi, keys, true, true, now, actions);
     }
     return;
   }
@@ -925,7 +966,7 @@ void IkeSa::HandleResponse(const IkeMessage &m, crypto::ByteView datagram, Time 
     }
     ChildSaKeys keys = DeriveChildSaKeys(keys_->skD, shared, out.nonce, *m.nonce, kEspKeymatSize);
     crypto::SecureWipe(shared.data(), shared.size());
-    CreateChild(out.newInboundSpi, *peerSpi, keys, true, true, now, actions);
+    CreateChild(out.newInboundSpi, peerSpi->spi, keys, true, true, now, actions);
     if (out.request.childSpi) {
       if (Child *replaced = FindByInbound(out.request.childSpi)) {
         replaced->rekeyed = true;

@@ -60,6 +60,11 @@ struct IkeConfig {
   EspMode childMode = EspMode::Tunnel;
   uint32_t replayWindow = 64;
   IpAddress localAddress, remoteAddress; // the gateways (outer addresses)
+  // IKE ports for NAT detection (RFC 7296 2.23); the adapter moves to 4500 itself.
+  uint16_t localPort = 500, remotePort = 500;
+  // Pretend to be behind a NAT (a NAT_DETECTION_SOURCE_IP that cannot match) so that both
+  // ends use UDP encapsulation, as strongSwan's `encap = yes` does.
+  bool forceEncapsulation = false;
   IpPrefix localTrafficSelector, remoteTrafficSelector;
   IkeChildLifetime lifetime;
   IkeRetransmitPolicy retransmit;
@@ -162,6 +167,9 @@ public:
   std::vector<IkeChildSaInfo> childSas() const;
   // The IKE SA keys once IKE_SA_INIT completed (for key export); null before.
   const IkeSaKeys *keys() const { return keys_ ? &*keys_ : nullptr; }
+  // After IKE_SA_INIT: both ends sent NAT detection payloads and a hash did not match (or
+  // either end forced it). IKE then moves to port 4500 and ESP is UDP-encapsulated (RFC 3948).
+  bool udpEncapsulation() const { return udpEncapsulation_; }
 
 private:
   struct Child {
@@ -215,8 +223,17 @@ private:
 
   std::vector<IkeProposal> IkeProposals() const;
   std::vector<IkeProposal> EspProposals(uint32_t spi) const;
-  bool AcceptIkeProposal(const std::vector<IkeProposal> &offered) const;
-  std::optional<uint32_t> AcceptEspProposal(const std::vector<IkeProposal> &offered) const;
+  // The number of the first offered proposal that contains our transforms.
+  std::optional<uint8_t> AcceptIkeProposal(const std::vector<IkeProposal> &offered) const;
+  struct AcceptedEsp {
+    uint32_t spi;
+    uint8_t number;
+  };
+  std::optional<AcceptedEsp> AcceptEspProposal(const std::vector<IkeProposal> &offered) const;
+  void AddNatDetection(IkeMessage &m, uint64_t spiR) const;
+  // From the peer's IKE_SA_INIT message (with the SPIs of its header): sets
+  // udpEncapsulation_.
+  void CheckNatDetection(const IkeMessage &m, uint64_t spiR);
   bool TrafficSelectorsMatch(const IkeMessage &m, bool weAreExchangeResponder) const;
   void AddChildRequestPayloads(IkeMessage &m, uint32_t inboundSpi) const;
 
@@ -245,6 +262,7 @@ private:
   std::optional<IkeSaKeys> keys_;
   crypto::Bytes initMessageI_, initMessageR_; // the IKE_SA_INIT messages, for AUTH
   uint32_t firstChildInboundSpi_ = 0;
+  bool udpEncapsulation_ = false;
 
   uint32_t nextRequestId_ = 0;
   std::optional<Outstanding> outstanding_;

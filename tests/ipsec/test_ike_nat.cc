@@ -1,0 +1,122 @@
+// NAT detection (RFC 7296 2.23) and proposal numbering in the IKEv2 core: what the
+// strongSwan interop needs.
+#include <boost/test/unit_test.hpp>
+
+#include "ike_harness.h"
+#include "ipsec/nat_detection.h"
+
+using namespace tunnelsim;
+using namespace tunnelsim::ipsec;
+using namespace tunnelsim::ipsec::test;
+
+namespace {
+
+std::string Hex(crypto::ByteView b) {
+  static const char *digits = "0123456789abcdef";
+  std::string s;
+  for (size_t i = 0; i < b.size(); ++i) {
+    s += digits[b.data()[i] >> 4];
+    s += digits[b.data()[i] & 15];
+  }
+  return s;
+}
+
+// Runs IKE_SA_INIT and IKE_AUTH between the two configurations.
+std::unique_ptr<TwoPeers> Establish(const IkeConfig &a, const IkeConfig &b) {
+  auto peers = std::make_unique<TwoPeers>(a, b, 7);
+  peers->Start();
+  peers->RunUntil(Seconds(5));
+  BOOST_TEST(peers->a().ike->state() == IkeState::Established);
+  BOOST_TEST(peers->b().ike->state() == IkeState::Established);
+  return peers;
+}
+
+} // namespace
+
+BOOST_AUTO_TEST_SUITE(ike_nat)
+
+BOOST_AUTO_TEST_CASE(sha1_known_answers) {
+  // FIPS 180-2 appendix A examples: one block, two blocks, and the empty message.
+  const std::string abc = "abc";
+  BOOST_TEST(Hex(Sha1(crypto::ByteView(reinterpret_cast<const uint8_t *>(abc.data()), 3))) ==
+             "a9993e364706816aba3e25717850c26c9cd0d89d");
+  const std::string two = "abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq";
+  BOOST_TEST(Hex(Sha1(crypto::ByteView(reinterpret_cast<const uint8_t *>(two.data()),
+                                       two.size()))) == "84983e441c3bd26ebaae4aa1f95129e5e54670f1");
+  BOOST_TEST(Hex(Sha1(crypto::ByteView())) == "da39a3ee5e6b4b0d3255bfef95601890afd80709");
+}
+
+BOOST_AUTO_TEST_CASE(nat_detection_hash_covers_spis_address_and_port) {
+  const IpAddress a = *IpAddress::Parse("192.0.2.1");
+  const crypto::Bytes h = NatDetectionHash(1, 2, a, 500);
+  BOOST_TEST(h.size() == kSha1Size);
+  BOOST_TEST((h != NatDetectionHash(1, 2, a, 4500)));
+  BOOST_TEST((h != NatDetectionHash(1, 3, a, 500)));
+  BOOST_TEST((h != NatDetectionHash(1, 2, *IpAddress::Parse("192.0.2.2"), 500)));
+  // The input is SPIi | SPIr | address | port, big-endian.
+  crypto::Bytes input = {0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 2, 192, 0, 2, 1, 0x01, 0xf4};
+  auto direct = Sha1(input);
+  BOOST_TEST((h == crypto::Bytes(direct.begin(), direct.end())));
+}
+
+BOOST_AUTO_TEST_CASE(no_nat_means_no_encapsulation) {
+  auto peers = Establish(BaseConfig(true), BaseConfig(false));
+  BOOST_TEST(!peers->a().ike->udpEncapsulation());
+  BOOST_TEST(!peers->b().ike->udpEncapsulation());
+}
+
+BOOST_AUTO_TEST_CASE(forced_encapsulation_on_either_side_is_seen_by_both) {
+  for (int forcing = 0; forcing < 2; ++forcing) {
+    IkeConfig a = BaseConfig(true), b = BaseConfig(false);
+    (forcing == 0 ? a : b).forceEncapsulation = true;
+    auto peers = Establish(a, b);
+    BOOST_TEST(peers->a().ike->udpEncapsulation());
+    BOOST_TEST(peers->b().ike->udpEncapsulation());
+  }
+}
+
+BOOST_AUTO_TEST_CASE(address_translation_is_detected_by_both) {
+  // The responder sees the initiator at a translated address: its configured remote address
+  // (what the NAT shows) differs from the initiator's own local address.
+  IkeConfig a = BaseConfig(true), b = BaseConfig(false);
+  b.remoteAddress = *IpAddress::Parse("203.0.113.7");
+  b.remotePort = 40000;
+  auto peers = Establish(a, b);
+  BOOST_TEST(peers->a().ike->udpEncapsulation());
+  BOOST_TEST(peers->b().ike->udpEncapsulation());
+}
+
+BOOST_AUTO_TEST_CASE(responder_names_the_proposal_it_accepted) {
+  // An initiator offering an unacceptable proposal #1 and ours as #2 (as strongSwan does with
+  // several proposals) must get #2 back in the IKE_SA_INIT response.
+  IkeConfig a = BaseConfig(true), b = BaseConfig(false);
+  auto peers = std::make_unique<TwoPeers>(a, b, 11);
+  int rewritten = 0;
+  std::vector<uint8_t> answeredNumbers;
+  peers->tamper = [&](int to, crypto::Bytes &datagram) {
+    auto header = ParseIkeHeader(datagram);
+    if (!header || header->exchange != IkeExchange::IkeSaInit) return true;
+    auto parsed = ParseIkeMessage(datagram, std::nullopt);
+    if (!parsed.message) return true;
+    IkeMessage m = *parsed.message;
+    if (to == 1 && !m.response) {
+      IkeProposal bogus = m.sa[0];
+      bogus.transforms[0].keyLength = 128;
+      m.sa[0].number = 2;
+      m.sa.insert(m.sa.begin(), bogus);
+      std::array<uint8_t, 8> iv{};
+      datagram = EncodeIkeMessage(m, std::nullopt, iv);
+      ++rewritten;
+    } else if (to == 0 && m.response && !m.sa.empty()) {
+      answeredNumbers.push_back(m.sa[0].number);
+    }
+    return true;
+  };
+  peers->Start();
+  peers->RunUntil(Seconds(5));
+  BOOST_TEST(rewritten == 1);
+  BOOST_REQUIRE_EQUAL(answeredNumbers.size(), 1u);
+  BOOST_TEST(answeredNumbers[0] == 2);
+}
+
+BOOST_AUTO_TEST_SUITE_END()
