@@ -1,0 +1,530 @@
+#include "ipsec_daemon.h"
+
+#include "clock.h"
+#include "netlink.h"
+#include "stats.h"
+
+#include "ipsec/key_export.h"
+
+#include <cerrno>
+#include <csignal>
+#include <cstdio>
+#include <fstream>
+
+namespace tunnelsim::realnet {
+
+using namespace tunnelsim::ipsec;
+
+namespace {
+
+constexpr int kBatch = 64;
+constexpr size_t kBufferSize = 65536;
+constexpr uint16_t kIkePort = 500;
+constexpr uint16_t kNatTraversalPort = 4500;
+// RFC 3948 section 4: keepalives keep a NAT mapping alive; strongSwan sends one every 20 s.
+constexpr Duration kNatKeepaliveInterval = Seconds(20);
+constexpr size_t kIkeExchangeOffset = 18; // SPIi, SPIr, next payload, version, exchange type
+constexpr uint8_t kExchangeIkeSaInit = 34;
+// The TUN MTU charon's kernel-libipsec uses for ipsec0.
+constexpr int kTunMtu = 1400;
+
+std::string Hex64(uint64_t v) {
+  char text[19];
+  std::snprintf(text, sizeof text, "%016llx", static_cast<unsigned long long>(v));
+  return text;
+}
+
+std::string Hex32(uint32_t v) {
+  char text[11];
+  std::snprintf(text, sizeof text, "%08x", v);
+  return text;
+}
+
+const char *CipherName(EspCipher cipher) {
+  return cipher == EspCipher::Aes256Gcm16 ? "aes256gcm16" : "chacha20poly1305";
+}
+
+nlohmann::json EspCountersJson(const EspCounters &c) {
+  return {{"packets", c.packets},
+          {"bytes", c.bytes},
+          {"drop_replay", c.dropReplay},
+          {"drop_outside_window", c.dropOutsideWindow},
+          {"drop_icv", c.dropIcv},
+          {"drop_no_sa", c.dropNoSa},
+          {"drop_malformed", c.dropMalformed},
+          {"drop_sequence_overflow", c.dropSequenceOverflow},
+          {"drop_hard_lifetime", c.dropHardLifetime},
+          {"dummy", c.dummy},
+          {"drops_total", c.TotalDrops()}};
+}
+
+nlohmann::json IkeCountersJson(const IkeCounters &c) {
+  return {{"messages_sent", c.messagesSent},         {"retransmissions", c.retransmissions},
+          {"messages_received", c.messagesReceived}, {"responses_resent", c.responsesResent},
+          {"drop_malformed", c.dropMalformed},       {"drop_integrity", c.dropIntegrity},
+          {"drop_unexpected", c.dropUnexpected},     {"auth_failures", c.authFailures},
+          {"child_sas_created", c.childSasCreated},  {"child_sas_rekeyed", c.childSasRekeyed},
+          {"child_sas_deleted", c.childSasDeleted},  {"rekey_collisions", c.rekeyCollisions}};
+}
+
+void AddIkeCounters(IkeCounters &sum, const IkeCounters &c) {
+  sum.messagesSent += c.messagesSent;
+  sum.retransmissions += c.retransmissions;
+  sum.messagesReceived += c.messagesReceived;
+  sum.responsesResent += c.responsesResent;
+  sum.dropMalformed += c.dropMalformed;
+  sum.dropIntegrity += c.dropIntegrity;
+  sum.dropUnexpected += c.dropUnexpected;
+  sum.authFailures += c.authFailures;
+  sum.childSasCreated += c.childSasCreated;
+  sum.childSasRekeyed += c.childSasRekeyed;
+  sum.childSasDeleted += c.childSasDeleted;
+  sum.rekeyCollisions += c.rekeyCollisions;
+}
+
+} // namespace
+
+IpsecDaemon::IpsecDaemon(IpsecUpOptions options, IpsecSetup setup)
+    : options_(std::move(options)), setup_(std::move(setup)), buffer_(kBufferSize) {}
+
+IpsecDaemon::~IpsecDaemon() = default;
+
+void IpsecDaemon::NewIkeSa(bool initiator) {
+  if (ikeSa_) {
+    AddIkeCounters(previousIkeCounters_, ikeSa_->counters());
+    // The old IKE SA's Child SAs go with it.
+    for (const IkeChildSaInfo &child : ikeSa_->childSas()) {
+      sad_.RemoveInbound(child.inboundSpi);
+      if (child.outboundInstalled) sad_.RemoveOutbound(child.outboundSpi);
+    }
+    ++ipsecCounters_.ikeRestarts;
+  }
+  IkeConfig config = setup_.ike;
+  config.initiator = initiator;
+  ikeSa_ = std::make_unique<IkeSa>(config, random_);
+  ikeKeysWritten_ = false;
+  nextKeepalive_ = kNever;
+}
+
+bool IpsecDaemon::SetUp(std::string &error) {
+  if (!loop_.ok(error)) return false;
+  if (!loop_.WatchSignals(
+          {SIGINT, SIGTERM, SIGUSR1}, [this](int s) { OnSignal(s); }, error))
+    return false;
+  tun_ = TunDevice::Open(options_.interfaceName, error);
+  if (!tun_) return false;
+  if (!tun_->SetMtu(kTunMtu, error) || !tun_->SetUp(error)) return false;
+  for (const IpPrefix &route : setup_.routes) {
+    if (!AddInterfaceRoute(tun_->index(), route, error)) return false;
+  }
+  ike_ = UdpSocket::Open(kIkePort, error);
+  if (!ike_) return false;
+  natt_ = UdpSocket::Open(kNatTraversalPort, error);
+  if (!natt_) return false;
+  esp_ = EspSocket::Open(setup_.ike.remoteAddress.family(), error);
+  if (!esp_) return false;
+  if (!loop_.WatchReadable(
+          tun_->fd(), [this] { OnTunReadable(); }, error) ||
+      !loop_.WatchReadable(
+          ike_->fd(), [this] { OnUdpReadable(*ike_, false); }, error) ||
+      !loop_.WatchReadable(
+          natt_->fd(), [this] { OnUdpReadable(*natt_, true); }, error) ||
+      !loop_.WatchReadable(
+          esp_->fd(), [this] { OnEspReadable(); }, error))
+    return false;
+  loop_.SetTimerHandler([this] { OnTimerExpired(); });
+  startedAt_ = MonotonicNow();
+  try {
+    NewIkeSa(setup_.initiate);
+  } catch (const std::exception &e) {
+    error = std::string("invalid configuration: ") + e.what();
+    return false;
+  }
+  return true;
+}
+
+int IpsecDaemon::Run() {
+  std::string error;
+  if (!SetUp(error)) {
+    Log::Error(error);
+    return 1;
+  }
+  for (const std::string &note : setup_.notes)
+    Log::Info("connection " + setup_.connection + ": " + note);
+  if (setup_.dpdDelay.count() > 0)
+    Log::Info("dpd_delay: liveness checks from the peer are answered; this driver sends none");
+  std::string routes;
+  for (const IpPrefix &route : setup_.routes)
+    routes += (routes.empty() ? "" : ",") + route.ToString();
+  Log::Info("ready: connection " + setup_.connection + ", interface " + tun_->name() + ", routes " +
+            routes + ", peer " + setup_.ike.remoteAddress.ToString() + ", " +
+            (setup_.initiate ? "initiating" : "waiting for the peer"));
+  if (setup_.initiate) Perform(ikeSa_->Start(MonotonicNow()));
+
+  bool ok = loop_.Run(error);
+  if (!ok) Log::Error(error);
+  // Tell the peer, as charon does on shutdown; the answer is not awaited.
+  if (ikeSa_->state() == IkeState::Established) Perform(ikeSa_->DeleteIkeSa(MonotonicNow()));
+  counters_.loopWakeups = loop_.wakeups();
+  WriteStatsFile();
+  const EspCounters in = sad_.inboundTotals(), out = sad_.outboundTotals();
+  Log::Info("stopped: " + std::to_string(out.packets) + " packet(s) sent, " +
+            std::to_string(in.packets) + " received, " + std::to_string(in.dropReplay) +
+            " replay drop(s), " + std::to_string(in.dropIcv) + " ICV failure(s); removing " +
+            tun_->name());
+  tun_.reset();
+  return ok ? 0 : 1;
+}
+
+void IpsecDaemon::OnTunReadable() {
+  Time now = MonotonicNow();
+  for (int i = 0; i < kBatch; ++i) {
+    ssize_t n = tun_->Read(buffer_.data(), buffer_.size());
+    if (n < 0) {
+      if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR) ++counters_.tunReadErrors;
+      break;
+    }
+    ++counters_.tunPacketsRead;
+    counters_.tunBytesRead += static_cast<uint64_t>(n);
+    EspProtectResult result =
+        sad_.ProtectTunnel(crypto::ByteView(buffer_.data(), static_cast<size_t>(n)));
+    if (result.status == EspStatus::NoSa) {
+      ++ipsecCounters_.noOutboundSa;
+      continue;
+    }
+    if (result.status != EspStatus::Ok) continue; // counted by the SAD
+    SendEsp(result.packet);
+    if (result.softLifetimeReached) Perform(ikeSa_->OnChildSaLifetime(result.spi, false, now));
+  }
+}
+
+void IpsecDaemon::OnUdpReadable(UdpSocket &socket, bool natTraversalPort) {
+  for (int i = 0; i < kBatch; ++i) {
+    std::optional<Endpoint> from;
+    ssize_t n = socket.ReceiveFrom(buffer_.data(), buffer_.size(), from);
+    if (n < 0) {
+      if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR) {
+        ++counters_.udpReceiveErrors;
+        continue;
+      }
+      break;
+    }
+    if (!from || from->address != setup_.ike.remoteAddress) {
+      ++ipsecCounters_.unknownSource;
+      continue;
+    }
+    ++counters_.udpDatagramsReceived;
+    counters_.udpBytesReceived += static_cast<uint64_t>(n);
+    const auto size = static_cast<size_t>(n);
+    if (!natTraversalPort) {
+      OnIkeDatagram(crypto::ByteView(buffer_.data(), size));
+    } else if (size == 1 && buffer_[0] == 0xff) {
+      ++ipsecCounters_.natKeepalivesReceived;
+    } else if (size >= 4 && buffer_[0] == 0 && buffer_[1] == 0 && buffer_[2] == 0 &&
+               buffer_[3] == 0) {
+      // The non-ESP marker (RFC 3948 2.2): an IKE message follows.
+      OnIkeDatagram(crypto::ByteView(buffer_.data() + 4, size - 4));
+    } else {
+      ++ipsecCounters_.espUdpReceived;
+      OnEspPacket(crypto::ByteView(buffer_.data(), size));
+    }
+  }
+}
+
+void IpsecDaemon::OnEspReadable() {
+  for (int i = 0; i < kBatch; ++i) {
+    size_t offset = 0;
+    std::optional<IpAddress> from;
+    ssize_t n = esp_->Receive(buffer_.data(), buffer_.size(), offset, from);
+    if (n < 0) {
+      if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR) continue;
+      break;
+    }
+    if (!from || *from != setup_.ike.remoteAddress) {
+      ++ipsecCounters_.unknownSource;
+      continue;
+    }
+    ++ipsecCounters_.espRawReceived;
+    OnEspPacket(crypto::ByteView(buffer_.data() + offset, static_cast<size_t>(n)));
+  }
+}
+
+void IpsecDaemon::OnIkeDatagram(crypto::ByteView datagram) {
+  ++ipsecCounters_.ikeDatagramsReceived;
+  Time now = MonotonicNow();
+  auto header = ParseIkeHeader(datagram);
+  // A new IKE_SA_INIT from the peer while we hold an IKE SA: the peer restarted (or lost
+  // its state). Start over as responder, as charon replaces the old SA.
+  if (header && header->exchange == IkeExchange::IkeSaInit && header->spiR == 0 &&
+      header->messageId == 0 && !(header->flags & flags::kResponse) &&
+      ikeSa_->state() != IkeState::Idle && header->spiI != ikeSa_->spiI()) {
+    Emit("ike_sa_replaced", {{"old_spi_i", Hex64(ikeSa_->spiI())},
+                             {"old_spi_r", Hex64(ikeSa_->spiR())},
+                             {"new_spi_i", Hex64(header->spiI)}});
+    NewIkeSa(false);
+  }
+  Perform(ikeSa_->OnMessage(datagram, now));
+}
+
+void IpsecDaemon::OnEspPacket(crypto::ByteView packet) {
+  Time now = MonotonicNow();
+  EspOpenResult result = sad_.Process(packet);
+  if (result.status != EspStatus::Ok) {
+    if (Log::Verbose()) {
+      uint64_t suppressed = 0;
+      if (dropLogThrottle_.Allow(now.count(), suppressed))
+        Log::Debug("dropped ESP packet (SPI " + Hex32(result.spi) + ", sequence " +
+                   std::to_string(result.sequence) + ", status " +
+                   std::to_string(static_cast<int>(result.status)) + ")");
+    }
+    return;
+  }
+  if (!result.payload.empty()) {
+    if (tun_->Write(result.payload.data(), result.payload.size())) {
+      ++counters_.tunPacketsWritten;
+      counters_.tunBytesWritten += result.payload.size();
+    } else {
+      ++counters_.tunWriteErrors;
+    }
+  }
+  if (result.softLifetimeReached) Perform(ikeSa_->OnChildSaLifetime(result.spi, false, now));
+}
+
+void IpsecDaemon::OnTimerExpired() {
+  ++counters_.timerCalls;
+  Time now = MonotonicNow();
+  if (restartAt_ <= now) {
+    restartAt_ = kNever;
+    NewIkeSa(true);
+    Emit("ike_sa_restart", {{"reason", "dpd_action = restart"}});
+    Perform(ikeSa_->Start(now));
+  }
+  if (nextKeepalive_ <= now) {
+    const uint8_t keepalive = 0xff;
+    if (natt_->SendTo({setup_.ike.remoteAddress, kNatTraversalPort}, &keepalive, 1))
+      ++ipsecCounters_.natKeepalivesSent;
+    nextKeepalive_ = now + kNatKeepaliveInterval;
+  }
+  if (ikeTimer_ <= now) {
+    Perform(ikeSa_->OnTimer(now));
+  } else {
+    UpdateDeadline();
+  }
+}
+
+void IpsecDaemon::Perform(IkeActions actions) {
+  for (const IkeSaInstall &install : actions.install) {
+    WriteKeys(install);
+    try {
+      if (install.inbound) {
+        sad_.AddInbound(install.config);
+      } else {
+        sad_.AddOutbound(install.config);
+      }
+    } catch (const std::exception &e) {
+      Log::Error(std::string("cannot install SA: ") + e.what());
+    }
+  }
+  for (const IkeSaRemove &remove : actions.remove) {
+    if (remove.inbound) {
+      sad_.RemoveInbound(remove.spi);
+    } else {
+      sad_.RemoveOutbound(remove.spi);
+    }
+  }
+  for (const crypto::Bytes &datagram : actions.send)
+    SendIke(datagram);
+  const bool encap = ikeSa_->udpEncapsulation();
+  for (const IkeEvent &event : actions.events) {
+    switch (event.type) {
+    case IkeEventType::Established: {
+      Emit("ike_sa_up", {{"spi_i", Hex64(ikeSa_->spiI())},
+                         {"spi_r", Hex64(ikeSa_->spiR())},
+                         {"role", ikeSa_->config().initiator ? "initiator" : "responder"},
+                         {"cipher", CipherName(setup_.ike.ikeCipher)},
+                         {"udp_encapsulation", encap}});
+      if (!options_.keyDir.empty() && ikeSa_->keys() && !ikeKeysWritten_) {
+        if (auto line = WiresharkIkev2Line(ikeSa_->spiI(), ikeSa_->spiR(), *ikeSa_->keys(),
+                                           setup_.ike.ikeCipher)) {
+          std::ofstream(options_.keyDir + "/ikev2_decryption_table", std::ios::app)
+              << *line << "\n";
+        }
+        ikeKeysWritten_ = true;
+      }
+      break;
+    }
+    case IkeEventType::ChildSaCreated: {
+      uint32_t outbound = 0;
+      for (const IkeChildSaInfo &c : ikeSa_->childSas())
+        if (c.inboundSpi == event.inboundSpi) outbound = c.outboundSpi;
+      Emit("child_sa_up", {{"child", setup_.child},
+                           {"spi_in", Hex32(event.inboundSpi)},
+                           {"spi_out", Hex32(outbound)},
+                           {"cipher", CipherName(setup_.ike.espCipher)},
+                           {"udp_encapsulation", encap},
+                           {"replay_window", setup_.ike.replayWindow}});
+      break;
+    }
+    case IkeEventType::ChildSaRekeyed:
+      Emit("child_sa_rekeyed", {{"child", setup_.child}, {"spi_in", Hex32(event.inboundSpi)}});
+      break;
+    case IkeEventType::ChildSaDeleted:
+      Emit(
+          "child_sa_deleted",
+          {{"child", setup_.child}, {"spi_in", Hex32(event.inboundSpi)}, {"reason", event.detail}});
+      break;
+    case IkeEventType::IkeSaDeleted:
+      Emit("ike_sa_deleted", {{"reason", event.detail}});
+      break;
+    case IkeEventType::Timeout:
+      Emit("ike_sa_timeout", {{"reason", event.detail}});
+      break;
+    case IkeEventType::AuthenticationFailed:
+      Emit("ike_auth_failed", {{"reason", event.detail}});
+      break;
+    case IkeEventType::NoProposalChosen:
+      Emit("ike_no_proposal_chosen", {{"reason", event.detail}});
+      break;
+    }
+  }
+  const Time now = MonotonicNow();
+  if (ikeSa_->state() == IkeState::Established && encap && nextKeepalive_ == kNever)
+    nextKeepalive_ = now + kNatKeepaliveInterval;
+  if ((ikeSa_->state() == IkeState::Failed || ikeSa_->state() == IkeState::Deleted) &&
+      setup_.initiate && setup_.dpdAction == SwanctlDpdAction::Restart && restartAt_ == kNever &&
+      loop_.deadline() != kNever) {
+    restartAt_ = now + Seconds(1);
+  }
+  ikeTimer_ = actions.nextTimer;
+  UpdateDeadline();
+}
+
+void IpsecDaemon::SendIke(const crypto::Bytes &datagram) {
+  const bool init =
+      datagram.size() > kIkeExchangeOffset && datagram[kIkeExchangeOffset] == kExchangeIkeSaInit;
+  bool sent;
+  if (ikeSa_->udpEncapsulation() && !init) {
+    // After NAT detection everything moves to 4500 with the non-ESP marker (RFC 7296 2.23).
+    crypto::Bytes marked(4, 0);
+    marked.insert(marked.end(), datagram.begin(), datagram.end());
+    sent =
+        natt_->SendTo({setup_.ike.remoteAddress, kNatTraversalPort}, marked.data(), marked.size());
+  } else {
+    sent = ike_->SendTo({setup_.ike.remoteAddress, kIkePort}, datagram.data(), datagram.size());
+  }
+  if (sent) {
+    ++ipsecCounters_.ikeDatagramsSent;
+    ++counters_.udpDatagramsSent;
+    counters_.udpBytesSent += datagram.size();
+  } else {
+    ++counters_.udpSendErrors;
+    uint64_t suppressed = 0;
+    if (sendLogThrottle_.Allow(MonotonicNow().count(), suppressed))
+      Log::Error(ErrnoMessage("IKE send to " + setup_.ike.remoteAddress.ToString()));
+  }
+}
+
+void IpsecDaemon::SendEsp(const crypto::Bytes &packet) {
+  bool sent;
+  if (ikeSa_->udpEncapsulation()) {
+    sent =
+        natt_->SendTo({setup_.ike.remoteAddress, kNatTraversalPort}, packet.data(), packet.size());
+    if (sent) ++ipsecCounters_.espUdpSent;
+  } else {
+    sent = esp_->SendTo(setup_.ike.remoteAddress, packet.data(), packet.size());
+    if (sent) ++ipsecCounters_.espRawSent;
+  }
+  if (!sent) {
+    ++ipsecCounters_.espSendErrors;
+    uint64_t suppressed = 0;
+    if (sendLogThrottle_.Allow(MonotonicNow().count(), suppressed))
+      Log::Error(ErrnoMessage("ESP send to " + setup_.ike.remoteAddress.ToString()));
+  }
+}
+
+void IpsecDaemon::UpdateDeadline() {
+  loop_.SetDeadline(std::min({ikeTimer_, nextKeepalive_, restartAt_}));
+}
+
+void IpsecDaemon::Emit(const std::string &event, nlohmann::json fields) {
+  fields["event"] = event;
+  fields["time"] = FormatWallClock();
+  fields["connection"] = setup_.connection;
+  std::string line = fields.dump() + "\n";
+  std::fwrite(line.data(), 1, line.size(), stdout);
+  std::fflush(stdout);
+}
+
+void IpsecDaemon::WriteKeys(const IkeSaInstall &install) {
+  if (options_.keyDir.empty()) return;
+  if (auto line = WiresharkEspSaLine(install.config))
+    std::ofstream(options_.keyDir + "/esp_sa", std::ios::app) << *line << "\n";
+}
+
+void IpsecDaemon::OnSignal(int signal) {
+  if (signal == SIGUSR1) {
+    WriteStatsFile();
+    return;
+  }
+  Log::Info(std::string("received ") + (signal == SIGINT ? "SIGINT" : "SIGTERM") +
+            ", shutting down");
+  loop_.Stop();
+}
+
+nlohmann::json IpsecDaemon::Stats() const {
+  IkeCounters ike = previousIkeCounters_;
+  if (ikeSa_) AddIkeCounters(ike, ikeSa_->counters());
+  nlohmann::json children = nlohmann::json::array();
+  if (ikeSa_) {
+    for (const IkeChildSaInfo &c : ikeSa_->childSas())
+      children.push_back({{"spi_in", Hex32(c.inboundSpi)},
+                          {"spi_out", Hex32(c.outboundSpi)},
+                          {"outbound_installed", c.outboundInstalled},
+                          {"rekeyed", c.rekeyed}});
+  }
+  const DriverCounters &d = counters_;
+  const IpsecDriverCounters &p = ipsecCounters_;
+  return {{"interface", tun_ ? tun_->name() : options_.interfaceName},
+          {"connection", setup_.connection},
+          {"role", setup_.initiate ? "initiator" : "responder"},
+          {"uptime_seconds", ToSeconds(MonotonicNow() - startedAt_)},
+          {"ike_state", ikeSa_ ? IkeStateName(ikeSa_->state()) : "none"},
+          {"udp_encapsulation", ikeSa_ && ikeSa_->udpEncapsulation()},
+          {"ike", IkeCountersJson(ike)},
+          {"child_sas", children},
+          {"esp_in", EspCountersJson(sad_.inboundTotals())},
+          {"esp_out", EspCountersJson(sad_.outboundTotals())},
+          {"driver",
+           {{"tun_packets_read", d.tunPacketsRead},
+            {"tun_bytes_read", d.tunBytesRead},
+            {"tun_packets_written", d.tunPacketsWritten},
+            {"tun_bytes_written", d.tunBytesWritten},
+            {"tun_read_errors", d.tunReadErrors},
+            {"tun_write_errors", d.tunWriteErrors},
+            {"udp_datagrams_received", d.udpDatagramsReceived},
+            {"udp_datagrams_sent", d.udpDatagramsSent},
+            {"udp_receive_errors", d.udpReceiveErrors},
+            {"udp_send_errors", d.udpSendErrors},
+            {"ike_datagrams_received", p.ikeDatagramsReceived},
+            {"ike_datagrams_sent", p.ikeDatagramsSent},
+            {"esp_udp_received", p.espUdpReceived},
+            {"esp_raw_received", p.espRawReceived},
+            {"esp_udp_sent", p.espUdpSent},
+            {"esp_raw_sent", p.espRawSent},
+            {"esp_send_errors", p.espSendErrors},
+            {"nat_keepalives_sent", p.natKeepalivesSent},
+            {"nat_keepalives_received", p.natKeepalivesReceived},
+            {"unknown_source", p.unknownSource},
+            {"no_outbound_sa", p.noOutboundSa},
+            {"ike_restarts", p.ikeRestarts},
+            {"timer_calls", d.timerCalls},
+            {"loop_wakeups", loop_.wakeups()}}}};
+}
+
+void IpsecDaemon::WriteStatsFile() {
+  if (options_.statsFile.empty()) return;
+  std::string error;
+  if (!WriteJsonFile(options_.statsFile, Stats(), error)) Log::Error(error);
+}
+
+} // namespace tunnelsim::realnet

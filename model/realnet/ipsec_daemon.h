@@ -1,0 +1,88 @@
+// The IPsec twin of WgDaemon: moves packets between a TUN device, UDP sockets on 500 and 4500,
+// a raw ESP socket and the sans-IO IKEv2 and ESP cores. Protocol decisions (exchanges, keys,
+// rekeying, NAT detection) are the cores'; this class performs their actions, chooses the
+// port and encapsulation the IKE SA negotiated (RFC 3948), sends NAT keepalives, and reports
+// SA events as JSON lines on stdout.
+#pragma once
+
+#include "driver_counters.h"
+#include "event_loop.h"
+#include "ipsec_esp_socket.h"
+#include "ipsec_setup.h"
+#include "ipsec_up_options.h"
+#include "log.h"
+#include "tun_device.h"
+#include "udp_socket.h"
+
+#include "crypto/random.h"
+#include "ipsec/esp_sad.h"
+#include "ipsec/ike_sa.h"
+
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <string>
+
+namespace tunnelsim::realnet {
+
+// Counters of the IPsec driver beyond the shared DriverCounters.
+struct IpsecDriverCounters {
+  uint64_t ikeDatagramsReceived = 0, ikeDatagramsSent = 0;
+  uint64_t espUdpReceived = 0, espRawReceived = 0;
+  uint64_t espUdpSent = 0, espRawSent = 0;
+  uint64_t natKeepalivesSent = 0, natKeepalivesReceived = 0;
+  uint64_t unknownSource = 0; // datagrams or ESP packets not from the configured peer
+  uint64_t noOutboundSa = 0;  // TUN packets with no Child SA to carry them
+  uint64_t ikeRestarts = 0;   // IKE SAs replaced (peer restarted, or we re-initiated)
+  uint64_t espSendErrors = 0;
+};
+
+class IpsecDaemon {
+public:
+  IpsecDaemon(IpsecUpOptions options, IpsecSetup setup);
+  ~IpsecDaemon();
+
+  // Creates the interface and sockets, runs until SIGINT/SIGTERM, then writes the stats file
+  // and removes the interface. Returns 0, or 1 with a logged error.
+  int Run();
+  nlohmann::json Stats() const;
+
+private:
+  bool SetUp(std::string &error);
+  void NewIkeSa(bool initiator);
+  void OnTunReadable();
+  void OnUdpReadable(UdpSocket &socket, bool natTraversalPort);
+  void OnEspReadable();
+  void OnIkeDatagram(crypto::ByteView datagram);
+  void OnEspPacket(crypto::ByteView packet);
+  void OnTimerExpired();
+  void OnSignal(int signal);
+  void Perform(ipsec::IkeActions actions);
+  void SendIke(const crypto::Bytes &datagram);
+  void SendEsp(const crypto::Bytes &packet);
+  void UpdateDeadline();
+  void Emit(const std::string &event, nlohmann::json fields);
+  void WriteKeys(const ipsec::IkeSaInstall &install);
+  void WriteStatsFile();
+
+  IpsecUpOptions options_;
+  IpsecSetup setup_;
+  crypto::SystemRandom random_;
+  std::unique_ptr<TunDevice> tun_;
+  std::unique_ptr<UdpSocket> ike_, natt_;
+  std::unique_ptr<EspSocket> esp_;
+  std::unique_ptr<ipsec::IkeSa> ikeSa_;
+  ipsec::EspSad sad_;
+  EventLoop loop_;
+  DriverCounters counters_;
+  IpsecDriverCounters ipsecCounters_;
+  ipsec::IkeCounters previousIkeCounters_; // summed over replaced IKE SAs
+  Time ikeTimer_ = kNever;
+  Time nextKeepalive_ = kNever;
+  Time restartAt_ = kNever;
+  Time startedAt_{0};
+  bool ikeKeysWritten_ = false;
+  LogThrottle sendLogThrottle_, dropLogThrottle_;
+  std::vector<uint8_t> buffer_;
+};
+
+} // namespace tunnelsim::realnet

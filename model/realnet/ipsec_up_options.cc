@@ -1,0 +1,75 @@
+#include "ipsec_up_options.h"
+
+#include "wg_up_options.h"
+
+namespace tunnelsim::realnet {
+
+const char kIpsecUpUsage[] =
+    "usage: tunnelsim-ipsec-up SWANCTL.CONF [--connection NAME] [--interface NAME]\n"
+    "                          [--stats-file PATH] [--key-dir DIR] [--verbose]\n"
+    "       (also: tunnelsim ipsec-up ...)\n"
+    "\n"
+    "Runs one IPsec tunnel in user space with tunnelsim's IKEv2 and ESP cores, configured by a\n"
+    "strongSwan swanctl.conf (the subset in docs/gre-ipsec.md): creates the TUN interface NAME,\n"
+    "routes each remote_ts through it, listens on UDP 500 and 4500 (and raw ESP), initiates\n"
+    "when the child's start_action is start and responds otherwise. Prints one JSON line per\n"
+    "SA event on stdout; runs until SIGINT or SIGTERM.\n"
+    "\n"
+    "  -c, --connection NAME  the connection to run (default: the file's only one)\n"
+    "  -i, --interface NAME   TUN interface name (default ipsec0, at most 15 characters)\n"
+    "  -s, --stats-file PATH  write counters as JSON on exit and on SIGUSR1\n"
+    "  -k, --key-dir DIR      write Wireshark esp_sa and ikev2_decryption_table files there\n"
+    "  -v, --verbose          log every IKE message and dropped packet\n"
+    "  -h, --help             show this help\n";
+
+std::optional<IpsecUpOptions> ParseIpsecUpOptions(const std::vector<std::string> &args,
+                                                  std::string &error) {
+  IpsecUpOptions options;
+  size_t i = 0;
+  if (!args.empty() && args[0] == "ipsec-up") i = 1;
+  bool haveConfig = false;
+  for (; i < args.size(); ++i) {
+    const std::string &a = args[i];
+    auto value = [&](std::string &out) {
+      if (i + 1 >= args.size()) {
+        error = a + " needs a value";
+        return false;
+      }
+      out = args[++i];
+      return true;
+    };
+    if (a == "-h" || a == "--help") {
+      options.help = true;
+    } else if (a == "-v" || a == "--verbose") {
+      options.verbose = true;
+    } else if (a == "-c" || a == "--connection") {
+      if (!value(options.connection)) return std::nullopt;
+    } else if (a == "-i" || a == "--interface") {
+      if (!value(options.interfaceName)) return std::nullopt;
+      if (!IsValidInterfaceName(options.interfaceName)) {
+        error = "invalid interface name '" + options.interfaceName + "'";
+        return std::nullopt;
+      }
+    } else if (a == "-s" || a == "--stats-file") {
+      if (!value(options.statsFile)) return std::nullopt;
+    } else if (a == "-k" || a == "--key-dir") {
+      if (!value(options.keyDir)) return std::nullopt;
+    } else if (!a.empty() && a[0] == '-') {
+      error = "unknown option " + a;
+      return std::nullopt;
+    } else if (!haveConfig) {
+      options.configPath = a;
+      haveConfig = true;
+    } else {
+      error = "more than one configuration file given";
+      return std::nullopt;
+    }
+  }
+  if (!haveConfig && !options.help) {
+    error = "no swanctl.conf file given";
+    return std::nullopt;
+  }
+  return options;
+}
+
+} // namespace tunnelsim::realnet

@@ -1,0 +1,30 @@
+// Command line of `tunnelsim-ipsec-up` (also reached as `tunnelsim ipsec-up`):
+//   ipsec-up SWANCTL.CONF [--connection NAME] [--interface NAME] [--stats-file PATH]
+//            [--key-dir DIR] [--verbose]
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace tunnelsim::realnet {
+
+struct IpsecUpOptions {
+  std::string configPath;
+  std::string connection;               // empty: the file's only connection
+  std::string interfaceName = "ipsec0"; // as strongSwan's kernel-libipsec names it
+  std::string statsFile;                // empty: no stats file
+  // Wireshark key files (esp_sa, ikev2_decryption_table) are written here when set.
+  std::string keyDir;
+  bool verbose = false;
+  bool help = false;
+};
+
+// Parses the arguments after the program name; a leading "ipsec-up" word is skipped. Empty
+// with `error` set on bad usage.
+std::optional<IpsecUpOptions> ParseIpsecUpOptions(const std::vector<std::string> &args,
+                                                  std::string &error);
+
+extern const char kIpsecUpUsage[];
+
+} // namespace tunnelsim::realnet
