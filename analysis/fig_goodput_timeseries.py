@@ -1,4 +1,5 @@
-"""Goodput over time of the bulk flows: where a tunnel collapses under reordering."""
+"""Goodput over time of the bulk flows: where a tunnel collapses under reordering
+(representative runs: per tunnel and window, the one with the most reordering)."""
 
 import sys
 
@@ -11,7 +12,7 @@ TITLE = "Goodput over time"
 def make(rs, out_dir) -> list:
     fig, ax = plotlib.plt.subplots()
     plotted = 0
-    for i, run in enumerate(plotlib.representative_runs(rs)):
+    for run in plotlib.representative_runs(rs):
         ts = run.timeseries
         if ts.empty or "goodput_mbps" not in ts.columns:
             continue
@@ -20,9 +21,9 @@ def make(rs, out_dir) -> list:
         if bulk.empty:
             continue
         total = bulk.groupby("time_s", sort=True)["goodput_mbps"].sum()
-        colour = plotlib.TUNNEL_COLOURS.get(str(run.scenario(plotlib.TUNNEL_KEY)))
-        ax.plot(total.index, total.values, label=plotlib.run_label(run), color=colour,
-                linestyle=["-", "--", ":", "-."][i % 4])
+        style = plotlib.run_style(run)
+        ax.plot(total.index, total.values, label=plotlib.run_label(run), color=style["color"],
+                linestyle=style["linestyle"])
         plotted += 1
     if not plotted:
         plotlib.plt.close(fig)
@@ -30,8 +31,8 @@ def make(rs, out_dir) -> list:
     ax.set_xlabel("time (s)")
     ax.set_ylabel("bulk goodput (Mbit/s)")
     ax.set_ylim(bottom=0)
-    ax.set_title(TITLE)
-    ax.legend()
+    plotlib.title(ax, TITLE)
+    plotlib.legend(ax, columns=1 if plotlib.style.current_width() == "column" else 2)
     return plotlib.save(fig, out_dir, NAME)
 
 

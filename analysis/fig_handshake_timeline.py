@@ -12,10 +12,13 @@ import plotlib
 NAME = "handshake_timeline"
 TITLE = "Handshakes and rekeys"
 
-KIND_STYLE = {"handshake_initiation": ("|", "#2166ac"), "handshake_response": ("|", "#92c5de"),
-              "handshake_complete": ("o", "#1b7837"), "rekey": ("D", "#b2182b"),
-              "handshake_failed": ("x", "#000000"), "ike_sa_established": ("o", "#1b7837"),
-              "child_sa_rekey": ("D", "#b2182b")}
+_C = plotlib.style.OKABE_ITO
+KIND_STYLE = {"handshake_initiation": ("|", _C["blue"]),
+              "handshake_response": ("|", _C["sky_blue"]),
+              "handshake_complete": ("o", _C["bluish_green"]), "rekey": ("D", _C["vermillion"]),
+              "handshake_failed": ("x", _C["black"]),
+              "ike_sa_established": ("o", _C["bluish_green"]),
+              "child_sa_rekey": ("D", _C["vermillion"])}
 
 
 def _events(run) -> list:
@@ -29,15 +32,16 @@ def make(rs, out_dir) -> list:
     if with_events:
         shown = [r for r in plotlib.representative_runs(rs) if _events(r)] or with_events[:6]
         sides = {e.get("side", "") for r in shown for e in _events(r)}
+        rows_shown = max(2, len(shown) * max(1, len(sides)))
         fig, ax = plotlib.plt.subplots(
-            figsize=(7.0, 1.2 + 0.35 * max(2, len(shown) * max(1, len(sides)))))
+            figsize=(plotlib.figsize()[0], 0.8 + 0.22 * rows_shown))
         rows, seen = [], set()
         for run in shown:
             for event in _events(run):
                 row = f"{plotlib.run_label(run)} {event.get('side', '')}".strip()
                 if row not in rows:
                     rows.append(row)
-                marker, colour = KIND_STYLE.get(event["kind"], ("s", "#666666"))
+                marker, colour = KIND_STYLE.get(event["kind"], ("s", plotlib.style.GREY))
                 label = event["kind"] if event["kind"] not in seen else None
                 seen.add(event["kind"])
                 ax.scatter(event["time_s"], rows.index(row), marker=marker, color=colour,
@@ -46,24 +50,24 @@ def make(rs, out_dir) -> list:
         ax.set_yticklabels(rows)
         ax.set_ylim(-0.7, len(rows) - 0.3)
         ax.set_xlabel("time (s)")
-        ax.set_title(TITLE + " over time")
-        ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.18), ncol=3, frameon=False)
+        plotlib.title(ax, TITLE + " over time")
+        plotlib.legend(ax)
         return plotlib.save(fig, out_dir, NAME)
     counted = [r for r in runs if "handshakes" in r.results.get("tunnel", {}).get("counters", {})]
     if not counted:
         return []
-    fig, ax = plotlib.plt.subplots()
+    fig, ax = plotlib.plt.subplots(figsize=plotlib.figsize(aspect=0.8))
     labels = [plotlib.run_label(r) for r in counted[:12]]
     hs = [r.results["tunnel"]["counters"].get("handshakes", 0) for r in counted[:12]]
     rk = [r.results["tunnel"]["counters"].get("rekeys", 0) for r in counted[:12]]
     y = range(len(labels))
-    ax.barh([v - 0.2 for v in y], hs, height=0.4, label="handshakes", color="#1b7837")
-    ax.barh([v + 0.2 for v in y], rk, height=0.4, label="rekeys", color="#b2182b")
+    ax.barh([v - 0.2 for v in y], hs, height=0.4, label="handshakes", color=_C["bluish_green"])
+    ax.barh([v + 0.2 for v in y], rk, height=0.4, label="rekeys", color=_C["vermillion"])
     ax.set_yticks(list(y))
     ax.set_yticklabels(labels)
-    ax.set_xlabel("count over the run")
-    ax.set_title(TITLE + " (counts: no event times recorded)")
-    ax.legend()
+    ax.set_xlabel("events over the run (count)")
+    plotlib.title(ax, TITLE + " (counts: no event times recorded)")
+    plotlib.legend(ax)
     return plotlib.save(fig, out_dir, NAME)
 
 

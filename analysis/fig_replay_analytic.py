@@ -1,88 +1,132 @@
-"""Analytic cross-check: expected ESP replay-window drop rate under netem reordering, against
-the drop rate the simulator measured.
+"""Analytic cross-check: the ESP replay-window drop rate the model predicts for a constant-rate
+UDP stream under netem-style reordering, against the rate the simulator measured.
 
 Model (tunnelsim.analytic): a packet delayed by D is dropped when one of the packets W..L
-after it was sent at once, L = floor(D*R) at R packets/s. R is taken from each run (packets
-through the reordering link / active time). Correlated reordering has no closed form; when
-the scenario uses it, a Monte Carlo of netem's correlated draws is shown as well.
+after it was sent at once, L = floor(D*R) at R packets/s. It holds for a flow whose rate does
+not react to the drops, so the figure uses only runs whose traffic is constant-rate UDP
+(scenarios/library/sweeps/replay-window-udp.toml in `make reproduce`); R is each run's packets
+through the reordering link divided by the UDP flow's active time, and the figure states the
+model's inputs. TCP runs are left out: a TCP sender slows down when the window drops its
+packets, so its packet rate during the reordering is not the R the model needs, and the
+model would be drawn against the wrong input. Correlated reordering has no closed form; when
+the runs use it, a Monte Carlo of netem's correlated draws is drawn as well.
 """
 
 import math
 import sys
 
 import numpy as np
+import pandas as pd
 
 import plotlib
 from tunnelsim import analytic
 
 NAME = "replay_drops_analytic"
-TITLE = "Replay-window drops: model versus simulation"
+TITLE = "Replay-window drops, model and simulation (constant-rate UDP)"
 LINK = "access.down"
 
 
-def _run_facts(run):
-    imp = run.scenario(f"impairment.{LINK}") or {}
-    if "delay" not in imp or "reorder" not in imp:
+def _constant_rate_span(run):
+    """(start, end) of the run's UDP flows, or None when the run has other bulk traffic."""
+    flows = run.results.get("flows", [])
+    udp = [f for f in flows if f.get("kind") == "udp"]
+    if not udp or any(f.get("kind") == "bulk" for f in flows):
         return None
+    start = min(float(f.get("start_s", 0.0)) for f in udp)
+    end = max(float(f.get("end_s", 0.0)) for f in udp)
+    return (start, end) if end > start else None
+
+
+def run_facts(run):
+    """The model's inputs and the simulated drop fraction of one constant-rate run."""
+    span = _constant_rate_span(run)
+    imp = run.scenario(f"impairment.{LINK}") or {}
     tunnel = run.scenario(plotlib.TUNNEL_KEY)
-    window = run.scenario(plotlib.WINDOW_KEY) if tunnel in ("gre-over-ipsec", "ipsec") else None
+    if span is None or "delay" not in imp or "reorder" not in imp or tunnel not in (
+            "gre-over-ipsec", "ipsec"):
+        return None
     netem = run.results.get("impairments", {}).get(LINK, {}).get("netem", {})
-    duration = plotlib.parse_duration_s(run.scenario("duration", "0s"))
-    starts = [plotlib.parse_duration_s(f.get("start", "0s"))
-              for f in (run.scenario("traffic.bulk") or [])] or [0.0]
-    active = max(duration - min(starts), 1e-9)
-    rate = netem.get("packets", 0) / active if netem else math.nan
-    delivered = netem.get("delivered", 0)
+    packets, delivered = netem.get("packets", 0), netem.get("delivered", 0)
     drops = run.results.get("tunnel", {}).get("counters", {}).get("replay_drops")
-    return {"tunnel": tunnel, "window": window, "reorder": float(imp["reorder"]),
+    if not packets or not delivered or drops is None:
+        return None
+    return {"window": int(run.scenario(plotlib.WINDOW_KEY)), "reorder": float(imp["reorder"]),
             "delay": plotlib.parse_duration_s(imp["delay"]), "gap": int(imp.get("gap", 1) or 1),
             "correlation": float(imp.get("reorder_correlation", 0) or 0) / 100.0,
-            "rate": rate,
-            "sim_fraction": drops / delivered if (drops is not None and delivered) else math.nan}
+            "rate": packets / (span[1] - span[0]), "sim_percent": 100.0 * drops / delivered}
+
+
+def _facts(rs) -> pd.DataFrame:
+    rows = [f for f in (run_facts(r) for r in rs.runs) if f is not None]
+    return pd.DataFrame(rows)
+
+
+def table(rs):
+    """Per window and reorder level: the model's inputs, its prediction and the simulated
+    drops (mean, 95 % half width, seeds); None when no run is constant-rate UDP."""
+    facts = _facts(rs)
+    if facts.empty:
+        return None
+    rows = []
+    for (window, reorder), sub in facts.groupby(["window", "reorder"], sort=True):
+        rate = float(sub["rate"].median())
+        delay, gap = float(sub["delay"].iloc[0]), int(sub["gap"].iloc[0])
+        point = plotlib.point_stats(sub["sim_percent"])
+        model = 100.0 * analytic.replay_drop_probability(reorder / 100.0, delay, rate, window,
+                                                         gap)
+        rows.append({"window": window, "reorder %": reorder, "R pkt/s": rate,
+                     "D ms": delay * 1e3, "gap": gap, "model drop %": model,
+                     "simulated drop %": point["mean"], "simulated ±": point["ci"],
+                     "seeds": point["n"],
+                     "model in interval": abs(point["mean"] - model) <= (
+                         point["ci"] if math.isfinite(point["ci"]) else 0.0)})
+    return pd.DataFrame(rows)
 
 
 def make(rs, out_dir, monte_carlo_packets: int = 60_000) -> list:
-    facts = [f for f in (_run_facts(r) for r in rs.runs) if f is not None]
-    if not facts:
+    facts = _facts(rs)
+    if facts.empty:
         return []
-    ipsec = [f for f in facts if f["window"] is not None]
-    windows = sorted({int(f["window"]) for f in ipsec}) or [64]
-    rates = [f["rate"] for f in (ipsec or facts) if f["rate"] and not math.isnan(f["rate"])]
-    first = (ipsec or facts)[0]
-    delay, gap, corr = first["delay"], first["gap"], first["correlation"]
-    x_max = max(10.0, max(f["reorder"] for f in facts))
-    xs = np.linspace(0.0, x_max, 41)
+    windows = sorted(facts["window"].unique())
+    delay = float(facts["delay"].median())
+    gap = int(facts["gap"].iloc[0])
+    corr = float(facts["correlation"].max())
+    x_max = max(10.0, float(facts["reorder"].max()))
+    xs = np.linspace(0.0, x_max, 81)
     fig, ax = plotlib.plt.subplots()
-    for i, window in enumerate(windows):
-        rate = float(np.median([f["rate"] for f in ipsec if f["window"] == window
-                                and not math.isnan(f["rate"])] or rates or [8000.0]))
-        colour = plotlib.plt.cm.tab10(i)
+    every_point, rates = [], []
+    for window in windows:
+        sub = facts[facts["window"] == window]
+        rate = float(sub["rate"].median())
+        rates.append(rate)
+        style = plotlib.tunnel_style("gre-over-ipsec", window)
         model = [analytic.replay_drop_probability(x / 100.0, delay, rate, window, gap)
                  for x in xs]
-        ax.plot(xs, np.array(model) * 100, color=colour,
-                label=f"model W={window}, R={rate:.0f} pkt/s, D={delay * 1e3:g} ms, gap {gap}")
+        ax.plot(xs, np.array(model) * 100, color=style["color"], linestyle=style["linestyle"],
+                linewidth=1.0, label=f"model, window {window}")
         if corr > 0:
             mc_x = np.linspace(0.0, x_max, 9)
             mc = [analytic.monte_carlo_late_fraction(x / 100.0, delay, rate, window, gap, corr,
                                                      n=monte_carlo_packets) for x in mc_x]
-            ax.plot(mc_x, np.array(mc) * 100, color=colour, linestyle="--", marker="x",
-                    label=f"Monte Carlo, correlation {corr * 100:g}%")
-        measured = [f for f in ipsec if f["window"] == window
-                    and not math.isnan(f["sim_fraction"])]
-        if measured:
-            by_x = {}
-            for f in measured:
-                by_x.setdefault(f["reorder"], []).append(f["sim_fraction"] * 100)
-            pts = sorted(by_x.items())
-            stats = [plotlib.ts_results.mean_ci(v) for _x, v in pts]
-            ax.errorbar([x for x, _v in pts], [s[0] for s in stats], yerr=[s[1] for s in stats],
-                        color=colour, marker=plotlib.MARKERS[i % len(plotlib.MARKERS)],
-                        linestyle="none", capsize=3, label=f"simulated, W={window}")
-    ax.set_xlabel("reorder probability (%)")
-    ax.set_ylabel("packets dropped as too old (%)")
+            ax.plot(mc_x, np.array(mc) * 100, color=style["color"], linestyle=":", marker="x",
+                    label=f"Monte Carlo, window {window}")
+        levels = sorted(sub["reorder"].unique())
+        points = [plotlib.point_stats(sub[sub["reorder"] == x]["sim_percent"]) for x in levels]
+        plotlib.errorbars(ax, levels, points, {**style, "linestyle": "none"},
+                          f"simulated, window {window}")
+        every_point += points
+    ax.set_xlabel("reorder probability on the access link (%)")
+    ax.set_ylabel("replay-window drops (% of packets)")
     ax.set_ylim(bottom=0)
-    ax.set_title(TITLE)
-    ax.legend(fontsize=7)
+    plotlib.title(ax, TITLE)
+    spread = f"{min(rates):.0f}" + (f"-{max(rates):.0f}" if max(rates) - min(rates) >= 1
+                                     else "")
+    inputs = (f"Model inputs: R = {spread} packets/s (each run's UDP packet rate), "
+              f"D = {delay * 1e3:g} ms, gap {gap}, "
+              + (f"reorder correlation {corr * 100:g} %" if corr > 0 else "no correlation")
+              + f", W = {', '.join(str(w) for w in windows)} packets.")
+    plotlib.legend(ax, columns=2)
+    plotlib.interval_note(fig, every_point, extra=inputs)
     return plotlib.save(fig, out_dir, NAME)
 
 

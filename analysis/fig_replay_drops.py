@@ -1,4 +1,5 @@
-"""Replay-window drops versus reordering: mean and 95% CI over seeds, per tunnel and window."""
+"""Replay-window drops versus reordering: mean and 95 % interval over seeds, per tunnel and
+window; ringed points have an interval wider than ±15 % of their mean."""
 
 import sys
 
@@ -14,15 +15,20 @@ def make(rs, out_dir) -> list:
     if x is None or "replay_drops" not in table.columns:
         return []
     fig, ax = plotlib.plt.subplots()
-    for i, (label, colour, sub) in enumerate(plotlib.series(table)):
+    every_point, levels = [], set()
+    for label, style, sub in plotlib.series(table):
         agg = plotlib.aggregate(sub, x, "replay_drops")
-        ax.errorbar(agg[x], agg["mean"], yerr=agg["ci"], label=label, color=colour,
-                    marker=plotlib.MARKERS[i % len(plotlib.MARKERS)], capsize=3)
+        points = plotlib.points_of(agg)
+        plotlib.errorbars(ax, agg[x], points, style, label)
+        every_point += points
+        levels.update(float(v) for v in agg[x])
+    plotlib.symlog_reorder_axis(ax, levels)
     ax.set_xlabel("reorder probability on the access link (%)")
-    ax.set_ylabel("packets dropped by the replay window")
+    ax.set_ylabel("replay-window drops (packets per run)")
     ax.set_ylim(bottom=0)
-    ax.set_title(TITLE + " (mean, 95% CI)")
-    ax.legend()
+    plotlib.title(ax, TITLE)
+    plotlib.legend(ax)
+    plotlib.interval_note(fig, every_point)
     return plotlib.save(fig, out_dir, NAME)
 
 

@@ -16,10 +16,16 @@ STACK_KEY = "tcp.stack"
 REFERENCE = "kernel"
 STACK_NAMES = {"ns3": "ns-3 stock TCP", "linux": "ns-3 Linux-like TCP",
                "kernel": "real Linux TCP (emulate)"}
-STACK_COLOURS = {"ns3": "#d6604d", "linux": "#2166ac", "kernel": "#1a1a1a"}
 STACK_ORDER = ["ns3", "linux", "kernel"]
 # The calibration target of issue 11: the Linux-like model within this fraction of real Linux.
 TOLERANCE = 0.15
+
+
+def _stack_style(stack: str, index: int) -> dict:
+    """Real Linux (the reference) black and dashed; the models in the style's sequence."""
+    if stack == REFERENCE:
+        return {"color": plotlib.style.OKABE_ITO["black"], "marker": "o", "linestyle": "--"}
+    return plotlib.style.series_style(index)
 
 
 def _applicable(table: pd.DataFrame):
@@ -89,8 +95,10 @@ def make(rs, out_dir) -> list:
     tunnels = sorted(frame["tunnel"].unique(),
                      key=lambda t: (first.index(t) if t in first else len(first), t))
     stacks = _stacks(frame)
-    fig, axes = plotlib.plt.subplots(1, len(tunnels), figsize=(4.2 * len(tunnels), 3.8),
+    fig, axes = plotlib.plt.subplots(1, len(tunnels),
+                                     figsize=plotlib.figsize(aspect=0.9, panels=len(tunnels)),
                                      sharey=True, squeeze=False)
+    every_point = []
     levels = sorted(float(v) for v in frame[x].dropna().unique())
     top = 0.0
     for ax, tunnel in zip(axes[0], tunnels):
@@ -99,22 +107,19 @@ def make(rs, out_dir) -> list:
             agg = plotlib.aggregate(sub[sub[STACK_KEY] == stack], x, "goodput_mbps")
             if agg.empty:
                 continue
-            ax.errorbar(agg[x], agg["mean"], yerr=agg["ci"], label=STACK_NAMES.get(stack, stack),
-                        color=STACK_COLOURS.get(stack), capsize=3,
-                        marker=plotlib.MARKERS[i % len(plotlib.MARKERS)],
-                        linestyle="--" if stack == REFERENCE else "-")
+            points = plotlib.points_of(agg)
+            plotlib.errorbars(ax, agg[x], points, _stack_style(stack, i),
+                              STACK_NAMES.get(stack, stack))
+            every_point += points
             top = max(top, float(agg["mean"].max()))
-        positive = [v for v in levels if v > 0]
-        if positive:
-            ax.set_xscale("symlog", linthresh=positive[0])
-            ax.set_xticks(levels)
-            ax.set_xticklabels([f"{v:g}" for v in levels])
+        plotlib.symlog_reorder_axis(ax, levels)
         ax.set_title(tunnel)
         ax.set_xlabel("reorder probability (%)")
     axes[0][0].set_ylabel("bulk goodput (Mbit/s)")
     axes[0][0].set_ylim(0, top * 1.25 if top > 0 else None)
-    axes[0][-1].legend()
-    fig.suptitle(TITLE + " (mean, 95% CI over seeds)", fontsize=10)
+    plotlib.legend(axes[0][-1])
+    plotlib.suptitle(fig, TITLE)
+    plotlib.interval_note(fig, every_point)
     paths = plotlib.save(fig, out_dir, NAME)
     numbers = table(rs)
     if numbers is not None:

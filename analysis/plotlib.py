@@ -1,23 +1,19 @@
-"""The figures' shared pieces: one style, tunnel labels and colours, mean/CI aggregation,
-and saving every figure as PNG and SVG.
+"""The figures' shared pieces: the style (tunnelsim.style: palette, widths, formats,
+interval marks), tunnel series, mean/CI aggregation, and the scripts' command line.
 
 Each figure script (fig_*.py) defines make(results_set, out_dir) -> [paths] (empty when the
 results hold nothing it can show) and runs from the command line as
     /usr/bin/python3 analysis/fig_NAME.py RESULTS_DIR [--out DIR]
+        [--figure-format png,svg,pdf,pgf] [--width screen|column|page]
 where RESULTS_DIR is a sweep directory, a run directory or a directory of runs.
 """
 
 import argparse
-import math
 import re
 import sys
 from pathlib import Path
 
-import matplotlib
-
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import pandas as pd  # noqa: E402
+import pandas as pd
 
 ANALYSIS_DIR = Path(__file__).resolve().parent
 REPO_DIR = ANALYSIS_DIR.parent
@@ -32,43 +28,31 @@ def _import_tunnelsim():
 
 _import_tunnelsim()
 from tunnelsim import results as ts_results  # noqa: E402
+from tunnelsim import style  # noqa: E402  the one figure style (palette, sizes, formats)
 
-FORMATS = ("png", "svg")
-TUNNEL_COLOURS = {"wireguard": "#1b7837", "gre-over-ipsec": "#b2182b", "ipsec": "#d6604d",
-                  "gre": "#5e3c99", "none": "#4d4d4d"}
-TUNNEL_NAMES = {"wireguard": "WireGuard", "gre-over-ipsec": "GRE/IPsec", "ipsec": "IPsec",
-                "gre": "GRE", "none": "no tunnel"}
-MARKERS = ["o", "s", "^", "D", "v", "P", "X", "*"]
+plt = style.plt
+TUNNEL_NAMES = style.TUNNEL_NAMES
+MARKERS = style.MARKERS
+tunnel_label = style.tunnel_label
+tunnel_style = style.tunnel_style
+legend = style.legend
+interval_note = style.interval_note
+point_stats = style.point_stats
+errorbars = style.errorbars
+figsize = style.figsize
+title = style.title
+suptitle = style.suptitle
+# Colour per tunnel type, for figures that draw one run per line (the style's colours).
+TUNNEL_COLOURS = {tunnel: colour for tunnel, (colour, _m, _l) in style.TUNNEL_STYLES.items()}
 
 REORDER_KEY = "impairment.access.down.reorder"
 TUNNEL_KEY = "tunnel.type"
 WINDOW_KEY = "tunnel.ipsec.replay_window"
 
 
-def apply_style() -> None:
-    plt.rcParams.update({
-        "figure.figsize": (6.4, 4.0), "figure.dpi": 100, "savefig.dpi": 150,
-        "font.size": 10, "axes.titlesize": 11, "axes.labelsize": 10, "legend.fontsize": 8,
-        "axes.grid": True, "grid.alpha": 0.3, "axes.spines.top": False,
-        "axes.spines.right": False, "lines.linewidth": 1.6, "lines.markersize": 5,
-        "svg.hashsalt": "tunnelsim", "svg.fonttype": "none",
-    })
-
-
-apply_style()
-
-
-def save(fig, out_dir, name: str, formats=FORMATS) -> list:
-    out_dir = Path(out_dir)
-    out_dir.mkdir(parents=True, exist_ok=True)
-    fig.tight_layout()
-    paths = []
-    for fmt in formats:
-        path = out_dir / f"{name}.{fmt}"
-        fig.savefig(path, metadata={"Date": None} if fmt == "svg" else None)
-        paths.append(path)
-    plt.close(fig)
-    return paths
+def save(fig, out_dir, name: str, formats=None) -> list:
+    """The figure in every configured format (style.configure; PNG always)."""
+    return style.save(fig, out_dir, name, formats)
 
 
 def parse_duration_s(text) -> float:
@@ -82,26 +66,17 @@ def parse_duration_s(text) -> float:
     return float(match.group(1)) * scale
 
 
-def tunnel_label(tunnel, window=None) -> str:
-    name = TUNNEL_NAMES.get(str(tunnel), str(tunnel))
-    if str(tunnel) in ("gre-over-ipsec", "ipsec") and window is not None and not (
-            isinstance(window, float) and math.isnan(window)):
-        return f"{name}, window {int(window)}"
-    if str(tunnel) == "wireguard":
-        return f"{name} (window 8128)"
-    return name
-
-
 def series_columns(table: pd.DataFrame) -> list:
     """The columns that tell curves apart: tunnel type and, for IPsec, the replay window."""
     return [c for c in (TUNNEL_KEY, WINDOW_KEY) if c in table.columns]
 
 
 def series(table: pd.DataFrame):
-    """(label, colour, sub-table) per tunnel/window combination, in a stable order."""
+    """(label, style, sub-table) per tunnel/window combination, in a stable order; style is
+    the tunnel's matplotlib keywords (color, marker, linestyle) from tunnelsim.style."""
     cols = series_columns(table)
     if not cols:
-        yield "runs", "#2166ac", table
+        yield "runs", style.series_style(0), table
         return
     frame = table.copy()
     if WINDOW_KEY in frame.columns and TUNNEL_KEY in frame.columns:
@@ -113,17 +88,22 @@ def series(table: pd.DataFrame):
         tunnel = key[0] if cols[0] == TUNNEL_KEY else None
         window = key[1] if len(key) > 1 else None
         label = tunnel_label(tunnel, window) if tunnel is not None else str(key)
-        colour = TUNNEL_COLOURS.get(str(tunnel), None)
-        yield label, colour, sub
+        yield label, (tunnel_style(tunnel, window) if tunnel is not None
+                      else style.series_style(0)), sub
 
 
 def aggregate(table: pd.DataFrame, x: str, y: str) -> pd.DataFrame:
-    """Mean and 95% Student-t CI of y over seeds, for each x."""
+    """Per x: mean, 95 % Student-t half width (tunnelsim.stats; NaN for a single seed), n,
+    and wide (interval wider than ±15 % of the mean, or a single seed)."""
     rows = []
     for xv, sub in table.groupby(x, sort=True):
-        mean, half, n = ts_results.mean_ci(sub[y].tolist())
-        rows.append({x: xv, "mean": mean, "ci": half, "n": n})
-    return pd.DataFrame(rows)
+        rows.append({x: xv, **point_stats(sub[y].tolist())})
+    return pd.DataFrame(rows, columns=[x, "mean", "ci", "n", "wide"])
+
+
+def points_of(agg: pd.DataFrame) -> list:
+    """aggregate()'s rows as the point dicts tunnelsim.style draws."""
+    return agg[["mean", "ci", "n", "wide"]].to_dict("records")
 
 
 def reorder_column(table: pd.DataFrame):
@@ -154,6 +134,12 @@ def representative_runs(rs, limit: int = 6) -> list:
         :limit]
 
 
+def run_style(run) -> dict:
+    """The run's tunnel style (colour, marker, line style)."""
+    tunnel = run.scenario(TUNNEL_KEY)
+    return tunnel_style(tunnel, run.scenario(WINDOW_KEY))
+
+
 def run_label(run) -> str:
     tunnel = run.scenario(TUNNEL_KEY)
     label = tunnel_label(tunnel, run.scenario(WINDOW_KEY))
@@ -166,12 +152,26 @@ def run_label(run) -> str:
     return label
 
 
+def add_figure_options(parser) -> None:
+    """--figure-format and --width, shared by the figure scripts and `tunnelsim report`."""
+    parser.add_argument("--figure-format", metavar="FORMATS",
+                        help="comma-separated among png,svg,pdf,pgf (default png,svg; PNG is "
+                             "always written)")
+    parser.add_argument("--width", choices=sorted(style.WIDTHS_IN),
+                        help="screen (6.4 in, default), column (3.5 in) or page (7.16 in)")
+
+
 def figure_main(make, argv=None) -> int:
     parser = argparse.ArgumentParser(description=(make.__doc__ or "").strip().splitlines()[0]
                                      if make.__doc__ else None)
     parser.add_argument("results_dir")
     parser.add_argument("--out", help="output directory (default RESULTS_DIR/figures)")
+    add_figure_options(parser)
     args = parser.parse_args(argv)
+    try:
+        style.configure(args.figure_format, args.width)
+    except ValueError as error:
+        parser.error(str(error))
     rs = ts_results.load(args.results_dir)
     out = Path(args.out) if args.out else Path(args.results_dir) / "figures"
     paths = make(rs, out)
@@ -181,3 +181,14 @@ def figure_main(make, argv=None) -> int:
     for path in paths:
         print(path)
     return 0
+
+
+def symlog_reorder_axis(ax, levels) -> None:
+    """Reorder levels span decades (0.1 % to 10 %) and include 0: a symmetric log axis with a
+    tick at every level shows them all."""
+    levels = sorted(set(float(v) for v in levels))
+    positive = [v for v in levels if v > 0]
+    if positive:
+        ax.set_xscale("symlog", linthresh=positive[0])
+        ax.set_xticks(levels)
+        ax.set_xticklabels([f"{v:g}" for v in levels])

@@ -52,12 +52,19 @@ def cmd_sweep(args) -> int:
 
 def cmd_report(args) -> int:
     from .report import write_report
+    from .report import headline
+    from .results import load
     try:
-        path = write_report(args.results_dir, args.out, analytic=not args.no_analytic)
-    except FileNotFoundError as error:
+        path = write_report(args.results_dir, args.out, analytic=not args.no_analytic,
+                            formats=args.figure_format, width=args.width,
+                            cross_check=args.cross_check)
+    except (FileNotFoundError, ValueError) as error:
         print(f"tunnelsim report: {error}", file=sys.stderr)
         return 2
-    print(f"report in {path}")
+    found = headline(load(args.results_dir))
+    if found:
+        print(found["sentence"])
+    print(f"report in {path} (summary.csv, summary.tex and figures/ beside it)")
     return 0
 
 
@@ -95,19 +102,62 @@ def cmd_rerun(args) -> int:
     return 1
 
 
+def _describe(overrides: dict) -> str:
+    return ", ".join(f"{k}={v}" for k, v in overrides.items()) or "the scenario as it is"
+
+
 def cmd_compare(args) -> int:
     import pandas as pd
-    from .compare import compare
+    from . import style
+    from .compare import compare, compare_variants, figure
+    variants = bool(args.set_a or args.set_b or args.seeds is not None)
     try:
-        table = compare(args.a, args.b)
+        style.configure(args.figure_format, args.width)
+        if variants:
+            if args.b is not None:
+                raise ValueError("with --set-a/--set-b give one SCENARIO, not two paths")
+            set_a, set_b = _parse_set(args.set_a), _parse_set(args.set_b)
+            table, dir_a, dir_b = compare_variants(
+                args.a, set_a, set_b, args.seeds if args.seeds is not None else 3,
+                fixed=_parse_set(args.set), out_dir=args.out, jobs=args.jobs,
+                binary=args.binary, progress=not args.quiet)
+            out = dir_a.parent
+            labels = (f"A: {_describe(set_a)}", f"B: {_describe(set_b)}")
+        else:
+            if args.b is None:
+                raise ValueError("give two runs or sweeps (A B), or one SCENARIO with "
+                                 "--set-a/--set-b")
+            if args.set:
+                raise ValueError("--set applies to the SCENARIO form (with --set-a/--set-b)")
+            table = compare(args.a, args.b)
+            out = Path(args.out) if args.out else None
+            labels = (f"A: {args.a}", f"B: {args.b}")
     except (ValueError, FileNotFoundError) as error:
         print(f"tunnelsim compare: {error}", file=sys.stderr)
         return 2
+    except Exception as error:  # a variant's run failed (SweepError names the points)
+        print(f"tunnelsim compare: {error}", file=sys.stderr)
+        return 1
     if args.csv:
         table.to_csv(args.csv, index=False)
     with pd.option_context("display.max_rows", None, "display.width", 160):
+        print(labels[0])
+        print(labels[1])
         print(table.to_string(index=False, float_format=lambda x: f"{x:.4g}"))
+    if out is not None and len(table):
+        table.to_csv(out / "compare.csv", index=False)
+        paths = figure(table, out, metrics=args.metric, labels=labels)
+        print("figure: " + ", ".join(str(p) for p in paths))
     return 0
+
+
+def _add_figure_options(parser) -> None:
+    parser.add_argument("--figure-format", metavar="FORMATS",
+                        help="figure formats, comma-separated among png,svg,pdf,pgf (default "
+                             "png,svg; PNG is always written)")
+    parser.add_argument("--width", choices=["screen", "column", "page"],
+                        help="figure width: screen (6.4 in, default), column (3.5 in) or page "
+                             "(7.16 in)")
 
 
 def main(argv=None) -> int:
@@ -139,6 +189,10 @@ def main(argv=None) -> int:
     p.add_argument("--out", help="HTML file (default RESULTS_DIR/report.html)")
     p.add_argument("--no-analytic", action="store_true",
                    help="leave out the analytic replay-drop cross-check")
+    p.add_argument("--cross-check", metavar="DIR",
+                   help="constant-rate UDP results (the replay-window-udp sweep) for the "
+                        "analytic cross-check")
+    _add_figure_options(p)
     p.set_defaults(func=cmd_report)
 
     p = sub.add_parser("run", help="run one scenario and print its metrics")
@@ -154,10 +208,29 @@ def main(argv=None) -> int:
     p.add_argument("--binary")
     p.set_defaults(func=cmd_rerun)
 
-    p = sub.add_parser("compare", help="two runs or two sweeps side by side, with tests")
-    p.add_argument("a", help="results.json, run directory or sweep directory")
-    p.add_argument("b")
+    p = sub.add_parser("compare", help="two runs, two sweeps or two variants of a scenario "
+                                        "side by side, with tests and a figure")
+    p.add_argument("a", help="results.json, run directory or sweep directory; or a SCENARIO "
+                             "with --set-a/--set-b")
+    p.add_argument("b", nargs="?", help="the other results.json, run or sweep directory")
+    p.add_argument("--set-a", action="append", metavar="KEY=VALUE",
+                   help="variant A's override of SCENARIO (repeatable)")
+    p.add_argument("--set-b", action="append", metavar="KEY=VALUE",
+                   help="variant B's override of SCENARIO (repeatable)")
+    p.add_argument("--set", action="append", metavar="KEY=VALUE",
+                   help="override for both variants (repeatable)")
+    p.add_argument("--seeds", type=int, help="seeds per variant (default 3)")
+    p.add_argument("--out", help="variants: where the runs, compare.csv and the figure go "
+                                 "(default compare/<scenario>); two paths: where compare.csv "
+                                 "and the figure go (none by default)")
+    p.add_argument("--metric", action="append",
+                   help="metric the figure shows (repeatable; default goodput, "
+                        "retransmissions, replay drops, overhead, RTT)")
+    p.add_argument("--jobs", "-j", type=int, help="parallel runs (default: all cores)")
+    p.add_argument("--binary", help="the tunnelsim CLI to run the variants with")
+    p.add_argument("--quiet", "-q", action="store_true", help="no progress bar")
     p.add_argument("--csv", help="also write the table as CSV")
+    _add_figure_options(p)
     p.set_defaults(func=cmd_compare)
 
     from .diagnose.cli import add_parser as add_diagnose_parser
