@@ -307,8 +307,9 @@ def _metric_of(out_dir: Path, point: dict, metric: str):
 
 def _seeds_needed(values: list, target: float, cap: int) -> int:
     """How many seeds to add to a combination with these values (0: narrow enough, or at
-    the cap). The interval is Student t at 95 %; the estimate uses the current spread and
-    the current t quantile (which only shrinks with more seeds), at most doubling."""
+    the cap). The interval is Student t at 95 %; the estimate is the smallest n whose
+    interval would be narrow enough if the spread stayed what it is now, and a round at most
+    doubles the seeds (the spread of a few seeds is itself uncertain)."""
     n = len(values)
     if n >= cap:
         return 0
@@ -317,11 +318,13 @@ def _seeds_needed(values: list, target: float, cap: int) -> int:
         return 0
     if n < 2:
         return 1
-    if mean == 0:
-        needed = 2 * n
-    else:
-        needed = math.ceil(n * (half / (target * abs(mean))) ** 2)
-    return max(1, min(needed - n, n, cap - n))
+    limit = min(cap, 2 * n)
+    std_dev = half / stats.student_t_quantile(0.975, n - 1) * math.sqrt(n)
+    needed = n + 1
+    while needed < limit and (mean == 0 or stats.student_t_quantile(0.975, needed - 1)
+                              * std_dev / math.sqrt(needed) > target * abs(mean)):
+        needed += 1
+    return needed - n
 
 
 def _ci_rounds(spec: SweepSpec, out_dir: Path, run_points: Callable, target: float,
