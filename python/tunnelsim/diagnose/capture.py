@@ -22,8 +22,34 @@ PCAP_FILE_HEADER = 24
 PCAP_RECORD_HEADER = 16
 
 
+PCAPNG_SECTION_HEADER = b"\x0a\x0d\x0d\x0a"
+
+
 class CaptureError(Exception):
     pass
+
+
+def pcapng_damage_offset(path):
+    """Byte offset of the first pcapng block whose length framing is broken (it runs past the
+    end of the file, or its trailing length differs), or None. Only the block framing is
+    walked, to say where the damage is; tshark reads the packets."""
+    try:
+        data = open(path, "rb").read()
+    except OSError:
+        return None
+    if len(data) < 12 or data[:4] != PCAPNG_SECTION_HEADER:
+        return 0
+    order = "little" if data[8:12] == b"\x4d\x3c\x2b\x1a" else "big"
+    offset = 0
+    while offset < len(data):
+        if offset + 12 > len(data):
+            return offset
+        length = int.from_bytes(data[offset + 4:offset + 8], order)
+        if length < 12 or length % 4 or offset + length > len(data) or \
+                int.from_bytes(data[offset + length - 4:offset + length], order) != length:
+            return offset
+        offset += length
+    return None
 
 
 @dataclass
@@ -32,6 +58,7 @@ class OrderedFlow:
     numbers: list = field(default_factory=list)
     times: list = field(default_factory=list)
     sizes: list = field(default_factory=list)
+    frames: list = field(default_factory=list)  # index of each packet in Capture.destinations
 
 
 @dataclass
@@ -45,6 +72,7 @@ class TcpSegment:
     tsecr: int = None
     retransmission: bool = False
     syn_fin_rst: bool = False
+    frame: int = -1    # index in Capture.destinations
 
 
 @dataclass
@@ -53,6 +81,7 @@ class Capture:
     frames: int
     ordered: dict   # (protocol, id) -> OrderedFlow
     tcp: dict       # "src:port>dst:port" -> [TcpSegment] in arrival order
+    destinations: list = field(default_factory=list)  # every frame's (outer) IP destination
 
 
 def _first(value):
@@ -87,6 +116,7 @@ def read_capture(path):
         raise CaptureError(f"{path}: cannot read: {error.strerror}")
     result = _run_tshark(path)
     ordered, tcp = {}, {}
+    destinations = []
     frames = 0
     record_bytes = 0
     for line in result.stdout.splitlines():
@@ -100,6 +130,8 @@ def read_capture(path):
             continue
         record_bytes += PCAP_RECORD_HEADER + cap_len
         src, dst = _first(row["ip.src"]), _first(row["ip.dst"])
+        frame = len(destinations)
+        destinations.append(dst)
         spi, esp_seq = _first(row["esp.spi"]), _first(row["esp.sequence"])
         wg_index, wg_counter = _first(row["wg.receiver"]), _first(row["wg.counter"])
         gre_seq = _first(row["gre.sequence_number"])
@@ -115,6 +147,7 @@ def read_capture(path):
             flow.numbers.append(number)
             flow.times.append(time)
             flow.sizes.append(cap_len)
+            flow.frames.append(frame)
         if row["tcp.seq"]:
             # The innermost TCP header is the flow's (a clear tunnel may carry it inside).
             sport = row["tcp.srcport"].split(",")[-1]
@@ -134,7 +167,7 @@ def read_capture(path):
                 tsval=int(tsval) if tsval else None, tsecr=int(tsecr) if tsecr else None,
                 retransmission=bool(row["tcp.analysis.retransmission"]),
                 syn_fin_rst=_flag(row["tcp.flags.syn"]) or _flag(row["tcp.flags.fin"])
-                or _flag(row["tcp.flags.reset"]))
+                or _flag(row["tcp.flags.reset"]), frame=frame)
             tcp.setdefault(f"{inner_src}:{sport}>{inner_dst}:{dport}", []).append(segment)
     if result.returncode != 0 or "appears to have been cut short" in result.stderr \
             or "appears to be damaged" in result.stderr:
@@ -145,8 +178,12 @@ def read_capture(path):
         where = f" after frame {frames}"
         if magic in PCAP_MAGICS:  # classic pcap: the damaged record starts right after these
             where += f", record at byte offset {PCAP_FILE_HEADER + record_bytes}"
+        elif magic == PCAPNG_SECTION_HEADER:
+            offset = pcapng_damage_offset(path)
+            if offset is not None:
+                where += f", block at byte offset {offset}"
         raise CaptureError(f"{path}{where}: {detail}")
-    return Capture(str(path), frames, ordered, tcp)
+    return Capture(str(path), frames, ordered, tcp, destinations)
 
 
 def read_flows(path):

@@ -29,18 +29,22 @@ def diagnose(path, windows=()):
 
 def main_flow(result, capture):
     """The flow to fit: the ordered flow (ESP, WireGuard, GRE) with the most packets, else the
-    TCP data direction with the most segments; (flow entry, numbers, times) or None."""
+    TCP data direction with the most segments; (flow entry, numbers, times, link arrivals for
+    its trace) or None."""
+    from .fit import link_arrivals
     ordered = [f for f in result["flows"] if f["protocol"] != "tcp"]
     if ordered:
         flow = max(ordered, key=lambda f: f["packets"])
         data = capture.ordered[(flow["protocol"], flow["id"])]
-        return flow, data.numbers, data.times
+        return (flow, data.numbers, data.times,
+                link_arrivals(capture.destinations, data.frames, data.numbers))
     tcp = [f for f in result["flows"] if f["protocol"] == "tcp"]
     if tcp:
         from .tcp import data_order
         flow = max(tcp, key=lambda f: f["packets"])
-        numbers, times, _, _ = data_order(capture.tcp[flow["id"]])
-        return flow, numbers, times
+        numbers, times, _, counts = data_order(capture.tcp[flow["id"]])
+        return (flow, numbers, times,
+                link_arrivals(capture.destinations, counts["frames"], numbers))
     return None
 
 
@@ -86,26 +90,30 @@ def cmd_diagnose(args) -> int:
         return 2
     from .fit import fit_flow
     from .scenario import fit_ack_delay, write_scenarios
-    flow, numbers, times = picked
+    flow, numbers, times, arrivals = picked
     fit = fit_flow(flow, numbers, times)
     tcp = [f for f in result["flows"] if f["protocol"] == "tcp"]
     ack_fit = fit_ack_delay(max(tcp, key=lambda f: f["packets"]) if tcp else None)
     out = sys.stderr if args.json else sys.stdout
     if args.scenario:
-        paths = write_scenarios(args.scenario, args.capture, flow, numbers, fit, ack_fit)
+        paths = write_scenarios(args.scenario, args.capture, flow, arrivals, fit, ack_fit)
         print(f"fitted scenario {paths[0]} (reorder {100 * fit['reorder']:.3f} %, delay "
               f"{1e3 * fit['delay_s']:.3f} ms, loss {100 * fit['loss']:.3f} %); trace "
               f"{paths[1]}; trace-replay scenario {paths[2]}", file=out)
     if args.report:
         from .verdict import VerdictError, write_verdict
         try:
-            path = write_verdict(args.report, result, flow, numbers, fit, ack_fit,
+            path, failed = write_verdict(args.report, result, flow, numbers, arrivals, fit, ack_fit,
                                  seeds=args.seeds, duration=args.duration, jobs=args.jobs,
                                  binary=args.binary)
         except VerdictError as error:
             print(f"tunnelsim diagnose: {error}", file=sys.stderr)
             return 1
         print(f"report in {path}", file=out)
+        if failed:
+            print(f"tunnelsim diagnose: {failed} simulated runs failed (listed in {path})",
+                  file=sys.stderr)
+            return 1
     return 0
 
 

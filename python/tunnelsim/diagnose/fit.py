@@ -131,51 +131,83 @@ def fit_flow(flow_summary_entry, numbers, times):
     return fitted
 
 
-def trace_lines(numbers):
-    """tunnelsim-trace 1 entries for one flow, in send order (lowest number to highest):
-    `drop` for numbers never seen, `after K` where K later-sent packets arrived before it,
-    `pass` otherwise (docs/impairments.md, "Trace replay")."""
-    numbers, _ = _unique_arrivals(numbers, [0] * len(numbers))
+def trace_lines(arrivals):
+    """tunnelsim-trace 1 entries, in send order, for the packets of one link direction in
+    arrival order: a flow's sequence number, or None for another packet of that direction
+    (docs/impairments.md, "Trace replay"). Numbers never seen are `drop`; a packet some K
+    later-sent packets arrived before is `after K`; the rest `pass`. Another packet is taken
+    to have been sent right after the highest number that arrived before it (it overtook
+    nothing, and what arrives after it below that number was overtaken by it too)."""
+    keys = []  # (send-order key, arrival index) of every arrival
+    seen = set()
+    running_max = None
+    numbers = [a for a in arrivals if a is not None]
     if not numbers:
         return []
     low, high = min(numbers), max(numbers)
-    arrival_index = {n: i for i, n in enumerate(numbers)}
-    # K for number n: arrivals before n's with a larger number. A Fenwick tree over numbers
-    # counts, in arrival order, how many larger numbers have already arrived.
-    size = high - low + 1
+    for index, number in enumerate(arrivals):
+        if number is None:
+            after = running_max if running_max is not None else low - 1
+            keys.append(((after, 1, index), index))
+            continue
+        if number in seen:
+            continue  # a duplicate: the original's fate is the one replayed
+        seen.add(number)
+        running_max = number if running_max is None else max(running_max, number)
+        keys.append(((number, 0, 0), index))
+    order = sorted(range(len(keys)), key=lambda k: keys[k][0])
+    send_rank = {k: rank for rank, k in enumerate(order)}
+    # K of each arrival: earlier arrivals with a larger send rank (a Fenwick tree over ranks,
+    # filled in arrival order).
+    size = len(keys)
     tree = [0] * (size + 1)
-
-    def add(position):
-        position += 1
-        while position <= size:
-            tree[position] += 1
-            position += position & -position
-
-    def count_up_to(position):
-        position += 1
-        total = 0
+    later_before = {}
+    for arrived, k in enumerate(sorted(range(size), key=lambda k: keys[k][1])):
+        position, total = send_rank[k] + 1, 0
         while position > 0:
             total += tree[position]
             position -= position & -position
-        return total
-
-    later_before = {}
-    for arrived, number in enumerate(numbers):
-        later_before[number] = arrived - count_up_to(number - low)
-        add(number - low)
+        later_before[k] = arrived - total
+        position = send_rank[k] + 1
+        while position <= size:
+            tree[position] += 1
+            position += position & -position
     lines = []
+    by_number = {keys[k][0][0]: k for k in range(size) if keys[k][0][1] == 0}
+    others = sorted((keys[k][0], k) for k in range(size) if keys[k][0][1] == 1)
+    other_index = 0
+
+    def emit(k):
+        lines.append(f"after {later_before[k]}" if later_before[k] > 0 else "pass")
+
+    while other_index < len(others) and others[other_index][0][0] < low:
+        emit(others[other_index][1])
+        other_index += 1
     for number in range(low, high + 1):
-        if number not in arrival_index:
-            lines.append("drop")
-        elif later_before[number] > 0:
-            lines.append(f"after {later_before[number]}")
+        if number in by_number:
+            emit(by_number[number])
         else:
-            lines.append("pass")
+            lines.append("drop")
+        while other_index < len(others) and others[other_index][0][0] == number:
+            emit(others[other_index][1])
+            other_index += 1
     return lines
 
 
-def write_trace(path, numbers, source):
-    lines = trace_lines(numbers)
+def link_arrivals(destinations, frames, numbers):
+    """The arrivals of the fitted flow's link direction (frames to the flow's destination), as
+    trace_lines wants them: the flow's number for its own frames, None for the others."""
+    if not frames:
+        return list(numbers)
+    destination = destinations[frames[0]]
+    number_of_frame = dict(zip(frames, numbers))
+    return [number_of_frame.get(index) for index, d in enumerate(destinations)
+            if d == destination]
+
+
+def write_trace(path, arrivals, source):
+    """Writes the trace of `arrivals` (see trace_lines); returns its number of entries."""
+    lines = trace_lines(arrivals)
     with open(path, "w") as out:
         out.write(f"# per-packet order and loss of {source}, written by tunnelsim diagnose\n")
         out.write("tunnelsim-trace 1\n")

@@ -110,15 +110,17 @@ def _relative(model, measured):
     return f"{100.0 * (model - measured) / measured:+.1f} %"
 
 
-def write_scenarios(out_path, capture, flow, numbers, fit, ack_fit=None):
-    """Writes OUT.toml, OUT.trace and OUT-trace.toml; returns their paths."""
+def write_scenarios(out_path, capture, flow, arrivals, fit, ack_fit=None):
+    """Writes OUT.toml, OUT.trace (of `arrivals`, fit.link_arrivals) and OUT-trace.toml;
+    returns their paths."""
     out_path = Path(out_path)
     out_path.parent.mkdir(parents=True, exist_ok=True)
     trace_path = out_path.with_suffix(".trace")
     trace_scenario = out_path.with_name(out_path.stem + "-trace.toml")
-    entries = write_trace(trace_path, numbers, f"{capture} flow {flow['protocol']} {flow['id']}")
+    entries = write_trace(trace_path, arrivals, f"{capture} flow {flow['protocol']} {flow['id']}")
     tables = fitted_tables(fit, ack_fit)
-    note = (f"Trace replay of the exact order and loss ({entries} packets, looped): "
+    note = (f"Trace replay of the exact order and loss of the link direction ({entries} "
+            "packets, looped): "
             f"{trace_scenario.name}, which sets impairment.access.down.trace = "
             f"\"{trace_path.name}\" (relative to the scenario's directory).")
     header = _header(capture, flow, fit, ack_fit, note)

@@ -37,7 +37,7 @@ def data_order(segments):
     data = [s for s in segments if s.length > 0]
     starts = sorted({s.seq for s in data})
     rank = {seq: index for index, seq in enumerate(starts)}
-    numbers, times, sizes = [], [], []
+    numbers, times, sizes, frames = [], [], [], []
     covered = []  # byte ranges seen, to tell duplicates
     highest_end = None
     highest_tsval = None  # TSval of the segment that set highest_end
@@ -46,10 +46,7 @@ def data_order(segments):
     for segment in data:
         end = segment.seq + segment.length
         if (segment.seq, end) in seen_ranges or _covered(covered, segment.seq, end):
-            duplicates += 1
-            numbers.append(rank[segment.seq])  # a repeated number: a duplicate for metrics
-            times.append(segment.time)
-            sizes.append(segment.length)
+            duplicates += 1  # counted here, not an arrival for the ordering metrics
             continue
         seen_ranges.add((segment.seq, end))
         covered.append((segment.seq, end))
@@ -65,9 +62,10 @@ def data_order(segments):
         numbers.append(rank[segment.seq])
         times.append(segment.time)
         sizes.append(segment.length)
+        frames.append(segment.frame)
     return numbers, times, sizes, {"hole_fills": hole_fills, "duplicates": duplicates,
                                    "with_timestamps": sum(s.tsval is not None for s in data),
-                                   "data_segments": len(data)}
+                                   "data_segments": len(data), "frames": frames}
 
 
 def _covered(ranges, start, end):

@@ -33,8 +33,9 @@ def _label(tunnel, window):
 
 
 def run_variants(out_dir, documents, seeds, duration, jobs=None, binary=None):
-    """{variant: sweep table} for {variant: scenario document}."""
-    tables = {}
+    """({variant: sweep table}, {variant: {point: failure}}) for {variant: document}; the
+    table holds the runs that finished."""
+    tables, failures = {}, {}
     for variant, document in documents.items():
         spec = {"name": f"diagnose-{variant}", "scenario": document, "mode": "zip",
                 "seeds": seeds, "set": {"duration": duration},
@@ -44,8 +45,15 @@ def run_variants(out_dir, documents, seeds, duration, jobs=None, binary=None):
             tables[variant] = sweep(spec, out_dir=Path(out_dir) / variant, jobs=jobs,
                                     binary=binary, progress=False)
         except SweepError as error:
+            # The finished runs are in sweep.csv; the report lists the failed ones.
+            failures[variant] = error.failures
+            done = Path(out_dir) / variant / "sweep.csv"
+            if not done.is_file() or len(error.failures) == seeds * len(CONFIGURATIONS):
+                raise VerdictError(f"simulating the {variant} scenario: {error}")
+            tables[variant] = pd.read_csv(done)
+        except FileNotFoundError as error:  # no tunnelsim CLI
             raise VerdictError(f"simulating the {variant} scenario: {error}")
-    return tables
+    return tables, failures
 
 
 def per_configuration(table):
@@ -142,17 +150,18 @@ def _predicted_vs_simulated(predicted, summaries):
     return pd.DataFrame(rows)
 
 
-def write_verdict(out_dir, result, flow, numbers, fit, ack_fit, seeds=3, duration="10s",
+def write_verdict(out_dir, result, flow, numbers, arrivals, fit, ack_fit, seeds=3,
+                  duration="10s",
                   jobs=None, binary=None):
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     fitted_path, trace_path, _ = write_scenarios(out_dir / "diagnosed.toml", result["capture"],
-                                                 flow, numbers, fit, ack_fit)
+                                                 flow, arrivals, fit, ack_fit)
     tables = fitted_tables(fit, ack_fit)
     # Sweeps run each point from a temporary copy of the scenario: the trace path is absolute.
     documents = {"fitted": scenario_document(tables),
                  "trace": scenario_document(tables, trace_path=trace_path.resolve())}
-    sweeps = run_variants(out_dir, documents, seeds, duration, jobs, binary)
+    sweeps, failures = run_variants(out_dir, documents, seeds, duration, jobs, binary)
     summaries = {variant: per_configuration(table) for variant, table in sweeps.items()}
     predicted = flow.get("replay_drop_fraction", {})
     if not predicted:  # a TCP or GRE flow: predict from its order as for ESP
@@ -186,6 +195,14 @@ def write_verdict(out_dir, result, flow, numbers, fit, ack_fit, seeds=3, duratio
     for variant, frame in summaries.items():
         parts.append(f"<h3>{html.escape(variant)} scenario</h3>")
         parts.append(frame.to_html(index=False, border=0, float_format=lambda v: f"{v:.4g}"))
+    if any(failures.values()):
+        parts.append("<h2>Failed runs</h2><p>These runs did not finish; the numbers above are "
+                     "over the others.</p><ul>")
+        for variant, points in failures.items():
+            for point, message in points.items():
+                parts.append(f"<li>{html.escape(variant)} {html.escape(point)}: "
+                             f"{html.escape(str(message))}</li>")
+        parts.append("</ul>")
     parts.append("<h2>Figures</h2>")
     for title, data in figures(summaries, predicted):
         parts.append(f"<figure><h3>{html.escape(title)}</h3><img alt='{html.escape(title)}' "
@@ -201,4 +218,4 @@ def write_verdict(out_dir, result, flow, numbers, fit, ack_fit, seeds=3, duratio
     parts.append("</body></html>")
     out = out_dir / "report.html"
     out.write_text("\n".join(parts))
-    return out
+    return out, sum(len(points) for points in failures.values())
