@@ -33,7 +33,8 @@ def make(rs, out_dir) -> list:
     ax.set_ylim(0, highest_mean * 1.25 if highest_mean > 0 else None)
     plotlib.title(ax, TITLE)
     plotlib.legend(ax)
-    plotlib.interval_note(fig, every_point)
+    plotlib.interval_note(fig, every_point,
+                          extra=plotlib.wide_reason(rs, every_point, "goodput_mbps"))
     return plotlib.save(fig, out_dir, NAME)
 
 

@@ -18,7 +18,20 @@ KIND_STYLE = {"handshake_initiation": ("|", _C["blue"]),
               "handshake_complete": ("o", _C["bluish_green"]), "rekey": ("D", _C["vermillion"]),
               "handshake_failed": ("x", _C["black"]),
               "ike_sa_established": ("o", _C["bluish_green"]),
-              "child_sa_rekey": ("D", _C["vermillion"])}
+              "child_sa_rekey": ("D", _C["vermillion"]),
+              "child_sa_created": ("s", _C["reddish_purple"]),
+              "sa_installed_inbound": ("<", _C["orange"]),
+              "sa_installed_outbound": (">", _C["yellow"])}
+
+
+def _row_label(run, side: str) -> str:
+    """Short row names: the tunnel (and window), the gateway side; the reorder level and seed
+    only when several runs of one tunnel are shown."""
+    tunnel = run.scenario(plotlib.TUNNEL_KEY)
+    name = plotlib.TUNNEL_NAMES.get(str(tunnel), str(tunnel))
+    if tunnel in ("gre-over-ipsec", "ipsec"):
+        name += f" w={run.scenario(plotlib.WINDOW_KEY)}"
+    return f"{name}, {side}" if side else name
 
 
 def _events(run) -> list:
@@ -38,7 +51,9 @@ def make(rs, out_dir) -> list:
         rows, seen = [], set()
         for run in shown:
             for event in _events(run):
-                row = f"{plotlib.run_label(run)} {event.get('side', '')}".strip()
+                row = _row_label(run, event.get("side", ""))
+                if sum(1 for r in shown if _row_label(r, "") == _row_label(run, "")) > 1:
+                    row += f" (seed {run.scenario('seed')})"
                 if row not in rows:
                     rows.append(row)
                 marker, colour = KIND_STYLE.get(event["kind"], ("s", plotlib.style.GREY))
@@ -50,7 +65,7 @@ def make(rs, out_dir) -> list:
         ax.set_yticklabels(rows)
         ax.set_ylim(-0.7, len(rows) - 0.3)
         ax.set_xlabel("time (s)")
-        plotlib.title(ax, TITLE + " over time")
+        plotlib.suptitle(fig, TITLE + " over time")
         plotlib.legend(ax)
         return plotlib.save(fig, out_dir, NAME)
     counted = [r for r in runs if "handshakes" in r.results.get("tunnel", {}).get("counters", {})]

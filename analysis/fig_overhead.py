@@ -25,16 +25,24 @@ def make(rs, out_dir) -> list:
         totals.append(total)
         per_packet.append(per)
         colours.append(style["color"])
-    fig, (left, right) = plotlib.plt.subplots(1, 2, figsize=plotlib.figsize(aspect=0.9,
-                                                                             panels=2))
-    for ax, points in ((left, totals), (right, per_packet)):
-        ax.bar(range(len(labels)), [p["mean"] for p in points], color=colours,
-               yerr=plotlib.style.yerr(points), capsize=2.5, ecolor="#333333")
-        plotlib.style.mark_wide(ax, range(len(labels)), points, "#333333")
-        ax.set_xticks(range(len(labels)))
-        ax.set_xticklabels(labels, rotation=30, ha="right")
-    left.set_ylabel("overhead per run (MB)")
-    right.set_ylabel("overhead per data packet (bytes)")
+    # Horizontal bars, one panel above the other: the tunnel names fit a paper column.
+    width = plotlib.figsize()[0]
+    fig, (top, bottom) = plotlib.plt.subplots(
+        2, 1, figsize=(width, 1.0 + 0.36 * len(labels)), sharey=True)
+    positions = list(range(len(labels)))
+    for ax, points in ((top, totals), (bottom, per_packet)):
+        ax.barh(positions, [p["mean"] for p in points], color=colours,
+                xerr=plotlib.style.yerr(points), capsize=2.5, ecolor="#333333")
+        wide = [(p["mean"], y) for p, y in zip(points, positions) if p["wide"]]
+        if wide:
+            ax.scatter([w[0] for w in wide], [w[1] for w in wide], s=110,
+                       facecolors="none", edgecolors="#333333", linewidths=1.0, zorder=4)
+        ax.set_yticks(positions)
+        ax.set_yticklabels(labels)
+        ax.invert_yaxis()
+        ax.grid(axis="y", visible=False)
+    top.set_xlabel("overhead per run (MB)")
+    bottom.set_xlabel("overhead per data packet (bytes)")
     plotlib.suptitle(fig, TITLE)
     plotlib.interval_note(fig, totals)
     return plotlib.save(fig, out_dir, NAME)

@@ -28,7 +28,8 @@ def make(rs, out_dir) -> list:
     ax.set_ylim(bottom=0)
     plotlib.title(ax, TITLE)
     plotlib.legend(ax)
-    plotlib.interval_note(fig, every_point)
+    plotlib.interval_note(fig, every_point,
+                          extra=plotlib.wide_reason(rs, every_point, "replay_drops"))
     return plotlib.save(fig, out_dir, NAME)
 
 

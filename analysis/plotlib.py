@@ -192,3 +192,28 @@ def symlog_reorder_axis(ax, levels) -> None:
         ax.set_xscale("symlog", linthresh=positive[0])
         ax.set_xticks(levels)
         ax.set_xticklabels([f"{v:g}" for v in levels])
+
+
+def wide_reason(rs, points, metric: str) -> str:
+    """Why ringed points are still wide, from how the sweep chose its seeds (sweep.json)."""
+    wide = [p for p in points if p["wide"]]
+    if not wide:
+        return ""
+    spec = rs.sweep_spec or {}
+    target, cap = spec.get("ci_target"), spec.get("max_seeds")
+    if target and spec.get("ci_metric", "goodput_mbps") == metric:
+        capped = sum(1 for p in wide if cap and p["n"] >= cap)
+        text = (f"Seeds were added to each point until its interval was within "
+                f"±{target * 100:g} % of the mean or it had {cap} seeds (sweep --ci-target "
+                f"--max-seeds);")
+        if capped == len(wide):
+            return (text + f" the ringed points reached the {cap}-seed cap: their runs vary "
+                    "more from seed to seed than that many seeds average out.")
+        return text + f" {capped} of the {len(wide)} ringed points reached the cap; the others "\
+            "lack runs (failed or unfinished points)."
+    if target:
+        return (f"Seeds were added for {spec.get('ci_metric')}, not for this metric, whose "
+                "ringed points vary more from seed to seed.")
+    ns = sorted({p["n"] for p in points})
+    return (f"The runs had a fixed {ns[0] if len(ns) == 1 else f'{ns[0]}-{ns[-1]}'} seeds per "
+            "point (no sweep --ci-target), too few to narrow the ringed intervals.")

@@ -182,6 +182,8 @@ def _latex_number(value, digits: int = 3) -> str:
         value = int(value)
     if isinstance(value, int):
         return str(value)
+    if abs(value) >= 10 ** digits:
+        return f"{value:.0f}"  # no exponent: 170, not 1.7e+02
     return f"{value:.{digits}g}"
 
 
