@@ -4,8 +4,8 @@ UDP stream under netem-style reordering, against the rate the simulator measured
 Model (tunnelsim.analytic): a packet delayed by D is dropped when one of the packets W..L
 after it was sent at once, L = floor(D*R) at R packets/s. It holds for a flow whose rate does
 not react to the drops, so the figure uses only runs whose traffic is constant-rate UDP
-(scenarios/library/sweeps/replay-window-udp.toml in `make reproduce`); R is each run's packets
-through the reordering link divided by the UDP flow's active time, and the figure states the
+(scenarios/library/sweeps/replay-window-udp.toml in `make reproduce`); R is each run's UDP packets
+sent divided by the flow's active time, and the figure states the
 model's inputs. TCP runs are left out: a TCP sender slows down when the window drops its
 packets, so its packet rate during the reordering is not the R the model needs, and the
 model would be drawn against the wrong input. Correlated reordering has no closed form; when
@@ -27,14 +27,16 @@ LINK = "access.down"
 
 
 def _constant_rate_span(run):
-    """(start, end) of the run's UDP flows, or None when the run has other bulk traffic."""
+    """(start, end, packets sent) of the run's UDP flows, or None when the run has other bulk
+    traffic."""
     flows = run.results.get("flows", [])
     udp = [f for f in flows if f.get("kind") == "udp"]
     if not udp or any(f.get("kind") == "bulk" for f in flows):
         return None
     start = min(float(f.get("start_s", 0.0)) for f in udp)
     end = max(float(f.get("end_s", 0.0)) for f in udp)
-    return (start, end) if end > start else None
+    sent = sum(int(f.get("packets_sent", 0)) for f in udp)
+    return (start, end, sent) if end > start else None
 
 
 def run_facts(run):
@@ -53,7 +55,9 @@ def run_facts(run):
     return {"window": int(run.scenario(plotlib.WINDOW_KEY)), "reorder": float(imp["reorder"]),
             "delay": plotlib.parse_duration_s(imp["delay"]), "gap": int(imp.get("gap", 1) or 1),
             "correlation": float(imp.get("reorder_correlation", 0) or 0) / 100.0,
-            "rate": packets / (span[1] - span[0]), "sim_percent": 100.0 * drops / delivered}
+            # The sender's rate; the link's count misses the packets still in flight at the end.
+            "rate": (span[2] or packets) / (span[1] - span[0]),
+            "sim_percent": 100.0 * drops / delivered}
 
 
 def _facts(rs) -> pd.DataFrame:

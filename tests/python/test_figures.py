@@ -375,3 +375,21 @@ def test_report_command_on_a_sweep(tmp_path, python_path_env):
     done = subprocess.run([sys.executable, "-m", "tunnelsim", "report", str(tmp_path / "nope")],
                           env=python_path_env, capture_output=True, text=True, timeout=60)
     assert done.returncode == 2
+
+
+def test_analytic_cross_check_uses_constant_rate_udp_only(crafted, crafted_udp, tmp_path):
+    module = importlib.import_module("fig_replay_analytic")
+    numbers = module.table(ts_results.load(crafted_udp))
+    assert len(numbers) == 9 and set(numbers["seeds"]) == {3}
+    assert numbers["R pkt/s"].tolist() == pytest.approx([20_800 / 2.5] * 9)  # sent / active
+    w32 = numbers[(numbers["window"] == 32) & (numbers["reorder %"] == 1)].iloc[0]
+    assert w32["model drop %"] == pytest.approx(
+        100 * analytic.replay_drop_probability(0.01, 0.010, 8320, 32))
+    assert numbers["model in interval"].all()  # the crafted drops are the model's ± 2 %
+    # TCP downloads are not a constant-rate flow: no model drawn against them.
+    assert module.table(ts_results.load(crafted)) is None
+    assert module.make(ts_results.load(crafted), tmp_path) == []
+    svg = next(p for p in module.make(ts_results.load(crafted_udp), tmp_path)
+               if p.suffix == ".svg").read_text()
+    text = re.sub(r"\s+", " ", html.unescape(re.sub(r"<[^>]+>", " ", svg)))
+    assert "Model inputs: R = 8320 packets/s" in text and "D = 10 ms" in text
