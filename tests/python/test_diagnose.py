@@ -121,3 +121,31 @@ def test_missing_capture_is_a_clear_error(tmp_path):
     result = run_diagnose(str(tmp_path / "absent.pcap"))
     assert result.returncode == 2
     assert "absent.pcap" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_truncated_pcapng_names_file_and_block_offset(simulated_capture, tmp_path):
+    capture = simulated_capture / "pcap" / "access-home_gateway.pcap"
+    pcapng = tmp_path / "whole.pcapng"
+    subprocess.run(["editcap", "-F", "pcapng", str(capture), str(pcapng)], check=True,
+                   capture_output=True)
+    truncated = tmp_path / "truncated.pcapng"
+    truncated.write_bytes(pcapng.read_bytes()[:150000])
+    result = run_diagnose(str(truncated))
+    assert result.returncode == 2
+    assert str(truncated) in result.stderr and "block at byte offset" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_record_with_a_corrupt_length_names_its_offset(simulated_capture, tmp_path):
+    data = bytearray((simulated_capture / "pcap" / "access-home_gateway.pcap").read_bytes())
+    # The first record starts at byte 24; its captured length (bytes 8..11 of the record
+    # header) becomes absurd.
+    first_length = int.from_bytes(data[24 + 8:24 + 12], "little")
+    second = 24 + 16 + first_length
+    data[second + 8:second + 12] = (0x7FFFFFF0).to_bytes(4, "little")
+    corrupt = tmp_path / "corrupt-length.pcap"
+    corrupt.write_bytes(bytes(data))
+    result = run_diagnose(str(corrupt))
+    assert result.returncode == 2
+    assert f"record at byte offset {second}:" in result.stderr
+    assert "Traceback" not in result.stderr

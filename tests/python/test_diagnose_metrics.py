@@ -9,8 +9,8 @@ import pytest
 
 from tunnelsim.diagnose.capture import TcpSegment
 from tunnelsim.diagnose.fit import early_flags, fit_reorder, trace_lines
-from tunnelsim.diagnose.metrics import (late_time_offsets, reorder_density, reordered_packets,
-                                        rfc4737, timing)
+from tunnelsim.diagnose.metrics import (flow_summary, late_time_offsets, reorder_density,
+                                        reordered_packets, rfc4737, timing)
 from tunnelsim.diagnose.tcp import ack_metrics, data_order, tcp_flows
 
 
@@ -212,3 +212,12 @@ def test_trace_of_a_random_order_replays_it_packet_for_packet():
         lines = trace_lines(received)
         low = min(received)
         assert [low + i for i in replay(lines, len(lines))] == received
+
+
+def test_esp_summary_keys_in_the_promised_order():
+    summary = flow_summary([1, 3, 2], windows=(32, 64, 128, 1024, 8128), times=[0, 1, 2],
+                           sizes=[1, 1, 1])
+    assert list(summary)[:6] == ["packets", "loss_fraction", "duplicates", "reordered_ratio",
+                                 "reorder_extent_p50", "reorder_extent_max"]
+    assert list(summary)[6] == "replay_drop_fraction"
+    assert list(summary["replay_drop_fraction"]) == ["32", "64", "128", "1024", "8128"]

@@ -29,6 +29,30 @@ class CaptureError(Exception):
     pass
 
 
+def pcap_damage_offset(path):
+    """Byte offset of the first classic-pcap record whose header is cut short, whose captured
+    length exceeds the file's snapshot length (or 256 KiB) or runs past the end of the file;
+    None when the record framing is intact."""
+    try:
+        data = open(path, "rb").read()
+    except OSError:
+        return None
+    if len(data) < PCAP_FILE_HEADER:
+        return 0
+    order = "little" if data[:4] in (b"\xd4\xc3\xb2\xa1", b"\x4d\x3c\xb2\xa1") else "big"
+    snaplen = int.from_bytes(data[16:20], order) or 262144
+    limit = max(snaplen, 262144)
+    offset = PCAP_FILE_HEADER
+    while offset < len(data):
+        if offset + PCAP_RECORD_HEADER > len(data):
+            return offset
+        captured = int.from_bytes(data[offset + 8:offset + 12], order)
+        if captured > limit or offset + PCAP_RECORD_HEADER + captured > len(data):
+            return offset
+        offset += PCAP_RECORD_HEADER + captured
+    return None
+
+
 def pcapng_damage_offset(path):
     """Byte offset of the first pcapng block whose length framing is broken (it runs past the
     end of the file, or its trailing length differs), or None. Only the block framing is
@@ -176,8 +200,11 @@ def read_capture(path):
                    if m.strip() and not m.startswith("Running as user")]
         detail = message[0] if message else f"tshark exited with {result.returncode}"
         where = f" after frame {frames}"
-        if magic in PCAP_MAGICS:  # classic pcap: the damaged record starts right after these
-            where += f", record at byte offset {PCAP_FILE_HEADER + record_bytes}"
+        if magic in PCAP_MAGICS:
+            offset = pcap_damage_offset(path)
+            if offset is None:  # framing intact: the record after the last frame tshark read
+                offset = PCAP_FILE_HEADER + record_bytes
+            where += f", record at byte offset {offset}"
         elif magic == PCAPNG_SECTION_HEADER:
             offset = pcapng_damage_offset(path)
             if offset is not None:

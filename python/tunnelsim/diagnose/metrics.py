@@ -129,11 +129,11 @@ def flow_summary(sequence, windows=STANDARD_WINDOWS, replay=True, times=None, si
         "reordered_ratio": ratio,
         "reorder_extent_p50": percentile(extents, 0.5),
         "reorder_extent_max": max(extents) if extents else 0,
-        "reorder_density": {str(k): v for k, v in reorder_density(sequence).items()},
     }
-    if replay:
+    if replay:  # right after the extents: the order `--json` promises (docs/diagnose.md)
         summary["replay_drop_fraction"] = {
             str(w): (replay_drops(sequence, w) / sent if sent else 0.0) for w in windows}
+    summary["reorder_density"] = {str(k): v for k, v in reorder_density(sequence).items()}
     if times is not None:
         offsets_ms = [o * 1e3 for o in late_time_offsets(sequence, times)]
         summary["reorder_late_time_ms"] = {
