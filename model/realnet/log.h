@@ -12,6 +12,8 @@ enum class LogLevel { Error, Info, Debug };
 class Log {
 public:
   static void SetVerbose(bool verbose);
+  // The name in every line ("wg-up" unless set).
+  static void SetProgramName(const char *name);
   static bool Verbose();
   static void Write(LogLevel level, const std::string &message);
   static void Error(const std::string &message) { Write(LogLevel::Error, message); }

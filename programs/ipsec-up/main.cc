@@ -25,6 +25,7 @@ int main(int argc, char **argv) {
     std::fputs(kIpsecUpUsage, stdout);
     return 0;
   }
+  Log::SetProgramName("ipsec-up");
   Log::SetVerbose(options->verbose);
   std::ifstream file(options->configPath);
   if (!file) {

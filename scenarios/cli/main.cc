@@ -8,6 +8,10 @@
 #include <string>
 #include <vector>
 
+#ifndef TUNNELSIM_IPSEC_UP
+#define TUNNELSIM_IPSEC_UP ""
+#endif
+
 int main(int argc, char *argv[]) {
   using namespace tunnelsim::cli;
   if (argc < 2) {
@@ -26,6 +30,7 @@ int main(int argc, char *argv[]) {
         command == "compare")
       return PythonCommand(command, args);
     if (command == "wg-up") return WgUpCommand(args);
+    if (command == "ipsec-up") return Exec(WgUpPlan(args, TUNNELSIM_IPSEC_UP)); // same hand-over
     if (command == "help" || command == "--help" || command == "-h") {
       PrintUsage(false);
       return kExitOk;
