@@ -221,3 +221,17 @@ def test_esp_summary_keys_in_the_promised_order():
                                  "reorder_extent_p50", "reorder_extent_max"]
     assert list(summary)[6] == "replay_drop_fraction"
     assert list(summary["replay_drop_fraction"]) == ["32", "64", "128", "1024", "8128"]
+
+
+def test_block_of_three_overtaken_by_three():
+    # Sent 1..11; 7, 8, 9 overtake 4, 5, 6 (one arrival per millisecond). RFC 4737: 4, 5, 6 are
+    # reordered; each counts back to 7 (arrival 3): extents 3, 4, 5, late times 3, 4, 5 ms.
+    # RFC 5236: 7, 8, 9 are three early (-3), 4, 5, 6 three late (+3), the rest in place.
+    arrivals = [1, 2, 3, 7, 8, 9, 4, 5, 6, 10, 11]
+    ratio, extents = rfc4737(arrivals)
+    assert ratio == pytest.approx(3 / 11) and extents == [3, 4, 5]
+    late = late_time_offsets(arrivals, [i / 1000 for i in range(len(arrivals))])
+    assert late == [pytest.approx(0.003), pytest.approx(0.004), pytest.approx(0.005)]
+    density = reorder_density(arrivals, threshold=3)
+    assert density[-3] == pytest.approx(3 / 11) and density[3] == pytest.approx(3 / 11)
+    assert density[0] == pytest.approx(5 / 11)
