@@ -198,6 +198,7 @@ class Topology:
   filelog {{
     log {{
       path = {d}/charon.log
+      flush_line = yes
       default = 1
       ike = 2
       knl = 1
