@@ -36,6 +36,12 @@ namespace {
 using nlohmann::json;
 
 constexpr const char *kTunName = "emu0";
+// The hosts' TUN transmit ring (txqueuelen, default 500). The kernel drops a packet when the
+// ring is full, which a slow-start burst did while the relay was reading the one before it:
+// drops that are no part of the scenario's path (its LAN hop models the host's queue), and
+// which capped the unimpaired carry at 110-250 Mbit/s (docs/tcp-fidelity.md). 20000 packets
+// hold more than a 16 MB window of full-size segments; the relay reads them in order.
+constexpr int kTunQueuePackets = 20000;
 // Setting up takes well under this; flows start at their scenario time after it.
 constexpr Duration kStartMargin = Milliseconds(200);
 
@@ -118,7 +124,8 @@ std::unique_ptr<realnet::TunDevice> ConfigureHost(const NetworkNamespace &ns, ui
   });
   const std::string &n = ns.name();
   RunProgram({"ip", "-n", n, "link", "set", "lo", "up"});
-  RunProgram({"ip", "-n", n, "link", "set", kTunName, "mtu", std::to_string(mtu), "up"});
+  RunProgram({"ip", "-n", n, "link", "set", kTunName, "mtu", std::to_string(mtu), "txqueuelen",
+              std::to_string(kTunQueuePackets), "up"});
   RunProgram({"ip", "-n", n, "address", "add", Dotted(address) + "/24", "dev", kTunName});
   const int64_t minRtoMs =
       *scenario::ParseDurationNs(tcp.at("min_rto").get<std::string>()) / 1000000;

@@ -1,0 +1,112 @@
+"""The committed real-kernel calibration reference (docs/data/tcp-fidelity-kernel.csv, made by
+`scripts/calibrate --refresh-reference`) parses, says in its header what it holds, and
+analysis/fig_kernel_reference.py (run by `make reproduce`) draws the figure and the per-point
+error table from it."""
+
+import importlib
+import math
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+REPO = Path(__file__).resolve().parents[2]
+REFERENCE = REPO / "docs" / "data" / "tcp-fidelity-kernel.csv"
+PHASES = REPO / "docs" / "data" / "tcp-fidelity-kernel-phases.csv"
+sys.path.insert(0, str(REPO / "analysis"))
+fig = importlib.import_module("fig_kernel_reference")
+
+
+def test_reference_columns_types_and_header():
+    table, header = fig.load_reference(REFERENCE)
+    assert list(table.columns) == fig.COLUMNS
+    assert set(table["stack"]) == {"ns3", "linux", "kernel"}
+    assert re.search(r"Linux \d+\.\d+", header["kernel"]), header["kernel"]
+    assert re.match(r"\d{4}-\d{2}-\d{2}", header["date"]), header["date"]
+    assert re.match(r"[0-9a-f]{40}", header["commit"]), header["commit"]
+    assert "cores" in header["cpu"]
+    assert header["seeds"].split()[0].isdigit()
+    assert "reorder" in header["grid"]
+    # Every kernel point has its two model rows from the same run, with as many seeds.
+    keys = ["path", "tunnel", "window", "reorder_pct"]
+    for _key, sub in table.groupby(keys, dropna=False):
+        assert sorted(sub["stack"]) == ["kernel", "linux", "ns3"]
+        assert sub["seeds"].nunique() == 1
+    assert (table["seeds"] >= 2).all()
+    assert table["ci95_mbps"].map(math.isfinite).all()
+    assert (table["mean_mbps"] > 0).all() and (table["mean_mbps"] < 100).all()
+    # The study's 6 s path is there (the figure shows it).
+    assert (table["path"] == fig.STUDY_PATH).any()
+
+
+def test_phases_file_matches_the_reference():
+    phases = pd.read_csv(PHASES, comment="#")
+    table, _header = fig.load_reference(REFERENCE)
+    assert len(phases) == len(table)
+    assert {"first5s_mbps", "after10s_mbps", "duration_s"} <= set(phases.columns)
+    assert (phases["first5s_mbps"] > 0).all()
+
+
+def test_reference_rejects_a_file_without_header(tmp_path):
+    body = "\n".join(l for l in REFERENCE.read_text().splitlines() if not l.startswith("#"))
+    bad = tmp_path / "bad.csv"
+    bad.write_text(body + "\n")
+    with pytest.raises(fig.ReferenceError, match="header"):
+        fig.load_reference(bad)
+    renamed = tmp_path / "renamed.csv"
+    renamed.write_text(REFERENCE.read_text().replace("mean_mbps", "goodput"))
+    with pytest.raises(fig.ReferenceError, match="columns"):
+        fig.load_reference(renamed)
+
+
+def test_figure_and_error_table_from_the_reference(tmp_path):
+    table, header = fig.load_reference(REFERENCE)
+    paths = fig.make(REFERENCE, tmp_path)
+    names = {p.name for p in paths}
+    assert {"kernel_reference.png", "kernel_reference.svg", "kernel_reference.csv"} <= names
+    assert (tmp_path / "kernel_reference.png").stat().st_size > 10_000
+    assert fig.kernel_label(header) in (tmp_path / "kernel_reference.svg").read_text()
+    errors = pd.read_csv(tmp_path / "kernel_reference.csv")
+    study = table[table["path"] == fig.STUDY_PATH]
+    assert len(errors) == (study["stack"] == "kernel").sum()
+    # The error column is the model's deviation from the kernel's mean, point by point.
+    for _i, row in errors.iterrows():
+        assert row["linux_error_pct"] == pytest.approx(
+            100 * (row["linux_mbps"] - row["kernel_mbps"]) / row["kernel_mbps"], abs=0.01)
+        window = study["window"].isna() if pd.isna(row["window"]) else study["window"] == row["window"]
+        kernel = study[(study["tunnel"] == row["tunnel"]) & window &
+                       (study["reorder_pct"] == row["reorder_pct"]) & (study["stack"] == "kernel")]
+        assert row["kernel_mbps"] == pytest.approx(kernel["mean_mbps"].iloc[0], abs=0.01)
+
+
+def test_study_points_are_matched_by_tunnel_window_and_reorder(tmp_path):
+    """A crafted study sweep: its 6 s Linux-like means land beside the reference's points."""
+    table, _header = fig.load_reference(REFERENCE)
+    kernel = table[(table["path"] == fig.STUDY_PATH) & (table["stack"] == "kernel")].iloc[0]
+    study = tmp_path / "study"
+    study.mkdir()
+    window = 64 if pd.isna(kernel["window"]) else int(kernel["window"])
+    pd.DataFrame({"tunnel.type": [kernel["tunnel"]] * 2,
+                  "tunnel.ipsec.replay_window": [window] * 2,
+                  "impairment.access.down.reorder": [kernel["reorder_pct"]] * 2,
+                  "tcp.stack": ["linux", "linux"], "goodput_mbps": [10.0, 20.0]}).to_csv(
+        study / "sweep.csv", index=False)
+    (study / "sweep.json").write_text('{"set": {"duration": "6s"}}')
+    out = tmp_path / "figures"
+    result = subprocess.run([sys.executable, str(REPO / "analysis" / "fig_kernel_reference.py"),
+                             "--study", str(study), "--out", str(out)],
+                            capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    errors = pd.read_csv(out / "kernel_reference.csv")
+    matched = errors[errors["study_mbps"].notna()]
+    assert len(matched) == 1
+    assert matched["study_mbps"].iloc[0] == pytest.approx(15.0)
+    # A 30 s study does not match the 6 s reference.
+    (study / "sweep.json").write_text('{"set": {"duration": "30s"}}')
+    subprocess.run([sys.executable, str(REPO / "analysis" / "fig_kernel_reference.py"),
+                    "--study", str(study), "--out", str(out)], check=True, capture_output=True)
+    assert pd.read_csv(out / "kernel_reference.csv")["study_mbps"].isna().all() if \
+        "study_mbps" in pd.read_csv(out / "kernel_reference.csv").columns else True
