@@ -21,7 +21,6 @@ import bisect
 import math
 import statistics
 
-import numpy as np
 
 from .. import analytic
 from .metrics import late_time_offsets, percentile, rfc4737

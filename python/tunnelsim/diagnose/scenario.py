@@ -87,7 +87,8 @@ def _header(capture, flow, fit, ack_fit, trace_note):
         f"loss {_percent(fit['loss'])} %.",
         f"Fit error (the fitted model applied to the flow's estimated send times): reordered "
         f"ratio {check['model_reordered_ratio']:.4f} vs measured "
-        f"{check['measured_reordered_ratio']:.4f} ({_relative(check['model_reordered_ratio'], check['measured_reordered_ratio'])}), "
+        f"{check['measured_reordered_ratio']:.4f} "
+        f"({_relative(check['model_reordered_ratio'], check['measured_reordered_ratio'])}), "
         f"late time p50 {check['model_late_time_p50_ms']:.3f} ms vs "
         f"{check['measured_late_time_p50_ms']:.3f} ms "
         f"({_relative(check['model_late_time_p50_ms'], check['measured_late_time_p50_ms'])}).",

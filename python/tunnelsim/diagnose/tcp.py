@@ -109,7 +109,8 @@ def ack_metrics(data_segments, acks):
             segments_per_ack.append((ack.ack - previous_ack) / mss)
             if data_time is not None and previous_data_time is not None \
                     and data_time > previous_data_time:
-                compression.append((ack.time - previous_ack_time) / (data_time - previous_data_time))
+                compression.append((ack.time - previous_ack_time)
+                                   / (data_time - previous_data_time))
         if previous_ack is None or ack.ack > previous_ack:
             previous_ack, previous_data_time, previous_ack_time = ack.ack, data_time, ack.time
     result.update({
