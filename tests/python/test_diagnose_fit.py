@@ -147,3 +147,17 @@ def test_report_end_to_end(tunnelsim_cli, tmp_path):
     import pandas as pd
     table = pd.read_csv(tmp_path / "verdict" / "trace" / "sweep.csv")
     assert set(table["tunnel.type"]) == {"none", "wireguard", "gre-over-ipsec"}
+
+
+def test_fit_recovers_reorder_one_percent(tunnelsim_cli, tmp_path):
+    """A second grid point (1 %, fewer reordering events): within 25 % and 1 ms."""
+    from tunnelsim.diagnose.cli import analyse, main_flow
+    from tunnelsim.diagnose.fit import fit_flow
+    simulate(tunnelsim_cli, tmp_path / "truth", "output.pcap=true", "duration=4s",
+             "impairment.access.down.reorder=1")
+    result, capture = analyse(tmp_path / "truth" / "pcap" / "access-home_gateway.pcap")
+    flow, numbers, times, _ = main_flow(result, capture)
+    fit = fit_flow(flow, numbers, times)
+    assert flow["protocol"] == "esp"
+    assert fit["reorder"] == pytest.approx(0.01, rel=0.25)
+    assert fit["delay_s"] == pytest.approx(0.010, abs=0.001)
