@@ -120,18 +120,18 @@ def comparison(table, study=None, path=STUDY_PATH):
     point."""
     sub = table[table["path"] == path]
     keys = ["tunnel", "window", "reorder_pct"]
-    wide = sub.pivot_table(index=keys, columns="stack", values=["mean_mbps", "ci95_mbps", "seeds"],
-                           dropna=False, aggfunc="first")
     rows = []
-    for key, row in wide.iterrows():
-        kernel = row.get(("mean_mbps", "kernel"), math.nan)
-        if not isinstance(kernel, float) or math.isnan(kernel):
+    # groupby, not pivot_table: the window is empty (NA) for no tunnel and WireGuard.
+    for key, point in sub.groupby(keys, dropna=False, sort=True):
+        by_stack = point.set_index("stack")
+        if "kernel" not in by_stack.index:
             continue
+        kernel = float(by_stack.at["kernel", "mean_mbps"])
         out = dict(zip(keys, key), kernel_mbps=kernel,
-                   kernel_ci95_mbps=row.get(("ci95_mbps", "kernel")),
-                   kernel_seeds=int(row.get(("seeds", "kernel"))))
+                   kernel_ci95_mbps=float(by_stack.at["kernel", "ci95_mbps"]),
+                   kernel_seeds=int(by_stack.at["kernel", "seeds"]))
         for stack in ("linux", "ns3"):
-            mean = row.get(("mean_mbps", stack), math.nan)
+            mean = float(by_stack.at[stack, "mean_mbps"]) if stack in by_stack.index else math.nan
             out[f"{stack}_mbps"] = mean
             out[f"{stack}_error_pct"] = 100.0 * (mean - kernel) / kernel if kernel > 0 else math.nan
         rows.append(out)
@@ -142,7 +142,7 @@ def comparison(table, study=None, path=STUDY_PATH):
         frame = frame.merge(study, on=keys, how="left")
         frame["study_error_pct"] = 100.0 * (frame["study_mbps"] - frame["kernel_mbps"]) / \
             frame["kernel_mbps"]
-    return frame.sort_values(keys, key=lambda c: c.astype(str) if c.name == "tunnel" else c)
+    return frame.sort_values(keys, na_position="first")
 
 
 def _panel_label(tunnel, window) -> str:
@@ -158,7 +158,10 @@ def make(reference=REFERENCE, out_dir=None, study_dir=None, path=STUDY_PATH) -> 
     out_dir = Path(out_dir) if out_dir else plotlib.REPO_DIR / "results" / "reorder-collapse" / \
         "figures"
     out_dir.mkdir(parents=True, exist_ok=True)
-    panels = list(points.groupby(["tunnel", "window"], dropna=False, sort=False))
+    order = {"none": 0, "wireguard": 1}
+    panels = sorted(points.groupby(["tunnel", "window"], dropna=False, sort=False),
+                    key=lambda item: (order.get(item[0][0], 2),
+                                      -(0 if pd.isna(item[0][1]) else int(item[0][1]))))
     fig, axes = plotlib.plt.subplots(1, len(panels), figsize=(3.2 * len(panels), 3.6),
                                      sharey=True, squeeze=False)
     kernel_name = kernel_label(header)
@@ -192,20 +195,18 @@ def make(reference=REFERENCE, out_dir=None, study_dir=None, path=STUDY_PATH) -> 
         ax.set_xlabel("reordering (%)")
         ax.set_ylim(bottom=0)
     axes[0][0].set_ylabel("goodput (Mbit/s)")
-    handles, labels = axes[0][0].get_legend_handles_labels()
-    for ax in axes[0][1:]:
+    handles, labels = [], []
+    for ax in axes[0]:
         for h, lab in zip(*ax.get_legend_handles_labels()):
             if lab not in labels:
                 handles.append(h)
                 labels.append(lab)
-    fig.legend(handles, labels, loc="lower center", ncol=2, fontsize=7,
-               bbox_to_anchor=(0.5, -0.02))
-    fig.suptitle(f"{path}: model error vs {kernel_name} (labels: Linux-like model's error)",
-                 fontsize=9)
-    fig.subplots_adjust(bottom=0.3)
+    # The ESP panels' upper right is empty (they collapse at once): the legend goes there.
+    axes[0][-1].legend(handles, labels, loc="upper right", fontsize=6)
+    fig.suptitle(f"{path}: Linux-like model's error against {kernel_name}", fontsize=9)
     paths = plotlib.save(fig, out_dir, NAME)
     csv_path = out_dir / f"{NAME}.csv"
-    points.to_csv(csv_path, index=False, float_format="%.2f")
+    points.to_csv(csv_path, index=False, float_format="%.3f")
     return paths + [csv_path]
 
 

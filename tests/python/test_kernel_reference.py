@@ -75,7 +75,7 @@ def test_figure_and_error_table_from_the_reference(tmp_path):
     # The error column is the model's deviation from the kernel's mean, point by point.
     for _i, row in errors.iterrows():
         assert row["linux_error_pct"] == pytest.approx(
-            100 * (row["linux_mbps"] - row["kernel_mbps"]) / row["kernel_mbps"], abs=0.01)
+            100 * (row["linux_mbps"] - row["kernel_mbps"]) / row["kernel_mbps"], abs=0.05)
         window = study["window"].isna() if pd.isna(row["window"]) else study["window"] == row["window"]
         kernel = study[(study["tunnel"] == row["tunnel"]) & window &
                        (study["reorder_pct"] == row["reorder_pct"]) & (study["stack"] == "kernel")]
