@@ -274,10 +274,25 @@ void IkeSa::RemoveChild(uint32_t inboundSpi, IkeActions &actions, const char *wh
     if (next && !next->outboundInstalled) InstallOutbound(*next, actions);
   }
   if (c.outboundInstalled) actions.remove.push_back({false, c.outboundSpi});
-  actions.remove.push_back({true, c.inboundSpi});
+  if (c.rekeyed && config_.rekeyedInboundLinger.count() > 0 && state_ == IkeState::Established) {
+    lingeringInbound_[c.inboundSpi] = now_ + config_.rekeyedInboundLinger;
+  } else {
+    actions.remove.push_back({true, c.inboundSpi});
+  }
   children_.erase(it);
   ++counters_.childSasDeleted;
   actions.events.push_back({IkeEventType::ChildSaDeleted, inboundSpi, why});
+}
+
+void IkeSa::RemoveLingering(bool all, IkeActions &actions) {
+  for (auto it = lingeringInbound_.begin(); it != lingeringInbound_.end();) {
+    if (all || it->second <= now_) {
+      actions.remove.push_back({true, it->first});
+      it = lingeringInbound_.erase(it);
+    } else {
+      ++it;
+    }
+  }
 }
 
 void IkeSa::Fail(IkeEventType event, const std::string &detail, IkeActions &actions) {
@@ -286,6 +301,7 @@ void IkeSa::Fail(IkeEventType event, const std::string &detail, IkeActions &acti
     spis.push_back(in);
   for (uint32_t spi : spis)
     RemoveChild(spi, actions, "IKE SA failed");
+  RemoveLingering(true, actions);
   state_ = IkeState::Failed;
   outstanding_.reset();
   queue_.clear();
@@ -304,6 +320,7 @@ void IkeSa::StartRekey(Child &child, Time now, IkeActions &actions) {
 }
 
 void IkeSa::ProcessChildTimers(Time now, IkeActions &actions) {
+  RemoveLingering(state_ != IkeState::Established, actions);
   if (state_ != IkeState::Established) return;
   std::vector<uint32_t> spis;
   for (auto &[in, c] : children_)
@@ -458,6 +475,8 @@ void IkeSa::SendResponse(IkeMessage &response, IkeActions &actions) {
 void IkeSa::Finish(IkeActions &actions) {
   Time next = kNever;
   if (outstanding_) next = std::min(next, outstanding_->deadline);
+  for (const auto &[spi, at] : lingeringInbound_)
+    next = std::min(next, at);
   if (state_ == IkeState::Established) {
     for (const auto &[in, c] : children_) {
       next = std::min({next, c.hardDeadline, c.deleteAt, c.retryRekeyAt});
@@ -472,6 +491,7 @@ void IkeSa::Finish(IkeActions &actions) {
 
 IkeActions IkeSa::Start(Time now) {
   IkeActions actions;
+  now_ = now;
   if (config_.initiator && state_ == IkeState::Idle) {
     Send({RequestKind::IkeSaInit, 0, false}, now, actions);
   }
@@ -481,6 +501,7 @@ IkeActions IkeSa::Start(Time now) {
 
 IkeActions IkeSa::OnTimer(Time now) {
   IkeActions actions;
+  now_ = now;
   if (outstanding_ && now >= outstanding_->deadline) {
     if (outstanding_->retransmits >= config_.retransmit.maxRetransmits) {
       Fail(IkeEventType::Timeout, "no answer after retransmissions", actions);
@@ -503,6 +524,7 @@ IkeActions IkeSa::OnTimer(Time now) {
 
 IkeActions IkeSa::OnChildSaLifetime(uint32_t spi, bool hard, Time now) {
   IkeActions actions;
+  now_ = now;
   Child *c = FindByInbound(spi);
   if (!c) c = FindByOutbound(spi);
   if (c && state_ == IkeState::Established) {
@@ -520,6 +542,7 @@ IkeActions IkeSa::OnChildSaLifetime(uint32_t spi, bool hard, Time now) {
 
 IkeActions IkeSa::RekeyChildSa(Time now) {
   IkeActions actions;
+  now_ = now;
   if (state_ == IkeState::Established) {
     if (Child *c = NewestActiveChild(); c && !c->rekeying) StartRekey(*c, now, actions);
   }
@@ -529,6 +552,7 @@ IkeActions IkeSa::RekeyChildSa(Time now) {
 
 IkeActions IkeSa::DeleteChildSa(Time now) {
   IkeActions actions;
+  now_ = now;
   if (state_ == IkeState::Established) {
     if (Child *c = NewestActiveChild()) {
       c->deleting = true;
@@ -541,6 +565,7 @@ IkeActions IkeSa::DeleteChildSa(Time now) {
 
 IkeActions IkeSa::DeleteIkeSa(Time now) {
   IkeActions actions;
+  now_ = now;
   if (state_ == IkeState::Established) Enqueue({RequestKind::DeleteIke, 0, false}, now, actions);
   Finish(actions);
   return actions;
@@ -548,6 +573,7 @@ IkeActions IkeSa::DeleteIkeSa(Time now) {
 
 IkeActions IkeSa::OnMessage(crypto::ByteView datagram, Time now) {
   IkeActions actions;
+  now_ = now;
   auto header = ParseIkeHeader(datagram);
   if (!header) {
     ++counters_.dropMalformed;
@@ -843,6 +869,7 @@ void IkeSa::RespondInformational(const IkeMessage &m, Time /*now*/, IkeActions &
       spis.push_back(in);
     for (uint32_t spi : spis)
       RemoveChild(spi, actions, "IKE SA deleted");
+    RemoveLingering(true, actions);
     state_ = IkeState::Deleted;
     outstanding_.reset();
     queue_.clear();
@@ -992,6 +1019,7 @@ void IkeSa::HandleResponse(const IkeMessage &m, crypto::ByteView datagram, Time 
       spis.push_back(in);
     for (uint32_t spi : spis)
       RemoveChild(spi, actions, "IKE SA deleted");
+    RemoveLingering(true, actions);
     state_ = IkeState::Deleted;
     queue_.clear();
     actions.events.push_back({IkeEventType::IkeSaDeleted, 0, "by us"});

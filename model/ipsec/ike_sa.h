@@ -72,6 +72,12 @@ struct IkeConfig {
   Duration rekeyOverlap = Seconds(2);    // make-before-break: old SA kept this long
   bool pfs = false;                      // a fresh X25519 exchange in CREATE_CHILD_SA
   Duration rekeyRetryDelay = Seconds(1); // after TEMPORARY_FAILURE (rekey collision)
+  // How long the inbound SA of a rekeyed Child SA stays installed after the Child SA was
+  // deleted. A real peer's data path can lag its IKE exchanges (strongSwan's kernel-libipsec
+  // queues ESP packets while its IKE thread already answered the Delete), so packets sent on
+  // the old SA may arrive after the Delete exchange. strongSwan keeps such SAs for 5 s
+  // (charon.delete_rekeyed_delay). 0: removed with the Child SA (the model's default).
+  Duration rekeyedInboundLinger{0};
 };
 
 enum class IkeState {
@@ -165,6 +171,8 @@ public:
   uint64_t spiI() const { return spiI_; }
   uint64_t spiR() const { return spiR_; }
   std::vector<IkeChildSaInfo> childSas() const;
+  // Inbound SAs of deleted, rekeyed Child SAs still installed (rekeyedInboundLinger).
+  size_t lingeringInboundCount() const { return lingeringInbound_.size(); }
   // The IKE SA keys once IKE_SA_INIT completed (for key export); null before.
   const IkeSaKeys *keys() const { return keys_ ? &*keys_ : nullptr; }
   // After IKE_SA_INIT: both ends sent NAT detection payloads and a hash did not match (or
@@ -242,6 +250,8 @@ private:
                    bool weInitiatedExchange, bool installOutbound, Time now, IkeActions &actions);
   void InstallOutbound(Child &child, IkeActions &actions);
   void RemoveChild(uint32_t inboundSpi, IkeActions &actions, const char *why);
+  // Removes lingering inbound SAs whose time has come (all of them when `all`).
+  void RemoveLingering(bool all, IkeActions &actions);
   void Fail(IkeEventType event, const std::string &detail, IkeActions &actions);
   Child *FindByInbound(uint32_t spi);
   Child *FindByOutbound(uint32_t spi);
@@ -269,7 +279,9 @@ private:
   std::deque<PendingRequest> queue_;
   uint32_t expectedRequestId_ = 0;
   std::optional<crypto::Bytes> lastResponse_;
-  std::map<uint32_t, Child> children_; // by inbound SPI
+  std::map<uint32_t, Child> children_;        // by inbound SPI
+  std::map<uint32_t, Time> lingeringInbound_; // inbound SPI -> removal time
+  Time now_{0};                               // of the current entry point call
 };
 
 } // namespace tunnelsim::ipsec

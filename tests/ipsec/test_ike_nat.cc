@@ -120,3 +120,43 @@ BOOST_AUTO_TEST_CASE(responder_names_the_proposal_it_accepted) {
 }
 
 BOOST_AUTO_TEST_SUITE_END()
+
+BOOST_AUTO_TEST_SUITE(ike_rekeyed_inbound_linger)
+
+BOOST_AUTO_TEST_CASE(old_inbound_sa_accepts_late_packets_until_the_linger_ends) {
+  // The peer's data path may still send on the old SA after the Delete exchange (strongSwan's
+  // kernel-libipsec does): with a linger the old inbound SA takes such packets, then goes.
+  for (Duration linger : {Duration(0), Seconds(3)}) {
+    IkeConfig a = BaseConfig(true), b = BaseConfig(false);
+    for (IkeConfig *c : {&a, &b}) {
+      c->ikeCipher = c->espCipher = EspCipher::ChaCha20Poly1305;
+      c->rekeyOverlap = Milliseconds(500);
+      c->rekeyedInboundLinger = linger;
+    }
+    TwoPeers net(a, b, 31);
+    net.Start();
+    net.RunUntil(Seconds(1));
+    BOOST_REQUIRE(net.a().ike->state() == IkeState::Established);
+    net.Apply(0, net.a().ike->RekeyChildSa(net.now()));
+    // b keeps sending on the old SA until a's Delete arrives: capture one such packet.
+    const uint8_t src[] = {10, 2, 0, 1}, dst[] = {10, 1, 0, 1};
+    const crypto::Bytes inner = test::Ipv4Packet(40, 253, 0x11, src, dst);
+    EspProtectResult late = net.b().sad.ProtectTunnel(inner);
+    BOOST_REQUIRE(late.status == EspStatus::Ok);
+    EspProtectResult later = net.b().sad.ProtectTunnel(inner);
+    net.RunUntil(Seconds(2)); // the rekey and the Delete of the old pair are done
+    BOOST_REQUIRE(net.a().ike->counters().childSasDeleted == 1u);
+    BOOST_TEST(net.a().ike->childSas().size() == 1u);
+    const bool lingering = linger.count() > 0;
+    BOOST_TEST(net.a().ike->lingeringInboundCount() == (lingering ? 1u : 0u));
+    BOOST_TEST(net.a().sad.inboundCount() == (lingering ? 2u : 1u));
+    EspOpenResult opened = net.a().sad.Process(late.packet);
+    BOOST_TEST((opened.status == (lingering ? EspStatus::Ok : EspStatus::NoSa)));
+    net.RunUntil(Seconds(6)); // past the linger
+    BOOST_TEST(net.a().ike->lingeringInboundCount() == 0u);
+    BOOST_TEST(net.a().sad.inboundCount() == 1u);
+    BOOST_TEST((net.a().sad.Process(later.packet).status == EspStatus::NoSa));
+  }
+}
+
+BOOST_AUTO_TEST_SUITE_END()
