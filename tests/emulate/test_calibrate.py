@@ -26,7 +26,7 @@ def test_calibrate_quick_one_point_per_stack(tunnelsim, emulate_env, tmp_path):
     env.pop("TUNNELSIM_RESULTS_DIR", None)
     out = tmp_path / "calibration"
     proc = subprocess.run([str(REPO / "scripts" / "calibrate"), str(build), "--quick", "--out",
-                           str(out)], capture_output=True, text=True, env=env, timeout=240)
+                           str(out)], capture_output=True, text=True, env=env, timeout=300)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert "ETA" in proc.stdout  # progress with an estimate of the time left
 
