@@ -270,11 +270,12 @@ class Topology:
     def stats(self, name: str) -> dict:
         """Asks the daemon for its counters (SIGUSR1) and reads them."""
         path = self.workdir / name / "stats.json"
-        before = path.stat().st_mtime_ns if path.exists() else 0
+        # Removed first: two writes within one timestamp tick would look like none.
+        path.unlink(missing_ok=True)
         self.procs[name].send_signal(signal.SIGUSR1)
         deadline = time.monotonic() + 5
         while time.monotonic() < deadline:
-            if path.exists() and path.stat().st_mtime_ns != before:
+            if path.exists():
                 try:
                     return json.loads(path.read_text())
                 except json.JSONDecodeError:
@@ -294,7 +295,7 @@ class Topology:
 
     def ping(self, side: int, count: int = 3, size: int = 56) -> subprocess.CompletedProcess:
         return run(["ip", "netns", "exec", self.ns[side], "ping", "-n", "-q", "-c", str(count),
-                    "-i", "0.05", "-W", "2", "-s", str(size), "-I", INNER[side],
+                    "-i", "0.05", "-W", "5", "-s", str(size), "-I", INNER[side],
                     INNER[1 - side]], check=False)
 
     def capture(self, side: int, path: Path) -> subprocess.Popen:

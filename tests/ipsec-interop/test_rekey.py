@@ -21,7 +21,7 @@ FLOOD = 400  # packets at 10 ms intervals: about 4 s, across the rekey
 def flood(topo, side):
     return subprocess.Popen(
         ["ip", "netns", "exec", topo.ns[side], "ping", "-n", "-q", "-c", str(FLOOD), "-i", "0.01",
-         "-W", "1", "-I", net.INNER[side], net.INNER[1 - side]],
+         "-W", "5", "-I", net.INNER[side], net.INNER[1 - side]],
         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
 
 
@@ -45,7 +45,9 @@ def test_child_sa_rekey_loses_no_packet(topo, rekeying_side, ours_role):
     assert rekeyed["spi_in"] == first["spi_in"]
     second = topo.wait_event("ours-a", "child_sa_up", count=2)
     assert second["spi_in"] != first["spi_in"]
-    assert f"{FLOOD} packets transmitted, {FLOOD} received" in out, out
+    stats = topo.stats("ours-a")
+    assert f"{FLOOD} packets transmitted, {FLOOD} received" in out, (
+        out + str(stats) + topo.swanctl(1, "--list-sas"))
     # The old SA is deleted once the rekey completed (make-before-break).
     deleted = topo.wait_event("ours-a", "child_sa_deleted", timeout=5)
     assert deleted["spi_in"] == first["spi_in"]

@@ -60,6 +60,7 @@ BOOST_AUTO_TEST_CASE(connection_becomes_ike_config) {
   BOOST_TEST(ToSeconds(c.lifetime.softTime) == 100.0);
   BOOST_TEST(ToSeconds(c.lifetime.hardTime) == 150.0);
   BOOST_TEST(c.lifetime.jitter == 0.5); // rand_time = life - rekey = 50 s of 100 s
+  BOOST_TEST(ToSeconds(c.rekeyedInboundLinger) == 5.0);
 }
 
 BOOST_AUTO_TEST_CASE(strongswan_defaults_apply) {
