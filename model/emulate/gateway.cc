@@ -33,14 +33,11 @@ std::unique_ptr<Gateway> MakePlainGateway(const TunnelSettings &settings) {
 }
 
 GatewayPair MakeGateways(const TunnelSettings &settings, Time now) {
-  if (settings.type == "none") {
-    return {MakePlainGateway(settings), MakePlainGateway(settings)};
-  }
-  if (settings.type == "wireguard") return MakeWireGuardGateways(settings, now);
-  if (settings.type == "gre" || settings.type == "ipsec" || settings.type == "gre-over-ipsec") {
-    return MakeGreIpsecGateways(settings);
-  }
-  throw std::invalid_argument("the relay has no gateway for tunnel.type \"" + settings.type + "\"");
+  if (!settings.spec.IsTunnel()) return {MakePlainGateway(settings), MakePlainGateway(settings)};
+  if (settings.spec.WireGuard()) return MakeWireGuardGateways(settings, now);
+  if (settings.spec.Gre() || settings.spec.Ipsec()) return MakeGreIpsecGateways(settings);
+  throw std::invalid_argument("the relay has no gateway for tunnel.type \"" +
+                              std::string(settings.spec.TypeName()) + "\"");
 }
 
 } // namespace tunnelsim::emulate

@@ -5,12 +5,12 @@
 #pragma once
 
 #include "common/time.h"
+#include "tunnel/spec.h"
 
 #include <nlohmann/json.hpp>
 
 #include <cstdint>
 #include <memory>
-#include <optional>
 #include <string>
 #include <vector>
 
@@ -49,31 +49,14 @@ public:
   virtual GatewayCounters Counters() const = 0;
 };
 
+// Where the two gateways sit on the relay's path, and the scenario's tunnel spec (type and
+// options, decoded once: scenarios/engine/tunnel_spec_json.h) for the tunnel between them.
 struct TunnelSettings {
-  std::string type = "none";         // none | wireguard | gre | ipsec | gre-over-ipsec
+  tunnel::TunnelSpec spec;           // default: no tunnel
   uint64_t seed = 1;                 // derives every key deterministically
   uint32_t homeWan = 0, workWan = 0; // outer addresses (host byte order)
   uint32_t homeLan = 0, workLan = 0; // LAN networks, /24
   size_t innerMtu = 1500;            // inner packets above it are dropped (counted)
-
-  // wireguard
-  uint16_t listenPort = 51820;
-  Duration persistentKeepalive{0};
-  Duration rekeyAfterTime = Seconds(120), rejectAfterTime = Seconds(180),
-           rekeyAttemptTime = Seconds(90), rekeyTimeout = Seconds(5),
-           keepaliveTimeout = Seconds(10);
-  uint64_t rekeyAfterMessages = uint64_t{1} << 60;
-  uint32_t underLoadHandshakesPerSecond = 128;
-
-  // gre
-  std::optional<uint32_t> greKey;
-  bool greChecksum = false;
-  bool greSequence = false;
-
-  // ipsec
-  bool chacha = false; // aes-256-gcm otherwise
-  uint32_t replayWindow = 1024;
-  bool esn = false;
 };
 
 struct GatewayPair {

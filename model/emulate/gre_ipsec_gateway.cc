@@ -24,20 +24,26 @@ crypto::Bytes DerivedKeymat(uint64_t seed, uint32_t spi) {
   return keymat;
 }
 
+ipsec::EspCipher CipherOf(const tunnel::IpsecSpec &spec) {
+  return spec.encryption == tunnel::Aead::kChacha20Poly1305 ? ipsec::EspCipher::ChaCha20Poly1305
+                                                            : ipsec::EspCipher::Aes256Gcm16;
+}
+
 class GreIpsecGateway : public Gateway {
 public:
   GreIpsecGateway(const TunnelSettings &s, bool home)
-      : useGre_(s.type != "ipsec"), useEsp_(s.type != "gre"), local_(home ? s.homeWan : s.workWan),
-        remote_(home ? s.workWan : s.homeWan), mtu_(s.innerMtu) {
-    if (useGre_) {
+      : useGre_(s.spec.Gre() != nullptr), useEsp_(s.spec.Ipsec() != nullptr),
+        local_(home ? s.homeWan : s.workWan), remote_(home ? s.workWan : s.homeWan),
+        mtu_(s.innerMtu) {
+    if (const tunnel::GreSpec *spec = s.spec.Gre()) {
       gre::GreConfig config;
-      config.outputKey = s.greKey;
-      config.inputKey = s.greKey;
-      config.outputSequence = s.greSequence;
+      config.outputKey = spec->key;
+      config.inputKey = spec->key;
+      config.outputSequence = spec->sequence;
       config.inputSequence =
-          s.greSequence ? gre::GreSequenceMode::DropOutOfOrder : gre::GreSequenceMode::Accept;
-      config.outputChecksum = s.greChecksum;
-      config.inputChecksum = s.greChecksum;
+          spec->sequence ? gre::GreSequenceMode::DropOutOfOrder : gre::GreSequenceMode::Accept;
+      config.outputChecksum = spec->checksum;
+      config.inputChecksum = spec->checksum;
       gre_ = std::make_unique<gre::GreTunnel>(config);
     }
     if (useEsp_) {
@@ -147,13 +153,15 @@ public:
 private:
   static ipsec::EspSaConfig SaConfig(const TunnelSettings &s, uint32_t spi, uint32_t source,
                                      uint32_t destination) {
+    const tunnel::IpsecSpec &spec = *s.spec.Ipsec();
     ipsec::EspSaConfig c;
     c.spi = spi;
-    c.cipher = s.chacha ? ipsec::EspCipher::ChaCha20Poly1305 : ipsec::EspCipher::Aes256Gcm16;
+    c.cipher = CipherOf(spec);
     c.keymat = DerivedKeymat(s.seed, spi);
-    c.mode = s.type == "ipsec" ? ipsec::EspMode::Tunnel : ipsec::EspMode::Transport;
-    c.esn = s.esn;
-    c.replayWindow = s.replayWindow;
+    // ESP carries GRE in transport mode, or the inner packet itself in tunnel mode.
+    c.mode = s.spec.Gre() ? ipsec::EspMode::Transport : ipsec::EspMode::Tunnel;
+    c.esn = spec.esn;
+    c.replayWindow = spec.replayWindow;
     c.source = IpAddress::V4(source);
     c.destination = IpAddress::V4(destination);
     return c;
@@ -183,9 +191,8 @@ private:
 } // namespace
 
 GatewayPair MakeGreIpsecGateways(const TunnelSettings &settings) {
-  if (settings.type == "ipsec" || settings.type == "gre-over-ipsec") {
-    const auto cipher =
-        settings.chacha ? ipsec::EspCipher::ChaCha20Poly1305 : ipsec::EspCipher::Aes256Gcm16;
+  if (const tunnel::IpsecSpec *spec = settings.spec.Ipsec()) {
+    const auto cipher = CipherOf(*spec);
     if (!ipsec::EspCipherAvailable(cipher)) {
       throw std::invalid_argument(std::string("ESP cipher ") + ipsec::EspCipherName(cipher) +
                                   " is not available on this machine");

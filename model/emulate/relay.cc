@@ -159,7 +159,7 @@ nlohmann::json Relay::TunnelCountersJson() const {
       {"overhead_bytes", outer > inner ? outer - inner : 0},
       {"packets_encapsulated", home.packetsEncapsulated + work.packetsEncapsulated},
       {"packets_decapsulated", home.packetsDecapsulated + work.packetsDecapsulated}};
-  if (settings_.tunnel.type != "none") {
+  if (settings_.tunnel.spec.IsTunnel()) {
     json["extra"] = {
         {"home", SideJson(home)}, {"work", SideJson(work)}, {"outer_bytes_sent", outer}};
   }

@@ -13,7 +13,7 @@ namespace {
 
 namespace wg = tunnelsim::wireguard;
 
-wg::Constants ConstantsFrom(const TunnelSettings &s) {
+wg::Constants ConstantsFrom(const tunnel::WireGuardSpec &s) {
   wg::Constants c;
   c.rekeyAfterTime = s.rekeyAfterTime;
   c.rejectAfterTime = s.rejectAfterTime;
@@ -38,17 +38,19 @@ public:
   WireGuardGateway(const TunnelSettings &s, bool home, const crypto::X25519PrivateKey &own,
                    const crypto::X25519PublicKey &peerKey, Time now)
       : rng_(s.seed * 2 + (home ? 100 : 101)), local_(home ? s.homeWan : s.workWan),
-        remote_(home ? s.workWan : s.homeWan), port_(s.listenPort), mtu_(s.innerMtu) {
+        remote_(home ? s.workWan : s.homeWan), port_(s.spec.WireGuard()->listenPort),
+        mtu_(s.innerMtu) {
+    const tunnel::WireGuardSpec &spec = *s.spec.WireGuard();
     wg::DeviceConfig config;
     config.privateKey = own;
-    config.listenPort = s.listenPort;
+    config.listenPort = spec.listenPort;
     config.mtu = s.innerMtu;
-    config.constants = ConstantsFrom(s);
+    config.constants = ConstantsFrom(spec);
     wg::PeerConfig peer;
     peer.publicKey = peerKey;
     peer.allowedIps.push_back(IpPrefix{IpAddress::V4(home ? s.workLan : s.homeLan), 24});
-    peer.endpoint = wg::Endpoint{IpAddress::V4(remote_), s.listenPort};
-    peer.persistentKeepalive = s.persistentKeepalive;
+    peer.endpoint = wg::Endpoint{IpAddress::V4(remote_), spec.listenPort};
+    peer.persistentKeepalive = spec.persistentKeepalive;
     config.peers.push_back(peer);
     device_ = std::make_unique<wg::Device>(config, rng_, now);
     nextTimer_ = device_->NextTimer();

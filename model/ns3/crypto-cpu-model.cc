@@ -85,4 +85,13 @@ void CryptoCpuModel::Complete(std::function<void()> done, Time submitted) {
   done();
 }
 
+void SetCpuModelFromSpec(ObjectFactory &factory, const tunnelsim::tunnel::CpuSpec &cpu,
+                         uint64_t seed) {
+  factory.Set("FixedCost", TimeValue(NanoSeconds(cpu.fixedCost.count())));
+  factory.Set("PerByteCost", DoubleValue(cpu.perByteNs));
+  factory.Set("Workers", UintegerValue(cpu.workers));
+  factory.Set("Reserialise", BooleanValue(cpu.reserialise));
+  factory.Set("Seed", UintegerValue(seed));
+}
+
 } // namespace ns3

@@ -10,8 +10,10 @@
 #pragma once
 
 #include "impairment/reordering_engine.h"
+#include "tunnel/spec.h"
 
 #include "ns3/nstime.h"
+#include "ns3/object-factory.h"
 #include "ns3/object.h"
 #include "ns3/traced-callback.h"
 
@@ -54,5 +56,11 @@ private:
   Time m_busyTime;
   TracedCallback<Time> m_delayTrace; // time from submission to release of each packet
 };
+
+// Sets a CryptoCpuModel factory from a scenario's tunnel.cpu table (fixed and per-byte cost,
+// workers, reserialising), its random service times seeded with `seed`. The tunnel helpers'
+// SetCpuSpec use it, so every tunnel type reads the table alike.
+void SetCpuModelFromSpec(ObjectFactory &factory, const tunnelsim::tunnel::CpuSpec &cpu,
+                         uint64_t seed);
 
 } // namespace ns3

@@ -40,7 +40,9 @@ private:
 
 namespace {
 
+// The protocol constants' defaults are the core's; the interface's are the scenario spec's.
 const wg::Constants kDefaults;
+const tunnelsim::tunnel::WireGuardSpec kSpecDefaults;
 
 Time ToNs3(tunnelsim::Duration d) { return NanoSeconds(d.count()); }
 tunnelsim::Duration FromNs3(Time t) { return tunnelsim::Duration(t.GetNanoSeconds()); }
@@ -73,11 +75,13 @@ TypeId WireGuardApplication::GetTypeId() {
           .SetParent<Application>()
           .SetGroupName("Tunnelsim")
           .AddConstructor<WireGuardApplication>()
-          .AddAttribute("ListenPort", "UDP port the interface listens on", UintegerValue(51820),
+          .AddAttribute("ListenPort", "UDP port the interface listens on",
+                        UintegerValue(kSpecDefaults.listenPort),
                         MakeUintegerAccessor(&WireGuardApplication::m_listenPort),
                         MakeUintegerChecker<uint16_t>())
           .AddAttribute("Mtu", "MTU of the tunnel interface (wg-quick's default 1420)",
-                        UintegerValue(1420), MakeUintegerAccessor(&WireGuardApplication::m_mtu),
+                        UintegerValue(kSpecDefaults.mtu),
+                        MakeUintegerAccessor(&WireGuardApplication::m_mtu),
                         MakeUintegerChecker<uint16_t>(68))
           .AddAttribute("RekeyAfterTime",
                         "REKEY_AFTER_TIME: a sender starts a new handshake "
@@ -260,6 +264,19 @@ void WireGuardApplication::SetConfig(const wg::DeviceConfig &config) {
     m_configListenPort = true;
   }
   m_mtu = static_cast<uint16_t>(config.mtu);
+}
+
+void WireGuardApplication::ApplySpec(const tunnelsim::tunnel::WireGuardSpec &spec) {
+  NS_ABORT_MSG_IF(m_device, "WireGuardApplication: configure before the application starts");
+  m_listenPort = spec.listenPort;
+  m_mtu = static_cast<uint16_t>(spec.mtu);
+  m_rekeyAfterTime = ToNs3(spec.rekeyAfterTime);
+  m_rejectAfterTime = ToNs3(spec.rejectAfterTime);
+  m_rekeyAttemptTime = ToNs3(spec.rekeyAttemptTime);
+  m_rekeyTimeout = ToNs3(spec.rekeyTimeout);
+  m_keepaliveTimeout = ToNs3(spec.keepaliveTimeout);
+  m_rekeyAfterMessages = spec.rekeyAfterMessages;
+  m_underLoadThreshold = spec.underLoadHandshakesPerSecond;
 }
 
 void WireGuardApplication::AddPeer(const wg::PeerConfig &peer) {

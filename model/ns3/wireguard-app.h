@@ -11,6 +11,7 @@
 #include "key-log-writer.h"
 #include "tunnel-net-device.h"
 
+#include "tunnel/spec.h"
 #include "wireguard/device.h"
 
 #include "ns3/application.h"
@@ -37,6 +38,11 @@ public:
   // attributes still set the protocol constants). A nonzero ListenPort in `config` overrides
   // the ListenPort attribute.
   void SetConfig(const tunnelsim::wireguard::DeviceConfig &config);
+  // Takes the interface settings and timer constants of a scenario's tunnel.wireguard table
+  // (listen port, MTU, rekey/reject/attempt/keepalive times, REKEY_AFTER_MESSAGES, under-load
+  // threshold), overriding the attributes of the same meaning. Before SetTunnelDevice, which
+  // gives the interface its MTU.
+  void ApplySpec(const tunnelsim::tunnel::WireGuardSpec &spec);
   // Before start: kept for the device; after start: added to the running device (as `wg set`).
   void AddPeer(const tunnelsim::wireguard::PeerConfig &peer);
   void SetTunnelDevice(Ptr<TunnelNetDevice> device);
@@ -86,8 +92,8 @@ private:
   std::string PeerAt(const tunnelsim::wireguard::Endpoint &endpoint) const;
 
   // Attributes.
-  uint16_t m_listenPort = 51820;
-  uint16_t m_mtu = 1420;
+  uint16_t m_listenPort = 0; // attributes: defaults from tunnel::WireGuardSpec
+  uint16_t m_mtu = 0;
   tunnelsim::wireguard::Constants m_constants;
   Time m_rekeyAfterTime, m_rejectAfterTime, m_rekeyAttemptTime, m_rekeyTimeout, m_keepaliveTimeout,
       m_rekeyJitter, m_cookieSecretMaxAge, m_underLoadHold, m_minInitiationInterval,

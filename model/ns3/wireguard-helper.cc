@@ -63,6 +63,12 @@ void WireGuardHelper::SetCpuModelAttribute(const std::string &name, const Attrib
   m_cpuEnabled = true;
 }
 
+void WireGuardHelper::SetCpuSpec(const tunnelsim::tunnel::CpuSpec &cpu, uint64_t seed) {
+  if (!cpu.enabled) return;
+  SetCpuModelFromSpec(m_cpuFactory, cpu, seed);
+  m_cpuEnabled = true;
+}
+
 crypto::X25519PrivateKey WireGuardHelper::DeterministicPrivateKey(uint32_t nodeId, uint32_t index) {
   uint64_t seed = RngSeedManager::GetSeed();
   seed = seed * 0x100000001b3ULL ^ RngSeedManager::GetRun();
@@ -87,6 +93,7 @@ ApplicationContainer WireGuardHelper::Install(const NodeContainer &nodes) {
 Ptr<WireGuardApplication> WireGuardHelper::Install(Ptr<Node> node,
                                                    const crypto::X25519PrivateKey &privateKey) {
   Ptr<WireGuardApplication> app = m_appFactory.Create<WireGuardApplication>();
+  if (m_spec) app->ApplySpec(*m_spec);
   app->SetPrivateKey(privateKey);
   Ptr<TunnelNetDevice> device = m_deviceFactory.Create<TunnelNetDevice>();
   node->AddDevice(device);

@@ -43,6 +43,12 @@ public:
   // Gives every application installed from now on its own CryptoCpuModel with this attribute
   // set (FixedCost, PerByteCost, Workers, Reserialise, RandomServiceTime, Seed).
   void SetCpuModelAttribute(const std::string &name, const AttributeValue &value);
+  // Every application installed from now on takes this scenario spec
+  // (WireGuardApplication::ApplySpec), over the attributes of the same meaning.
+  void SetSpec(const tunnelsim::tunnel::WireGuardSpec &spec) { m_spec = spec; }
+  // A crypto CPU model per application from the spec's tunnel.cpu table (none when disabled),
+  // its random stream seeded with `seed`.
+  void SetCpuSpec(const tunnelsim::tunnel::CpuSpec &cpu, uint64_t seed);
 
   // A private key derived from the simulation's seed and run (RngSeedManager), the node and
   // an index: the same scenario with the same seed always gets the same keys.
@@ -89,6 +95,7 @@ private:
   ObjectFactory m_deviceFactory;
   ObjectFactory m_cpuFactory;
   bool m_cpuEnabled = false;
+  std::optional<tunnelsim::tunnel::WireGuardSpec> m_spec;
 };
 
 } // namespace ns3

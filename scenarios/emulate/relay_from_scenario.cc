@@ -2,6 +2,7 @@
 
 #include "emulate_limits.h"
 #include "impairment_settings.h"
+#include "tunnel_spec_json.h"
 #include "units.h"
 
 #include <algorithm>
@@ -28,10 +29,17 @@ void RefuseFinerThanTimer(bool enforce, const std::string &name, const char *wha
   }
 }
 
-void CheckSupported(const json &resolved) {
-  const json &tunnel = resolved.at("tunnel");
-  const std::string type = tunnel.at("type");
-  if (type != "none" && tunnel.contains("cpu") && tunnel.at("cpu").at("enabled").get<bool>()) {
+// The smallest MTU on the way: the links' and every tunnel interface's of this type.
+size_t InnerMtu(const tunnel::TunnelSpec &spec, size_t linkMtu) {
+  size_t mtu = linkMtu;
+  if (const auto *wg = spec.WireGuard()) mtu = std::min<size_t>(mtu, wg->mtu);
+  if (const auto *gre = spec.Gre()) mtu = std::min<size_t>(mtu, gre->mtu);
+  if (const auto *ipsec = spec.Ipsec()) mtu = std::min<size_t>(mtu, ipsec->mtu);
+  return mtu;
+}
+
+void CheckSupported(const json &resolved, const tunnel::TunnelSpec &spec) {
+  if (spec.IsTunnel() && spec.cpu.enabled) {
     throw EmulateUnsupported("tunnel.cpu.enabled: emulate uses no CPU model (the relay's own "
                              "CPU is real); set tunnel.cpu.enabled = false");
   }
@@ -87,63 +95,29 @@ LinkHopSettings Hop(const json &resolved, const std::string &link, const std::st
   return hop;
 }
 
-TunnelSettings TunnelFrom(const json &resolved) {
-  const json &tunnel = resolved.at("tunnel");
+TunnelSettings TunnelFrom(const json &resolved, tunnel::TunnelSpec spec) {
   TunnelSettings s;
-  s.type = tunnel.at("type").get<std::string>();
+  s.innerMtu = InnerMtu(spec, resolved.at("topology").at("mtu").get<size_t>());
+  s.spec = std::move(spec);
   s.seed = resolved.at("seed").get<uint64_t>();
   s.homeWan = kHomeGatewayWan;
   s.workWan = kWorkGatewayWan;
   s.homeLan = kHomeLanNetwork;
   s.workLan = kWorkLanNetwork;
-  s.innerMtu = HostMtu(resolved);
-  if (s.type == "wireguard") {
-    const json &wg = tunnel.at("wireguard");
-    s.listenPort = wg.at("listen_port").get<uint16_t>();
-    s.persistentKeepalive = Duration(DurationNs(wg, "persistent_keepalive"));
-    s.rekeyAfterTime = Duration(DurationNs(wg, "rekey_after_time"));
-    s.rejectAfterTime = Duration(DurationNs(wg, "reject_after_time"));
-    s.rekeyAttemptTime = Duration(DurationNs(wg, "rekey_attempt_time"));
-    s.rekeyTimeout = Duration(DurationNs(wg, "rekey_timeout"));
-    s.keepaliveTimeout = Duration(DurationNs(wg, "keepalive_timeout"));
-    s.rekeyAfterMessages = wg.at("rekey_after_messages").get<uint64_t>();
-    s.underLoadHandshakesPerSecond = wg.at("under_load_handshakes_per_second").get<uint32_t>();
-  }
-  // Only the tables of this type: a scenario file may carry others (e.g. [tunnel.gre] when
-  // --set switches the type), without their defaults filled in.
-  if (s.type == "gre" || s.type == "gre-over-ipsec") {
-    const json &gre = tunnel.at("gre");
-    if (gre.contains("key")) s.greKey = gre.at("key").get<uint32_t>();
-    s.greChecksum = gre.at("checksum").get<bool>();
-    s.greSequence = gre.at("sequence").get<bool>();
-  }
-  if (s.type == "ipsec" || s.type == "gre-over-ipsec") {
-    const json &ipsec = tunnel.at("ipsec");
-    s.chacha = ipsec.at("encryption").get<std::string>() == "chacha20-poly1305";
-    s.replayWindow = ipsec.at("replay_window").get<uint32_t>();
-    s.esn = ipsec.at("esn").get<bool>();
-  }
   return s;
 }
 
 } // namespace
 
 size_t HostMtu(const json &resolved) {
-  const json &tunnel = resolved.at("tunnel");
-  const std::string type = tunnel.at("type");
-  size_t mtu = resolved.at("topology").at("mtu").get<size_t>();
-  if (type == "wireguard") mtu = std::min(mtu, tunnel.at("wireguard").at("mtu").get<size_t>());
-  if (type == "gre" || type == "gre-over-ipsec") {
-    mtu = std::min(mtu, tunnel.at("gre").at("mtu").get<size_t>());
-  }
-  if (type == "ipsec" || type == "gre-over-ipsec") {
-    mtu = std::min(mtu, tunnel.at("ipsec").at("mtu").get<size_t>());
-  }
-  return mtu;
+  return InnerMtu(scenario::TunnelSpecFrom(resolved),
+                  resolved.at("topology").at("mtu").get<size_t>());
 }
 
 RelaySettings RelaySettingsFrom(const json &resolved, bool enforceLimits) {
-  CheckSupported(resolved);
+  // The [tunnel] table, decoded once (the engine's decoder, as `tunnelsim run` uses).
+  tunnel::TunnelSpec spec = scenario::TunnelSpecFrom(resolved);
+  CheckSupported(resolved, spec);
   const json &topology = resolved.at("topology");
   const uint64_t lan = RateBps(topology, "lan_rate");
   const uint64_t wan = RateBps(topology, "wan_rate");
@@ -160,7 +134,7 @@ RelaySettings RelaySettingsFrom(const json &resolved, bool enforceLimits) {
         std::to_string(kMaxBottleneckRateBps / 1000000) + " Mbit/s; docs/tcp-fidelity.md)");
   }
   RelaySettings settings;
-  settings.tunnel = TunnelFrom(resolved);
+  settings.tunnel = TunnelFrom(resolved, std::move(spec));
   settings.hops[kHomeLanUp] = Hop(resolved, "home_lan", "up", lan, lanDelay, enforceLimits);
   settings.hops[kAccessUp] = Hop(resolved, "access", "up", up, accessDelay, enforceLimits);
   settings.hops[kWanUp] = Hop(resolved, "wan", "up", wan, wanDelay, enforceLimits);

@@ -11,6 +11,7 @@
 #include "topology.h"
 #include "traffic.h"
 #include "tunnel_registry.h"
+#include "tunnel_spec_json.h"
 #include "units.h"
 
 #include "ns3/point-to-point-helper.h"
@@ -67,7 +68,7 @@ TunnelContext MakeTunnelContext(const json &resolved, const Topology &topology,
                   topology.interfaces.at("wan").GetAddress(1), ns3::Ipv4Address("10.1.0.0"),
                   ns3::Ipv4Mask("255.255.255.0")};
   context.seed = resolved.at("seed").get<uint64_t>();
-  context.options = resolved.at("tunnel");
+  context.spec = TunnelSpecFrom(resolved);
   context.outDir = options.outDir;
   context.keyLog = resolved.at("output").at("key_log").get<bool>();
   context.pcap = resolved.at("output").at("pcap").get<bool>();

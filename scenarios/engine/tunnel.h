@@ -3,6 +3,8 @@
 // tunnel type lives in its own file under tunnels/ and is listed once in tunnel_registry.cc.
 #pragma once
 
+#include "tunnel/spec.h"
+
 #include "ns3/ipv4-address.h"
 #include "ns3/net-device.h"
 #include "ns3/node.h"
@@ -30,9 +32,9 @@ struct TunnelGateway {
 struct TunnelContext {
   TunnelGateway home;
   TunnelGateway work;
-  uint64_t seed = 1;            // for the tunnel's own random sources
-  nlohmann::json options;       // the scenario's [tunnel] table, defaults filled, validated
-  std::filesystem::path outDir; // where key logs and tunnel pcaps go
+  uint64_t seed = 1;                  // for the tunnel's own random sources
+  tunnelsim::tunnel::TunnelSpec spec; // the scenario's [tunnel] table (TunnelSpecFrom)
+  std::filesystem::path outDir;       // where key logs and tunnel pcaps go
   bool keyLog = false;
   bool pcap = false;
 };

@@ -21,14 +21,13 @@ using test::TcpPacket;
 
 RelaySettings PlainPath(const std::string &tunnel) {
   RelaySettings s;
-  s.tunnel.type = tunnel;
+  s.tunnel.spec = tunnelsim::tunnel::DefaultSpecFor(tunnel).value();
   s.tunnel.seed = 7;
   s.tunnel.homeWan = 0x64400001;
   s.tunnel.workWan = 0xc6336402;
   s.tunnel.homeLan = 0xc0a80100;
   s.tunnel.workLan = 0x0a010000;
   s.tunnel.innerMtu = 1400;
-  s.tunnel.replayWindow = 64;
   for (size_t i = 0; i < kHopCount; ++i) {
     s.hops[i].name = HopName(static_cast<HopIndex>(i));
     s.hops[i].rateBitsPerSecond = 1'000'000'000;
@@ -209,7 +208,7 @@ BOOST_AUTO_TEST_CASE(ack_delay_applies_to_small_packets_of_the_return_path_only)
 // some sent at once, so the ESP receiver sees sequence numbers far behind its newest.
 RelaySettings Reordering(const std::string &tunnel, uint32_t replayWindow) {
   RelaySettings settings = PlainPath(tunnel);
-  settings.tunnel.replayWindow = replayWindow;
+  if (auto *ipsec = settings.tunnel.spec.Ipsec()) ipsec->replayWindow = replayWindow;
   impairment::NetemSettings netem;
   netem.seed = 5;
   netem.latency = Milliseconds(10);

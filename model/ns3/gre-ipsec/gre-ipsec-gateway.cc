@@ -50,6 +50,22 @@ uint64_t GatewaySeed(uint32_t nodeId, uint64_t stream) {
                              RngSeedManager::GetRun(), nodeId, stream);
 }
 
+namespace spec = tunnelsim::tunnel;
+
+// The attributes that mirror a scenario key default to the scenario's default.
+const spec::GreSpec kGreDefaults;
+const spec::IpsecSpec kIpsecDefaults;
+
+GreIpsecGateway::Cipher CipherOf(spec::Aead aead) {
+  return aead == spec::Aead::kChacha20Poly1305 ? GreIpsecGateway::CHACHA20_POLY1305
+                                               : GreIpsecGateway::AES_256_GCM_16;
+}
+
+GreIpsecGateway::RekeyMode RekeyModeOf(spec::RekeyMode mode) {
+  return mode == spec::RekeyMode::kBreakBeforeMake ? GreIpsecGateway::BREAK_BEFORE_MAKE
+                                                   : GreIpsecGateway::MAKE_BEFORE_BREAK;
+}
+
 ipsec::EspCipher ToCore(GreIpsecGateway::Cipher c) {
   return c == GreIpsecGateway::CHACHA20_POLY1305 ? ipsec::EspCipher::ChaCha20Poly1305
                                                  : ipsec::EspCipher::Aes256Gcm16;
@@ -140,19 +156,22 @@ TypeId GreIpsecGateway::GetTypeId() {
                         StringValue("gw-remote"), MakeStringAccessor(&GreIpsecGateway::m_remoteId),
                         MakeStringChecker())
           .AddAttribute(
-              "EspCipher", "AEAD of the Child SAs (ESP)", EnumValue(AES_256_GCM_16),
+              "EspCipher", "AEAD of the Child SAs (ESP)",
+              EnumValue(CipherOf(kIpsecDefaults.encryption)),
               MakeEnumAccessor(&GreIpsecGateway::m_espCipher),
               MakeEnumChecker(AES_256_GCM_16, "Aes256Gcm16", CHACHA20_POLY1305, "ChaCha20Poly1305"))
           .AddAttribute(
-              "IkeCipher", "AEAD of the IKE SA's SK payloads", EnumValue(AES_256_GCM_16),
+              "IkeCipher", "AEAD of the IKE SA's SK payloads",
+              EnumValue(CipherOf(kIpsecDefaults.ikeEncryption)),
               MakeEnumAccessor(&GreIpsecGateway::m_ikeCipher),
               MakeEnumChecker(AES_256_GCM_16, "Aes256Gcm16", CHACHA20_POLY1305, "ChaCha20Poly1305"))
           .AddAttribute("ReplayWindow", "ESP anti-replay window in packets (0: anti-replay off)",
-                        UintegerValue(64), MakeUintegerAccessor(&GreIpsecGateway::m_replayWindow),
+                        UintegerValue(kIpsecDefaults.replayWindow),
+                        MakeUintegerAccessor(&GreIpsecGateway::m_replayWindow),
                         MakeUintegerChecker<uint32_t>(0, ipsec::ReplayWindow::kMaxWindowSize))
           .AddAttribute("Esn", "Negotiate 64-bit Extended Sequence Numbers (RFC 4304)",
-                        BooleanValue(false), MakeBooleanAccessor(&GreIpsecGateway::m_esn),
-                        MakeBooleanChecker())
+                        BooleanValue(kIpsecDefaults.esn),
+                        MakeBooleanAccessor(&GreIpsecGateway::m_esn), MakeBooleanChecker())
           .AddAttribute("RandomIv", "Random ESP IVs instead of the sequence-number counter",
                         BooleanValue(false), MakeBooleanAccessor(&GreIpsecGateway::m_randomIv),
                         MakeBooleanChecker())
@@ -179,7 +198,7 @@ TypeId GreIpsecGateway::GetTypeId() {
                         UintegerValue(0), MakeUintegerAccessor(&GreIpsecGateway::m_hardPackets),
                         MakeUintegerChecker<uint64_t>())
           .AddAttribute("RekeyMode", "Child SA rekeying: make-before-break or break-before-make",
-                        EnumValue(MAKE_BEFORE_BREAK),
+                        EnumValue(RekeyModeOf(kIpsecDefaults.rekeyMode)),
                         MakeEnumAccessor(&GreIpsecGateway::m_rekeyMode),
                         MakeEnumChecker(MAKE_BEFORE_BREAK, "MakeBeforeBreak", BREAK_BEFORE_MAKE,
                                         "BreakBeforeMake"))
@@ -203,7 +222,7 @@ TypeId GreIpsecGateway::GetTypeId() {
                         TimeValue(Seconds(60)), MakeTimeAccessor(&GreIpsecGateway::m_ikeMaxTimeout),
                         MakeTimeChecker(MilliSeconds(1)))
           .AddAttribute("IkeMaxRetransmits", "Retransmissions before the IKE SA gives up",
-                        UintegerValue(5),
+                        UintegerValue(kIpsecDefaults.retransmitTries),
                         MakeUintegerAccessor(&GreIpsecGateway::m_ikeMaxRetransmits),
                         MakeUintegerChecker<uint32_t>())
           .AddAttribute("IkePort", "UDP port of IKE on both gateways", UintegerValue(500),
@@ -212,15 +231,17 @@ TypeId GreIpsecGateway::GetTypeId() {
           .AddAttribute("GreKey", "GRE key in both directions (ip link ... key N); -1: none",
                         IntegerValue(-1), MakeIntegerAccessor(&GreIpsecGateway::m_greKey),
                         MakeIntegerChecker<int64_t>(-1, 0xFFFFFFFFLL))
-          .AddAttribute("GreSequence", "Send GRE sequence numbers (oseq)", BooleanValue(false),
+          .AddAttribute("GreSequence", "Send GRE sequence numbers (oseq)",
+                        BooleanValue(kGreDefaults.sequence),
                         MakeBooleanAccessor(&GreIpsecGateway::m_greSequence), MakeBooleanChecker())
           .AddAttribute("GreInSequence",
                         "Require GRE sequence numbers and drop out-of-sequence packets (iseq)",
-                        BooleanValue(false), MakeBooleanAccessor(&GreIpsecGateway::m_greInSequence),
+                        BooleanValue(kGreDefaults.sequence),
+                        MakeBooleanAccessor(&GreIpsecGateway::m_greInSequence),
                         MakeBooleanChecker())
           .AddAttribute("GreChecksum", "GRE checksums sent and required (csum)",
-                        BooleanValue(false), MakeBooleanAccessor(&GreIpsecGateway::m_greChecksum),
-                        MakeBooleanChecker())
+                        BooleanValue(kGreDefaults.checksum),
+                        MakeBooleanAccessor(&GreIpsecGateway::m_greChecksum), MakeBooleanChecker())
           .AddAttribute("Mtu",
                         "MTU of the tunnel interface; 0: the largest inner packet that fits the "
                         "WAN interface's MTU after this mode's overhead",
@@ -280,6 +301,42 @@ TypeId GreIpsecGateway::GetTypeId() {
 
 GreIpsecGateway::GreIpsecGateway() = default;
 GreIpsecGateway::~GreIpsecGateway() = default;
+
+void GreIpsecGateway::ApplySpec(const spec::TunnelSpec &tunnel) {
+  NS_ABORT_MSG_IF(m_ike || m_gre, "GreIpsecGateway: configure before the application starts");
+  const spec::GreSpec *gre = tunnel.Gre();
+  const spec::IpsecSpec *ipsec = tunnel.Ipsec();
+  NS_ABORT_MSG_IF(!gre && !ipsec, "GreIpsecGateway: tunnel spec " << tunnel.TypeName()
+                                                                  << " is neither GRE nor IPsec");
+  m_mode = gre && ipsec ? GRE_OVER_IPSEC : ipsec ? IPSEC_TUNNEL : GRE;
+  if (gre) {
+    m_greKey = gre->key ? static_cast<int64_t>(*gre->key) : -1;
+    // `sequence` is oseq and iseq together (ip link ... seq): numbered and checked.
+    m_greSequence = gre->sequence;
+    m_greInSequence = gre->sequence;
+    m_greChecksum = gre->checksum;
+  }
+  if (ipsec) {
+    m_replayWindow = ipsec->replayWindow;
+    m_esn = ipsec->esn;
+    m_espCipher = CipherOf(ipsec->encryption);
+    m_ikeCipher = CipherOf(ipsec->ikeEncryption);
+    m_hardLifetime = NanoSeconds(ipsec->childLifetime.count());
+    m_softLifetime = m_hardLifetime - NanoSeconds(ipsec->rekeyMargin.count());
+    // strongSwan's rand_time (10 % of the rekey time by default), so both ends do not start a
+    // rekey at the same instant (a collision: RFC 7296 2.8.1).
+    m_lifetimeJitter = 0.1;
+    if (ipsec->childLifetimeBytes > 0) {
+      // strongSwan's convention: rekey at 90 % of the byte limit.
+      m_hardBytes = ipsec->childLifetimeBytes;
+      m_softBytes = ipsec->childLifetimeBytes - ipsec->childLifetimeBytes / 10;
+    }
+    m_rekeyMode = RekeyModeOf(ipsec->rekeyMode);
+    m_ikeTimeout = NanoSeconds(ipsec->retransmitTimeout.count());
+    m_ikeMaxRetransmits = ipsec->retransmitTries;
+  }
+  m_mtu = static_cast<uint16_t>(*tunnel.InterfaceMtu());
+}
 
 void GreIpsecGateway::SetTunnelDevice(Ptr<TunnelNetDevice> device) { m_tunnel = device; }
 

@@ -29,6 +29,7 @@
 #include "gre/gre_tunnel.h"
 #include "ipsec/esp_sad.h"
 #include "ipsec/ike_sa.h"
+#include "tunnel/spec.h"
 
 #include "ns3/application.h"
 #include "ns3/event-id.h"
@@ -60,6 +61,11 @@ public:
   GreIpsecGateway();
   ~GreIpsecGateway() override;
 
+  // Takes the mode and the GRE and IPsec settings of a scenario's tunnel spec (replay window,
+  // ciphers, lifetimes and rekeying, IKE retransmission, GRE options, interface MTU),
+  // overriding the attributes of the same meaning. Before the application starts. Aborts for a
+  // spec that is not GRE and/or IPsec.
+  void ApplySpec(const tunnelsim::tunnel::TunnelSpec &spec);
   void SetTunnelDevice(Ptr<TunnelNetDevice> device);
   Ptr<TunnelNetDevice> GetTunnelDevice() const { return m_tunnel; }
 
@@ -134,7 +140,8 @@ private:
   bool m_initiator = true;
   std::string m_psk, m_localId, m_remoteId;
   Cipher m_espCipher = AES_256_GCM_16, m_ikeCipher = AES_256_GCM_16;
-  uint32_t m_replayWindow = 64;
+  uint32_t m_replayWindow = 0; // defaults of the attributes that mirror a scenario key: the
+                               // tunnel::GreSpec / IpsecSpec ones
   bool m_esn = false;
   bool m_randomIv = false;
   Time m_softLifetime, m_hardLifetime;
@@ -145,7 +152,7 @@ private:
   bool m_pfs = false;
   Time m_ikeTimeout, m_ikeMaxTimeout;
   double m_ikeBackoff = 2.0;
-  uint32_t m_ikeMaxRetransmits = 5;
+  uint32_t m_ikeMaxRetransmits = 0;
   uint16_t m_ikePort = 500;
   int64_t m_greKey = -1;
   bool m_greSequence = false, m_greInSequence = false, m_greChecksum = false;

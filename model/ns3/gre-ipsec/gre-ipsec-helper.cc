@@ -53,6 +53,12 @@ void GreIpsecHelper::SetCpuModelAttribute(const std::string &name, const Attribu
   m_cpuEnabled = true;
 }
 
+void GreIpsecHelper::SetCpuSpec(const tunnelsim::tunnel::CpuSpec &cpu, uint64_t seed) {
+  if (!cpu.enabled) return;
+  SetCpuModelFromSpec(m_cpuFactory, cpu, seed);
+  m_cpuEnabled = true;
+}
+
 void GreIpsecHelper::EnableKeyExport(const std::string &espSaPath, const std::string &ikev2Path) {
   m_espSaPath = espSaPath;
   m_ikev2Path = ikev2Path;
@@ -61,6 +67,7 @@ void GreIpsecHelper::EnableKeyExport(const std::string &espSaPath, const std::st
 Ptr<GreIpsecGateway> GreIpsecHelper::InstallOne(Ptr<Node> node, Ipv4Address local,
                                                 Ipv4Address remote, bool initiator) {
   Ptr<GreIpsecGateway> gateway = m_gatewayFactory.Create<GreIpsecGateway>();
+  if (m_spec) gateway->ApplySpec(*m_spec);
   gateway->SetAttribute("LocalAddress", Ipv4AddressValue(local));
   gateway->SetAttribute("RemoteAddress", Ipv4AddressValue(remote));
   gateway->SetAttribute("Initiator", BooleanValue(initiator));

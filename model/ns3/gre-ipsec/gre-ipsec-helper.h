@@ -20,6 +20,7 @@
 #include "ns3/object-factory.h"
 #include "ns3/trace-helper.h"
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -48,6 +49,12 @@ public:
   // Gives each gateway installed from now on its own CryptoCpuModel with this attribute set
   // (FixedCost, PerByteCost, Workers, Reserialise, RandomServiceTime, Seed).
   void SetCpuModelAttribute(const std::string &name, const AttributeValue &value);
+  // Both gateways installed from now on take this scenario spec (GreIpsecGateway::ApplySpec:
+  // mode, GRE and IPsec settings, MTU), over the attributes of the same meaning.
+  void SetSpec(const tunnelsim::tunnel::TunnelSpec &spec) { m_spec = spec; }
+  // A crypto CPU model per gateway from the spec's tunnel.cpu table (none when disabled), its
+  // random stream seeded with `seed`.
+  void SetCpuSpec(const tunnelsim::tunnel::CpuSpec &cpu, uint64_t seed);
   // Writes the keys in Wireshark's UAT formats: every ESP SA (both directions) to `espSaPath`
   // and the IKE SA to `ikev2Path` (either may be empty). Gateway A writes them: as the IKE
   // initiator it installs every SA of the pair, so each key appears exactly once.
@@ -74,6 +81,7 @@ private:
   ObjectFactory m_deviceFactory;
   ObjectFactory m_cpuFactory;
   bool m_cpuEnabled = false;
+  std::optional<tunnelsim::tunnel::TunnelSpec> m_spec;
   std::string m_espSaPath, m_ikev2Path;
 };
 

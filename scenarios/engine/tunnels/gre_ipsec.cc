@@ -3,13 +3,8 @@
 // types share this file because they are one adapter with one attribute set; only the mode and
 // which option tables apply differ.
 #include "../tunnel.h"
-#include "../units.h"
 
-#include "ns3/boolean.h"
-#include "ns3/double.h"
-#include "ns3/enum.h"
 #include "ns3/gre-ipsec/gre-ipsec-helper.h"
-#include "ns3/integer.h"
 #include "ns3/string.h"
 #include "ns3/uinteger.h"
 
@@ -22,20 +17,11 @@ using nlohmann::json;
 
 constexpr uint32_t kOuterIpv4HeaderBytes = 20; // OuterTx traces the payload without it
 
-ns3::Time TimeKey(const json &table, const char *key) {
-  return ns3::NanoSeconds(*ParseDurationNs(table.at(key).get<std::string>()));
-}
-
 std::string Prefix(ns3::Ipv4Address network, ns3::Ipv4Mask mask) {
   std::ostringstream text;
   network.Print(text);
   text << "/" << mask.GetPrefixLength();
   return text.str();
-}
-
-ns3::GreIpsecGateway::Cipher CipherOf(const std::string &name) {
-  return name == "chacha20-poly1305" ? ns3::GreIpsecGateway::CHACHA20_POLY1305
-                                     : ns3::GreIpsecGateway::AES_256_GCM_16;
 }
 
 // Event names of the gateway's IkeEvent trace mapped onto the timeline's kinds.
@@ -61,65 +47,11 @@ public:
   explicit GreIpsecTunnel(ns3::GreIpsecGateway::Mode mode) : mode_(mode) {}
 
   void Install(const TunnelContext &context) override {
-    const bool ipsec = mode_ != ns3::GreIpsecGateway::GRE;
-    const bool gre = mode_ != ns3::GreIpsecGateway::IPSEC_TUNNEL;
-    const json &cpu = context.options.at("cpu");
-
     ns3::GreIpsecHelper helper;
-    helper.SetAttribute("Mode", ns3::EnumValue(mode_));
+    helper.SetSpec(context.spec); // mode, GRE and IPsec options, interface MTU
     helper.SetAttribute("RandomStream", ns3::UintegerValue(context.seed));
-    if (gre) {
-      const json &options = context.options.at("gre");
-      if (options.contains("key"))
-        helper.SetAttribute("GreKey", ns3::IntegerValue(options.at("key").get<int64_t>()));
-      // `sequence` is oseq and iseq together (ip link ... seq): numbered and checked.
-      const bool sequence = options.at("sequence").get<bool>();
-      helper.SetAttribute("GreSequence", ns3::BooleanValue(sequence));
-      helper.SetAttribute("GreInSequence", ns3::BooleanValue(sequence));
-      helper.SetAttribute("GreChecksum", ns3::BooleanValue(options.at("checksum").get<bool>()));
-    }
-    if (ipsec) {
-      const json &options = context.options.at("ipsec");
-      helper.SetAttribute("ReplayWindow",
-                          ns3::UintegerValue(options.at("replay_window").get<uint32_t>()));
-      helper.SetAttribute("Esn", ns3::BooleanValue(options.at("esn").get<bool>()));
-      helper.SetAttribute("EspCipher",
-                          ns3::EnumValue(CipherOf(options.at("encryption").get<std::string>())));
-      helper.SetAttribute(
-          "IkeCipher", ns3::EnumValue(CipherOf(options.at("ike_encryption").get<std::string>())));
-      const ns3::Time hard = TimeKey(options, "child_lifetime");
-      helper.SetAttribute("HardLifetime", ns3::TimeValue(hard));
-      helper.SetAttribute("SoftLifetime", ns3::TimeValue(hard - TimeKey(options, "rekey_margin")));
-      // strongSwan's rand_time (10 % of the rekey time by default), so both ends do not start
-      // a rekey at the same instant (a collision: RFC 7296 2.8.1).
-      helper.SetAttribute("LifetimeJitter", ns3::DoubleValue(0.1));
-      if (const uint64_t bytes = options.at("child_lifetime_bytes").get<uint64_t>(); bytes > 0) {
-        // strongSwan's convention: rekey at 90 % of the byte limit.
-        helper.SetAttribute("HardLifetimeBytes", ns3::UintegerValue(bytes));
-        helper.SetAttribute("SoftLifetimeBytes", ns3::UintegerValue(bytes - bytes / 10));
-      }
-      helper.SetAttribute("RekeyMode",
-                          ns3::EnumValue(options.at("rekey_mode") == "break-before-make"
-                                             ? ns3::GreIpsecGateway::BREAK_BEFORE_MAKE
-                                             : ns3::GreIpsecGateway::MAKE_BEFORE_BREAK));
-      helper.SetAttribute("IkeRetransmitTimeout",
-                          ns3::TimeValue(TimeKey(options, "retransmit_timeout")));
-      helper.SetAttribute("IkeMaxRetransmits",
-                          ns3::UintegerValue(options.at("retransmit_tries").get<uint32_t>()));
-    }
-    // The interface MTU: the GRE table's for plain GRE, the IPsec table's when ESP is involved.
-    const json &mtuTable = context.options.at(ipsec ? "ipsec" : "gre");
-    helper.SetAttribute("Mtu", ns3::UintegerValue(mtuTable.at("mtu").get<uint32_t>()));
-    if (cpu.at("enabled").get<bool>()) {
-      helper.SetCpuModelAttribute("FixedCost", ns3::TimeValue(TimeKey(cpu, "fixed_cost")));
-      helper.SetCpuModelAttribute("PerByteCost",
-                                  ns3::DoubleValue(cpu.at("per_byte_ns").get<double>()));
-      helper.SetCpuModelAttribute("Workers", ns3::UintegerValue(cpu.at("workers").get<uint32_t>()));
-      helper.SetCpuModelAttribute("Reserialise",
-                                  ns3::BooleanValue(cpu.at("reserialise").get<bool>()));
-      helper.SetCpuModelAttribute("Seed", ns3::UintegerValue(context.seed));
-    }
-    if (context.keyLog && ipsec) {
+    helper.SetCpuSpec(context.spec.cpu, context.seed);
+    if (context.keyLog && context.spec.Ipsec()) {
       helper.EnableKeyExport((context.outDir / "esp_sa").string(),
                              (context.outDir / "ikev2_decryption_table").string());
     }

@@ -1,10 +1,7 @@
 // tunnel.type = "wireguard": one WireGuard interface on each gateway (WireGuardHelper), each
 // the other's peer with the far LAN as allowed IPs, so the gateways route the LANs through it.
 #include "../tunnel.h"
-#include "../units.h"
 
-#include "ns3/boolean.h"
-#include "ns3/double.h"
 #include "ns3/inet-socket-address.h"
 #include "ns3/string.h"
 #include "ns3/uinteger.h"
@@ -21,10 +18,6 @@ namespace wg = tunnelsim::wireguard;
 
 constexpr uint32_t kOuterHeaderBytes = 20 + 8; // IPv4 + UDP around every WireGuard message
 
-ns3::Time TimeKey(const json &table, const char *key) {
-  return ns3::NanoSeconds(*ParseDurationNs(table.at(key).get<std::string>()));
-}
-
 std::string Prefix(ns3::Ipv4Address network, ns3::Ipv4Mask mask) {
   std::ostringstream text;
   network.Print(text);
@@ -35,33 +28,11 @@ std::string Prefix(ns3::Ipv4Address network, ns3::Ipv4Mask mask) {
 class WireGuardTunnel : public Tunnel {
 public:
   void Install(const TunnelContext &context) override {
-    const json &options = context.options.at("wireguard");
-    const json &cpu = context.options.at("cpu");
-    const uint16_t port = options.at("listen_port").get<uint16_t>();
-
+    const tunnelsim::tunnel::WireGuardSpec &spec = *context.spec.WireGuard();
     ns3::WireGuardHelper helper;
-    helper.SetAttribute("ListenPort", ns3::UintegerValue(port));
-    helper.SetAttribute("Mtu", ns3::UintegerValue(options.at("mtu").get<uint32_t>()));
-    helper.SetAttribute("RekeyAfterTime", ns3::TimeValue(TimeKey(options, "rekey_after_time")));
-    helper.SetAttribute("RejectAfterTime", ns3::TimeValue(TimeKey(options, "reject_after_time")));
-    helper.SetAttribute("RekeyAttemptTime", ns3::TimeValue(TimeKey(options, "rekey_attempt_time")));
-    helper.SetAttribute("RekeyTimeout", ns3::TimeValue(TimeKey(options, "rekey_timeout")));
-    helper.SetAttribute("KeepaliveTimeout", ns3::TimeValue(TimeKey(options, "keepalive_timeout")));
-    helper.SetAttribute("RekeyAfterMessages",
-                        ns3::UintegerValue(options.at("rekey_after_messages").get<uint64_t>()));
-    helper.SetAttribute(
-        "UnderLoadThreshold",
-        ns3::UintegerValue(options.at("under_load_handshakes_per_second").get<uint32_t>()));
+    helper.SetSpec(spec);
     helper.SetAttribute("RandomStream", ns3::UintegerValue(context.seed));
-    if (cpu.at("enabled").get<bool>()) {
-      helper.SetCpuModelAttribute("FixedCost", ns3::TimeValue(TimeKey(cpu, "fixed_cost")));
-      helper.SetCpuModelAttribute("PerByteCost",
-                                  ns3::DoubleValue(cpu.at("per_byte_ns").get<double>()));
-      helper.SetCpuModelAttribute("Workers", ns3::UintegerValue(cpu.at("workers").get<uint32_t>()));
-      helper.SetCpuModelAttribute("Reserialise",
-                                  ns3::BooleanValue(cpu.at("reserialise").get<bool>()));
-      helper.SetCpuModelAttribute("Seed", ns3::UintegerValue(context.seed));
-    }
+    helper.SetCpuSpec(context.spec.cpu, context.seed);
 
     if (context.keyLog) {
       helper.SetAttribute("KeyLogFile",
@@ -77,13 +48,13 @@ public:
     ns3::WireGuardHelper::AssignAddress(work_, "10.99.0.2/30");
 
     ns3::WireGuardPeerOptions peerOptions;
-    peerOptions.persistentKeepalive = TimeKey(options, "persistent_keepalive");
+    peerOptions.persistentKeepalive = ns3::NanoSeconds(spec.persistentKeepalive.count());
     ns3::WireGuardHelper::AddPeer(
         home_, work_, {"10.99.0.2/32", Prefix(context.work.lanNetwork, context.work.lanMask)},
-        ns3::InetSocketAddress(context.work.wanAddress, port), peerOptions);
+        ns3::InetSocketAddress(context.work.wanAddress, spec.listenPort), peerOptions);
     ns3::WireGuardHelper::AddPeer(
         work_, home_, {"10.99.0.1/32", Prefix(context.home.lanNetwork, context.home.lanMask)},
-        ns3::InetSocketAddress(context.home.wanAddress, port), peerOptions);
+        ns3::InetSocketAddress(context.home.wanAddress, spec.listenPort), peerOptions);
     for (const auto &app : {home_, work_}) {
       app->TraceConnectWithoutContext("OuterTx",
                                       ns3::MakeCallback(&WireGuardTunnel::OnOuterTx, this));
