@@ -63,11 +63,11 @@ def per_configuration(table):
     for tunnel, window in CONFIGURATIONS:
         runs = table[(table["tunnel.type"] == tunnel)
                      & (table["tunnel.ipsec.replay_window"] == window)]
-        goodput, half, n = mean_ci(runs["goodput_mbps"].tolist()) if len(runs) else (0, 0, 0)
+        goodput, half, n = mean_ci(runs["goodput_mbps"].tolist() if len(runs) else [])
         row = {"tunnel": _label(tunnel, window), "runs": n, "goodput_mbps": goodput,
                "goodput_ci95": half}
         drops = runs["replay_drops"] if "replay_drops" in runs else pd.Series(dtype=float)
-        row["replay_drops"] = float(drops.mean()) if len(drops) else 0.0
+        row["replay_drops"] = float(drops.mean()) if len(drops) else float("nan")
         if tunnel == "gre-over-ipsec" and DROP_PACKETS in runs:
             fractions = (drops / (runs[DROP_PACKETS] + drops)).tolist()
             mean, half, _ = mean_ci(fractions)
