@@ -458,6 +458,12 @@ void IkeSa::Send(const PendingRequest &request, Time now, IkeActions &actions) {
     out.datagram = Encode(m, false);
     break;
   }
+  case RequestKind::Liveness: {
+    m = NewMessage(IkeExchange::Informational, out.messageId, false); // no payloads
+    out.datagram = Encode(m, false);
+    ++counters_.livenessChecksSent;
+    break;
+  }
   }
   out.deadline = now + config_.retransmit.initialTimeout;
   actions.send.push_back(out.datagram);
@@ -477,6 +483,10 @@ void IkeSa::Finish(IkeActions &actions) {
   if (outstanding_) next = std::min(next, outstanding_->deadline);
   for (const auto &[spi, at] : lingeringInbound_)
     next = std::min(next, at);
+  if (state_ == IkeState::Established && config_.dpdDelay.count() > 0 && !outstanding_ &&
+      queue_.empty()) {
+    next = std::min(next, lastPeerAlive_ + config_.dpdDelay);
+  }
   if (state_ == IkeState::Established) {
     for (const auto &[in, c] : children_) {
       next = std::min({next, c.hardDeadline, c.deleteAt, c.retryRekeyAt});
@@ -518,6 +528,10 @@ IkeActions IkeSa::OnTimer(Time now) {
     outstanding_->deadline = now + timeout;
   }
   ProcessChildTimers(now, actions);
+  if (state_ == IkeState::Established && config_.dpdDelay.count() > 0 && !outstanding_ &&
+      queue_.empty() && now >= lastPeerAlive_ + config_.dpdDelay) {
+    Send({RequestKind::Liveness, 0, false}, now, actions);
+  }
   Finish(actions);
   return actions;
 }
@@ -620,6 +634,7 @@ IkeActions IkeSa::OnMessage(crypto::ByteView datagram, Time now) {
     return actions;
   }
   ++counters_.messagesReceived;
+  lastPeerAlive_ = std::max(lastPeerAlive_, now);
   if (response) {
     HandleResponse(*parsed.message, datagram, now, actions);
   } else {
@@ -1012,6 +1027,9 @@ void IkeSa::HandleResponse(const IkeMessage &m, crypto::ByteView datagram, Time 
     if (request.recreate) Enqueue({RequestKind::CreateChild, 0, false}, now, actions);
     return;
   }
+  case RequestKind::Liveness:
+    outstanding_.reset(); // the peer answered: alive (lastPeerAlive_ was updated)
+    return;
   case RequestKind::DeleteIke: {
     outstanding_.reset();
     std::vector<uint32_t> spis;

@@ -78,6 +78,11 @@ struct IkeConfig {
   // the old SA may arrive after the Delete exchange. strongSwan keeps such SAs for 5 s
   // (charon.delete_rekeyed_delay). 0: removed with the Child SA (the model's default).
   Duration rekeyedInboundLinger{0};
+  // Liveness checks (RFC 7296 2.4, strongSwan's dpd_delay): after this long without an
+  // authenticated message or ESP packet from the peer (NotePeerAlive), an empty INFORMATIONAL
+  // request is sent; if it is never answered the retransmission limit fails the IKE SA
+  // (Timeout). 0: none sent (requests from the peer are always answered).
+  Duration dpdDelay{0};
 };
 
 enum class IkeState {
@@ -139,6 +144,7 @@ struct IkeCounters {
   uint64_t childSasRekeyed = 0;
   uint64_t childSasDeleted = 0;
   uint64_t rekeyCollisions = 0;
+  uint64_t livenessChecksSent = 0; // our empty INFORMATIONAL requests (first transmissions)
 };
 
 // Both directions' SAs of one Child SA, as currently known.
@@ -164,6 +170,8 @@ public:
   IkeActions RekeyChildSa(Time now);
   IkeActions DeleteChildSa(Time now);
   IkeActions DeleteIkeSa(Time now);
+  // The data path received an authenticated ESP packet: the peer is alive (no DPD needed).
+  void NotePeerAlive(Time now) { lastPeerAlive_ = std::max(lastPeerAlive_, now); }
 
   IkeState state() const { return state_; }
   const IkeCounters &counters() const { return counters_; }
@@ -194,7 +202,7 @@ private:
     Time retryRekeyAt = kNever;
     uint32_t successor = 0; // inbound SPI of the Child SA that replaced this one
   };
-  enum class RequestKind { IkeSaInit, IkeAuth, CreateChild, DeleteChild, DeleteIke };
+  enum class RequestKind { IkeSaInit, IkeAuth, CreateChild, DeleteChild, DeleteIke, Liveness };
   struct PendingRequest {
     RequestKind kind;
     uint32_t childSpi = 0; // inbound SPI of the Child SA concerned (0: a new one)
@@ -282,6 +290,7 @@ private:
   std::map<uint32_t, Child> children_;        // by inbound SPI
   std::map<uint32_t, Time> lingeringInbound_; // inbound SPI -> removal time
   Time now_{0};                               // of the current entry point call
+  Time lastPeerAlive_{0};                     // last authenticated message or ESP packet
 };
 
 } // namespace tunnelsim::ipsec

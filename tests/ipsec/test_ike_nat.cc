@@ -160,3 +160,57 @@ BOOST_AUTO_TEST_CASE(old_inbound_sa_accepts_late_packets_until_the_linger_ends) 
 }
 
 BOOST_AUTO_TEST_SUITE_END()
+
+BOOST_AUTO_TEST_SUITE(ike_liveness)
+
+BOOST_AUTO_TEST_CASE(idle_peer_gets_liveness_checks_and_answers_them) {
+  IkeConfig a = BaseConfig(true), b = BaseConfig(false);
+  a.ikeCipher = b.ikeCipher = a.espCipher = b.espCipher = EspCipher::ChaCha20Poly1305;
+  a.dpdDelay = Seconds(2);
+  TwoPeers net(a, b, 41);
+  net.Start();
+  net.RunUntil(Seconds(11));
+  BOOST_TEST(net.a().ike->state() == IkeState::Established);
+  BOOST_TEST(net.b().ike->state() == IkeState::Established);
+  // Every 2 s plus a round trip: checks at about 2, 4, 6, 8 and 10 s.
+  BOOST_TEST(net.a().ike->counters().livenessChecksSent >= 4u);
+  BOOST_TEST(net.a().ike->counters().livenessChecksSent <= 5u);
+  BOOST_TEST(net.a().ike->counters().retransmissions == 0u);
+  BOOST_TEST(net.b().ike->counters().livenessChecksSent == 0u); // b has no dpdDelay
+}
+
+BOOST_AUTO_TEST_CASE(traffic_from_the_peer_makes_checks_unnecessary) {
+  IkeConfig a = BaseConfig(true), b = BaseConfig(false);
+  a.ikeCipher = b.ikeCipher = a.espCipher = b.espCipher = EspCipher::ChaCha20Poly1305;
+  a.dpdDelay = Seconds(2);
+  TwoPeers net(a, b, 42);
+  net.tickInterval = Milliseconds(500);
+  net.onTick = [&](Time now) { net.a().ike->NotePeerAlive(now); };
+  net.Start();
+  net.RunUntil(Seconds(11));
+  BOOST_TEST(net.a().ike->counters().livenessChecksSent == 0u);
+}
+
+BOOST_AUTO_TEST_CASE(dead_peer_fails_the_ike_sa_and_removes_its_child_sas) {
+  IkeConfig a = BaseConfig(true), b = BaseConfig(false);
+  a.ikeCipher = b.ikeCipher = a.espCipher = b.espCipher = EspCipher::ChaCha20Poly1305;
+  a.dpdDelay = Seconds(2);
+  a.retransmit.maxRetransmits = 3;
+  TwoPeers net(a, b, 43);
+  bool dead = false;
+  net.tamper = [&](int, crypto::Bytes &) { return !dead; };
+  net.Start();
+  net.RunUntil(Seconds(1));
+  BOOST_REQUIRE(net.a().ike->state() == IkeState::Established);
+  BOOST_REQUIRE(net.a().sad.inboundCount() == 1u);
+  dead = true;
+  net.RunUntil(Seconds(30));
+  BOOST_TEST(net.a().ike->state() == IkeState::Failed);
+  BOOST_TEST(net.a().CountEvents(IkeEventType::Timeout) == 1u);
+  BOOST_TEST(net.a().ike->counters().livenessChecksSent == 1u);
+  BOOST_TEST(net.a().ike->counters().retransmissions == 3u);
+  BOOST_TEST(net.a().sad.inboundCount() == 0u);
+  BOOST_TEST(net.a().sad.outboundCount() == 0u);
+}
+
+BOOST_AUTO_TEST_SUITE_END()
