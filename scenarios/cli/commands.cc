@@ -28,75 +28,29 @@ using scenario::LoadedScenario;
 using scenario::Override;
 using scenario::ScenarioErrors;
 
-class UsageError : public std::runtime_error {
-public:
-  using std::runtime_error::runtime_error;
-};
-
-struct ParsedArgs {
-  std::vector<std::string> positional;
-  std::vector<Override> overrides;
-  std::optional<std::string> out;
-  std::optional<std::string> library;
-  bool print = false;
-  bool noLimits = false; // emulate: skip the relay's measured limits
-};
-
-enum Accepts : unsigned { kSet = 1, kOut = 2, kPrint = 4, kNoLimits = 8 };
-
-// Accepts "--set k=v" and "--set=k=v", likewise --out and --library; the flags say which
-// options the command takes besides --library.
-ParsedArgs ParseArgs(const std::vector<std::string> &args, unsigned accepts) {
-  const bool allowSet = accepts & kSet, allowOut = accepts & kOut;
-  ParsedArgs parsed;
-  for (size_t i = 0; i < args.size(); ++i) {
-    const std::string &arg = args[i];
-    auto valueOf = [&](const std::string &option) -> std::optional<std::string> {
-      if (arg == option) {
-        if (i + 1 >= args.size()) throw UsageError(option + " needs a value");
-        return args[++i];
-      }
-      if (arg.rfind(option + "=", 0) == 0) return arg.substr(option.size() + 1);
-      return std::nullopt;
-    };
-    if (auto value = allowSet ? valueOf("--set") : std::nullopt) {
-      parsed.overrides.push_back(scenario::ParseOverride(*value));
-    } else if (auto out = allowOut ? valueOf("--out") : std::nullopt) {
-      parsed.out = *out;
-    } else if (auto library = valueOf("--library")) {
-      parsed.library = *library;
-    } else if ((accepts & kPrint) && arg == "--print") {
-      parsed.print = true;
-    } else if ((accepts & kNoLimits) && arg == "--no-limits") {
-      parsed.noLimits = true;
-    } else if (!arg.empty() && arg[0] == '-') {
-      throw UsageError("unknown option '" + arg + "'");
-    } else {
-      parsed.positional.push_back(arg);
-    }
-  }
-  return parsed;
-}
-
-fs::path LibraryDir(const ParsedArgs &args) {
-  if (args.library) return *args.library;
+fs::path LibraryDir(const std::optional<std::string> &library) {
+  if (library) return *library;
   if (const char *env = std::getenv("TUNNELSIM_LIBRARY")) return env;
   return TUNNELSIM_LIBRARY_DIR;
 }
 
 // A path to a .toml file, or the name of a library scenario ("reorder-collapse").
-std::string ResolveScenarioPath(const std::string &argument, const ParsedArgs &args) {
+std::string ResolveScenarioPath(const std::string &argument,
+                                const std::optional<std::string> &library) {
   if (fs::exists(argument)) return argument;
-  const fs::path inLibrary = LibraryDir(args) / (argument + ".toml");
+  const fs::path inLibrary = LibraryDir(library) / (argument + ".toml");
   if (argument.find('/') == std::string::npos && fs::exists(inLibrary)) return inLibrary.string();
   return argument; // the loader reports that it cannot be opened
 }
 
-std::string OneScenarioArgument(const ParsedArgs &args, const std::string &command) {
-  if (args.positional.size() != 1) {
-    throw UsageError(command + " takes exactly one SCENARIO (a .toml file or a library name)");
-  }
-  return ResolveScenarioPath(args.positional[0], args);
+// The scenario file and its --set overrides, loaded and validated (throws ScenarioErrors).
+LoadedScenario Load(const ScenarioArgs &args, std::string *path = nullptr) {
+  std::vector<Override> overrides;
+  for (const std::string &set : args.sets)
+    overrides.push_back(scenario::ParseOverride(set));
+  const std::string resolved = ResolveScenarioPath(args.scenario, args.library);
+  if (path) *path = resolved;
+  return scenario::LoadScenarioFile(resolved, overrides);
 }
 
 void PrintErrors(const ScenarioErrors &errors) {
@@ -144,6 +98,7 @@ void PrintUsage(bool toStderr) {
                "       tunnelsim rerun RESULTS.json [--out DIR]\n"
                "       tunnelsim compare A B [--csv FILE]\n"
                "       tunnelsim wg-up [tunnelsim-wg-up options]\n"
+               "       tunnelsim ipsec-up [tunnelsim-ipsec-up options]\n"
                "SCENARIO is a .toml file or the name of a scenario in the library\n"
                "(--library DIR, $TUNNELSIM_LIBRARY, default %s).\n"
                "Exit codes: 0 ok, 1 run failure, 2 usage or validation error.\n",
@@ -192,11 +147,10 @@ void PrintRunSummary(const nlohmann::json &results, const fs::path &outDir) {
   std::cout << "results in " << (outDir / "results.json").string() << "\n";
 }
 
-int ValidateCommand(const std::vector<std::string> &argv) {
+int ValidateCommand(const ScenarioArgs &args) {
   return WithUsageErrors([&] {
-    const ParsedArgs args = ParseArgs(argv, kSet | kPrint);
-    const std::string path = OneScenarioArgument(args, "validate");
-    const LoadedScenario loaded = scenario::LoadScenarioFile(path, args.overrides);
+    std::string path;
+    const LoadedScenario loaded = Load(args, &path);
     PrintWarnings(loaded);
     if (args.print) {
       std::cout << loaded.resolved.dump(2) << "\n";
@@ -212,12 +166,10 @@ int ValidateCommand(const std::vector<std::string> &argv) {
   });
 }
 
-int RunCommand(const std::vector<std::string> &argv) {
-  ParsedArgs args;
+int RunCommand(const ScenarioArgs &args) {
   LoadedScenario loaded;
   const int status = WithUsageErrors([&] {
-    args = ParseArgs(argv, kSet | kOut);
-    loaded = scenario::LoadScenarioFile(OneScenarioArgument(args, "run"), args.overrides);
+    loaded = Load(args);
     return kExitOk;
   });
   if (status != kExitOk) return status;
@@ -246,12 +198,10 @@ int RunCommand(const std::vector<std::string> &argv) {
   }
 }
 
-int EmulateCommand(const std::vector<std::string> &argv) {
-  ParsedArgs args;
+int EmulateCommand(const ScenarioArgs &args) {
   LoadedScenario loaded;
   const int status = WithUsageErrors([&] {
-    args = ParseArgs(argv, kSet | kOut | kNoLimits);
-    loaded = scenario::LoadScenarioFile(OneScenarioArgument(args, "emulate"), args.overrides);
+    loaded = Load(args);
     return kExitOk;
   });
   if (status != kExitOk) return status;
@@ -261,11 +211,9 @@ int EmulateCommand(const std::vector<std::string> &argv) {
   return EmulateLoadedScenario(loaded, args.out, !args.noLimits);
 }
 
-int ListCommand(const std::vector<std::string> &argv) {
+int ListCommand(const std::optional<std::string> &library) {
   return WithUsageErrors([&] {
-    const ParsedArgs args = ParseArgs(argv, 0);
-    if (!args.positional.empty()) throw UsageError("list takes no arguments");
-    const fs::path dir = LibraryDir(args);
+    const fs::path dir = LibraryDir(library);
     if (!fs::is_directory(dir)) throw UsageError("no scenario library at " + dir.string());
     std::vector<fs::path> files;
     for (const auto &entry : fs::directory_iterator(dir)) {
@@ -287,9 +235,8 @@ int ListCommand(const std::vector<std::string> &argv) {
   });
 }
 
-int KeysCommand(const std::vector<std::string> &argv) {
+int KeysCommand() {
   return WithUsageErrors([&] {
-    if (!argv.empty()) throw UsageError("keys takes no arguments");
     for (const scenario::KeySpec &spec : scenario::Schema()) {
       std::cout << spec.path << "\t" << scenario::DescribeAllowed(spec) << "\t"
                 << (spec.defaultValue.is_null() ? "-" : spec.defaultValue.dump()) << "\t"
