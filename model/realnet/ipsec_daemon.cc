@@ -59,12 +59,19 @@ nlohmann::json EspCountersJson(const EspCounters &c) {
 }
 
 nlohmann::json IkeCountersJson(const IkeCounters &c) {
-  return {{"messages_sent", c.messagesSent},         {"retransmissions", c.retransmissions},
-          {"messages_received", c.messagesReceived}, {"responses_resent", c.responsesResent},
-          {"drop_malformed", c.dropMalformed},       {"drop_integrity", c.dropIntegrity},
-          {"drop_unexpected", c.dropUnexpected},     {"auth_failures", c.authFailures},
-          {"child_sas_created", c.childSasCreated},  {"child_sas_rekeyed", c.childSasRekeyed},
-          {"child_sas_deleted", c.childSasDeleted},  {"rekey_collisions", c.rekeyCollisions}};
+  return {{"messages_sent", c.messagesSent},
+          {"retransmissions", c.retransmissions},
+          {"messages_received", c.messagesReceived},
+          {"responses_resent", c.responsesResent},
+          {"drop_malformed", c.dropMalformed},
+          {"drop_integrity", c.dropIntegrity},
+          {"drop_unexpected", c.dropUnexpected},
+          {"auth_failures", c.authFailures},
+          {"child_sas_created", c.childSasCreated},
+          {"child_sas_rekeyed", c.childSasRekeyed},
+          {"child_sas_deleted", c.childSasDeleted},
+          {"rekey_collisions", c.rekeyCollisions},
+          {"liveness_checks_sent", c.livenessChecksSent}};
 }
 
 void AddIkeCounters(IkeCounters &sum, const IkeCounters &c) {
@@ -80,6 +87,7 @@ void AddIkeCounters(IkeCounters &sum, const IkeCounters &c) {
   sum.childSasRekeyed += c.childSasRekeyed;
   sum.childSasDeleted += c.childSasDeleted;
   sum.rekeyCollisions += c.rekeyCollisions;
+  sum.livenessChecksSent += c.livenessChecksSent;
 }
 
 } // namespace
@@ -101,6 +109,9 @@ void IpsecDaemon::NewIkeSa(bool initiator) {
   }
   IkeConfig config = setup_.ike;
   config.initiator = initiator;
+  config.retransmit.initialTimeout = Seconds(options_.retransmitTimeout);
+  config.retransmit.backoff = options_.retransmitBase;
+  config.retransmit.maxRetransmits = options_.retransmitTries;
   ikeSa_ = std::make_unique<IkeSa>(config, random_);
   ikeKeysWritten_ = false;
   nextKeepalive_ = kNever;
@@ -151,8 +162,6 @@ int IpsecDaemon::Run() {
   }
   for (const std::string &note : setup_.notes)
     Log::Info("connection " + setup_.connection + ": " + note);
-  if (setup_.dpdDelay.count() > 0)
-    Log::Info("dpd_delay: liveness checks from the peer are answered; this driver sends none");
   std::string routes;
   for (const IpPrefix &route : setup_.routes)
     routes += (routes.empty() ? "" : ",") + route.ToString();
@@ -279,6 +288,7 @@ void IpsecDaemon::OnEspPacket(crypto::ByteView packet) {
     }
     return;
   }
+  ikeSa_->NotePeerAlive(now);
   if (!result.payload.empty()) {
     if (tun_->Write(result.payload.data(), result.payload.size())) {
       ++counters_.tunPacketsWritten;
@@ -391,8 +401,7 @@ void IpsecDaemon::Perform(IkeActions actions) {
   if (ikeSa_->state() == IkeState::Established && encap && nextKeepalive_ == kNever)
     nextKeepalive_ = now + kNatKeepaliveInterval;
   if ((ikeSa_->state() == IkeState::Failed || ikeSa_->state() == IkeState::Deleted) &&
-      setup_.initiate && setup_.dpdAction == SwanctlDpdAction::Restart && restartAt_ == kNever &&
-      loop_.deadline() != kNever) {
+      setup_.initiate && setup_.dpdAction == SwanctlDpdAction::Restart && restartAt_ == kNever) {
     restartAt_ = now + Seconds(1);
   }
   ikeTimer_ = actions.nextTimer;

@@ -97,6 +97,7 @@ std::optional<IpsecSetup> BuildIpsecSetup(const SwanctlConfig &config,
   ike.initiator = child.startAction == SwanctlStartAction::Start;
   setup.initiate = ike.initiator;
   setup.dpdDelay = conn->dpdDelay;
+  ike.dpdDelay = conn->dpdDelay;
   setup.dpdAction = child.dpdAction;
   return setup;
 }

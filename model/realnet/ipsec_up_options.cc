@@ -2,11 +2,14 @@
 
 #include "wg_up_options.h"
 
+#include <cstdlib>
+
 namespace tunnelsim::realnet {
 
 const char kIpsecUpUsage[] =
     "usage: tunnelsim-ipsec-up SWANCTL.CONF [--connection NAME] [--interface NAME]\n"
-    "                          [--stats-file PATH] [--key-dir DIR] [--verbose]\n"
+    "                          [--stats-file PATH] [--key-dir DIR] [--retransmit-timeout S]\n"
+    "                          [--retransmit-base B] [--retransmit-tries N] [--verbose]\n"
     "       (also: tunnelsim ipsec-up ...)\n"
     "\n"
     "Runs one IPsec tunnel in user space with tunnelsim's IKEv2 and ESP cores, configured by a\n"
@@ -19,6 +22,10 @@ const char kIpsecUpUsage[] =
     "  -i, --interface NAME   TUN interface name (default ipsec0, at most 15 characters)\n"
     "  -s, --stats-file PATH  write counters as JSON on exit and on SIGUSR1\n"
     "  -k, --key-dir DIR      write Wireshark esp_sa and ikev2_decryption_table files there\n"
+    "      --retransmit-timeout S, --retransmit-base B, --retransmit-tries N\n"
+    "                         IKE retransmission: first after S seconds, then B times longer,\n"
+    "                         giving up after N (strongswan.conf's charon.retransmit_*;\n"
+    "                         default 4, 1.8, 5)\n"
     "  -v, --verbose          log every IKE message and dropped packet\n"
     "  -h, --help             show this help\n";
 
@@ -54,6 +61,26 @@ std::optional<IpsecUpOptions> ParseIpsecUpOptions(const std::vector<std::string>
       if (!value(options.statsFile)) return std::nullopt;
     } else if (a == "-k" || a == "--key-dir") {
       if (!value(options.keyDir)) return std::nullopt;
+    } else if (a == "--retransmit-timeout" || a == "--retransmit-base" ||
+               a == "--retransmit-tries") {
+      std::string text;
+      if (!value(text)) return std::nullopt;
+      char *end = nullptr;
+      const double number = std::strtod(text.c_str(), &end);
+      const bool tries = a == "--retransmit-tries";
+      if (text.empty() || *end != '\0' || !(number > 0) || number > 3600 ||
+          (tries && number != static_cast<unsigned>(number)) ||
+          (a == "--retransmit-base" && number < 1)) {
+        error = a + " needs a positive number" + (tries ? " (an integer)" : "") +
+                (a == "--retransmit-base" ? " of at least 1" : "") + ", not '" + text + "'";
+        return std::nullopt;
+      }
+      if (tries)
+        options.retransmitTries = static_cast<unsigned>(number);
+      else if (a == "--retransmit-base")
+        options.retransmitBase = number;
+      else
+        options.retransmitTimeout = number;
     } else if (!a.empty() && a[0] == '-') {
       error = "unknown option " + a;
       return std::nullopt;

@@ -16,6 +16,11 @@ struct IpsecUpOptions {
   std::string statsFile;                // empty: no stats file
   // Wireshark key files (esp_sa, ikev2_decryption_table) are written here when set.
   std::string keyDir;
+  // IKE retransmissions, as strongswan.conf's charon.retransmit_timeout / _base / _tries
+  // (strongSwan's defaults: 4 s, 1.8, 5).
+  double retransmitTimeout = 4.0;
+  double retransmitBase = 1.8;
+  unsigned retransmitTries = 5;
   bool verbose = false;
   bool help = false;
 };

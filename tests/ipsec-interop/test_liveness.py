@@ -49,3 +49,44 @@ def test_restarted_charon_is_accepted_as_a_new_ike_sa(topo):
     assert "3 received" in topo.ping(0, 3).stdout
     assert "3 received" in topo.ping(1, 3).stdout
     assert topo.stats("ours-a")["driver"]["ike_restarts"] == 1
+
+
+def test_our_dpd_requests_are_answered_by_charon(topo):
+    topo.start_charon(1, net.swanctl_conf(1, IKE, ESP, start=False))
+    topo.start_ours(0, net.swanctl_conf(0, IKE, ESP, start=True,
+                                        extra_connection="    dpd_delay = 1s"))
+    topo.wait_event("ours-a", "child_sa_up")
+    time.sleep(3.5)
+    ike = topo.stats("ours-a")["ike"]
+    assert ike["liveness_checks_sent"] >= 2 and ike["retransmissions"] == 0, ike
+    log = topo.log("charon-b")
+    assert log.count("parsed INFORMATIONAL request") >= 2
+    assert "ESTABLISHED" in topo.swanctl(1, "--list-sas")
+
+
+def test_dead_charon_detected_and_tunnel_restarted(topo):
+    """We initiate with dpd_delay = 1s and dpd_action = restart; charon is killed: the liveness
+    check goes unanswered, the IKE SA times out, we re-initiate until a new charon answers."""
+    conf = net.swanctl_conf(1, IKE, ESP, start=False)
+    topo.start_charon(1, conf)
+    topo.start_ours(0, net.swanctl_conf(0, IKE, ESP, start=True,
+                                        extra_connection="    dpd_delay = 1s",
+                                        extra_child="        dpd_action = restart"),
+                    "--retransmit-timeout", "0.5", "--retransmit-base", "2",
+                    "--retransmit-tries", "2")
+    first = topo.wait_event("ours-a", "ike_sa_up")
+    topo.procs["charon-b"].kill()
+    topo.stop("charon-b")
+    shutil.rmtree(topo.workdir / "charon-b")
+    # 1 s quiet + 0.5 + 1 + 2 s of retransmissions.
+    timeout = topo.wait_event("ours-a", "ike_sa_timeout", timeout=10)
+    assert "no answer" in timeout["reason"]
+    deleted = topo.wait_event("ours-a", "child_sa_deleted")
+    assert deleted["reason"] == "IKE SA failed"
+    topo.start_charon(1, conf)
+    topo.wait_event("ours-a", "ike_sa_restart")
+    second = topo.wait_event("ours-a", "ike_sa_up", count=2, timeout=20)
+    assert second["spi_i"] != first["spi_i"]
+    topo.wait_event("ours-a", "child_sa_up", count=2)
+    topo.wait_charon_child(1)
+    assert "3 received" in topo.ping(0, 3).stdout

@@ -61,6 +61,7 @@ BOOST_AUTO_TEST_CASE(connection_becomes_ike_config) {
   BOOST_TEST(ToSeconds(c.lifetime.hardTime) == 150.0);
   BOOST_TEST(c.lifetime.jitter == 0.5); // rand_time = life - rekey = 50 s of 100 s
   BOOST_TEST(ToSeconds(c.rekeyedInboundLinger) == 5.0);
+  BOOST_TEST(ToSeconds(c.dpdDelay) == 0.0);
 }
 
 BOOST_AUTO_TEST_CASE(strongswan_defaults_apply) {
@@ -138,4 +139,16 @@ BOOST_AUTO_TEST_CASE(command_line) {
   BOOST_TEST(!ParseIpsecUpOptions({"a.conf", "--connection"}, error));
   BOOST_TEST(!ParseIpsecUpOptions({"a.conf", "-i", "much-too-long-interface-name"}, error));
   BOOST_TEST(ParseIpsecUpOptions({"--help"}, error)->help);
+  auto r = ParseIpsecUpOptions({"a.conf", "--retransmit-timeout", "0.5", "--retransmit-base", "2",
+                                "--retransmit-tries", "3"},
+                               error);
+  BOOST_REQUIRE_MESSAGE(r, error);
+  BOOST_TEST(r->retransmitTimeout == 0.5);
+  BOOST_TEST(r->retransmitBase == 2.0);
+  BOOST_TEST(r->retransmitTries == 3u);
+  BOOST_TEST(ParseIpsecUpOptions({"a.conf"}, error)->retransmitTries == 5u);
+  for (const char *bad : {"0", "-1", "x", "1.5"}) {
+    BOOST_TEST(!ParseIpsecUpOptions({"a.conf", "--retransmit-tries", bad}, error));
+  }
+  BOOST_TEST(!ParseIpsecUpOptions({"a.conf", "--retransmit-base", "0.5"}, error));
 }
