@@ -228,9 +228,11 @@ TypeId GreIpsecGateway::GetTypeId() {
           .AddAttribute("IkePort", "UDP port of IKE on both gateways", UintegerValue(500),
                         MakeUintegerAccessor(&GreIpsecGateway::m_ikePort),
                         MakeUintegerChecker<uint16_t>(1))
-          .AddAttribute("GreKey", "GRE key in both directions (ip link ... key N); -1: none",
-                        IntegerValue(-1), MakeIntegerAccessor(&GreIpsecGateway::m_greKey),
-                        MakeIntegerChecker<int64_t>(-1, 0xFFFFFFFFLL))
+          .AddAttribute(
+              "GreKey", "GRE key in both directions (ip link ... key N); -1: none",
+              IntegerValue(kGreDefaults.key ? static_cast<int64_t>(*kGreDefaults.key) : -1),
+              MakeIntegerAccessor(&GreIpsecGateway::m_greKey),
+              MakeIntegerChecker<int64_t>(-1, 0xFFFFFFFFLL))
           .AddAttribute("GreSequence", "Send GRE sequence numbers (oseq)",
                         BooleanValue(kGreDefaults.sequence),
                         MakeBooleanAccessor(&GreIpsecGateway::m_greSequence), MakeBooleanChecker())
