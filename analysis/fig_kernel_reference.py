@@ -32,8 +32,7 @@ COLUMNS = ["path", "tunnel", "window", "reorder_pct", "stack", "seeds", "mean_mb
            "ci95_mbps"]
 STACKS = ("ns3", "linux", "kernel")
 STUDY_PATH = "reorder-collapse-6s"  # the study's duration
-STACK_STYLE = {"kernel": ("#1a1a1a", "o", "-"), "linux": ("#2166ac", "s", "--"),
-               "ns3": ("#d6604d", "v", ":")}
+STACK_STYLE = plotlib.style.STACK_STYLES  # the colours of every figure (tunnelsim.style)
 
 
 class ReferenceError(ValueError):
@@ -189,7 +188,7 @@ def make(reference=REFERENCE, out_dir=None, study_dir=None, path=STUDY_PATH) -> 
         if "study_mbps" in sub.columns and sub["study_mbps"].notna().any():
             have = sub[sub["study_mbps"].notna()]
             ax.plot(have["reorder_pct"], have["study_mbps"], linestyle="none", marker="D",
-                    markerfacecolor="none", color="#2166ac",
+                    markerfacecolor="none", color=STACK_STYLE["linux"][0],
                     label="this study's runs (Linux-like)")
         ax.set_title(_panel_label(tunnel, window))
         ax.set_xlabel("reordering (%)")

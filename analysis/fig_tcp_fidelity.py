@@ -22,10 +22,11 @@ TOLERANCE = 0.15
 
 
 def _stack_style(stack: str, index: int) -> dict:
-    """Real Linux (the reference) black and dashed; the models in the style's sequence."""
-    if stack == REFERENCE:
-        return {"color": plotlib.style.OKABE_ITO["black"], "marker": "o", "linestyle": "--"}
-    return plotlib.style.series_style(index)
+    """The style's colour per TCP stack (real Linux, the reference, black and dashed)."""
+    if stack in plotlib.style.STACK_STYLES:
+        colour, marker, line = plotlib.style.STACK_STYLES[stack]
+        return {"color": colour, "marker": marker, "linestyle": line}
+    return plotlib.style.series_style(index + 3)
 
 
 def _applicable(table: pd.DataFrame):

@@ -59,6 +59,10 @@ WINDOW_STYLES = {
 _SPARE_STYLES = [(OKABE_ITO["sky_blue"], "<", (0, (5, 1))),
                  (GREY, ">", (0, (1, 1))),
                  (OKABE_ITO["yellow"], "d", (0, (3, 1, 1, 1, 1, 1)))]
+# TCP stacks, in every figure that compares them: real Linux (the reference) black and dashed.
+STACK_STYLES = {"kernel": (OKABE_ITO["black"], "o", "--"),
+                "linux": (OKABE_ITO["blue"], "s", "-"),
+                "ns3": (OKABE_ITO["vermillion"], "v", ":")}
 # Colours for series that are not tunnels (TCP stacks, comparison sides, event kinds).
 SEQUENCE = [OKABE_ITO[c] for c in ("blue", "vermillion", "bluish_green", "orange",
                                     "reddish_purple", "sky_blue", "black", "yellow")]
