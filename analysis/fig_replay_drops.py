@@ -24,7 +24,7 @@ def make(rs, out_dir) -> list:
         levels.update(float(v) for v in agg[x])
     plotlib.symlog_reorder_axis(ax, levels)
     ax.set_xlabel("reorder probability on the access link (%)")
-    ax.set_ylabel("replay-window drops (packets per run)")
+    ax.set_ylabel("replay drops (packets/run)")
     ax.set_ylim(bottom=0)
     plotlib.title(ax, TITLE)
     plotlib.legend(ax)

@@ -115,7 +115,7 @@ def make(rs, out_dir) -> list:
             top = max(top, float(agg["mean"].max()))
         plotlib.symlog_reorder_axis(ax, levels)
         ax.set_title(tunnel)
-        ax.set_xlabel("reorder probability (%)")
+        ax.set_xlabel("reorder (%)")
     axes[0][0].set_ylabel("bulk goodput (Mbit/s)")
     axes[0][0].set_ylim(0, top * 1.25 if top > 0 else None)
     plotlib.legend(axes[0][-1])

@@ -393,3 +393,51 @@ def test_analytic_cross_check_uses_constant_rate_udp_only(crafted, crafted_udp, 
                if p.suffix == ".svg").read_text()
     text = re.sub(r"\s+", " ", html.unescape(re.sub(r"<[^>]+>", " ", svg)))
     assert "Model inputs: R = 8320 packets/s" in text and "D = 10 ms" in text
+
+
+@pytest.mark.parametrize("width", ["column", "page"])
+def test_labels_titles_and_legends_stay_inside_the_figure(crafted, crafted_udp, tmp_path,
+                                                          width):
+    """After the style's layout, no axis label, tick label, title or legend is cut off by the
+    figure's edge (a long label at column width would be)."""
+    import matplotlib.pyplot as plt
+    from tunnelsim import style
+    checked = []
+    original = style.save
+
+    def check(fig, out_dir, name, formats=None):
+        style._reserve_space(fig)
+        fig.canvas.draw()
+        renderer = fig.canvas.get_renderer()
+        width_px, height_px = fig.bbox.width, fig.bbox.height
+        texts = list(fig.legends) + list(fig.texts)
+        for ax in fig.axes:
+            if ax.get_visible():
+                texts += [ax.xaxis.label, ax.yaxis.label, ax.title]
+                (x0, x1), (y0, y1) = sorted(ax.get_xlim()), sorted(ax.get_ylim())
+                texts += [t for t in ax.get_xticklabels()
+                          if t.get_text() and x0 <= t.get_position()[0] <= x1]
+                texts += [t for t in ax.get_yticklabels()
+                          if t.get_text() and y0 <= t.get_position()[1] <= y1]
+        for artist in texts:
+            box = artist.get_window_extent(renderer)
+            if box.width == 0:
+                continue
+            assert box.x0 >= -1 and box.y0 >= -1, (name, getattr(artist, "get_text", str)())
+            assert box.x1 <= width_px + 1 and box.y1 <= height_px + 1, (
+                name, getattr(artist, "get_text", str)())
+        checked.append(name)
+        plt.close(fig)
+        return []
+
+    style.configure("png", width)
+    style.save = check
+    try:
+        for name in figures.FIGURE_MODULES:
+            importlib.import_module(name).make(_results_for(name, crafted, crafted_udp),
+                                               tmp_path)
+    finally:
+        style.save = original
+        style.configure("png,svg", "screen")
+        plt.close("all")
+    assert len(checked) == len(figures.FIGURE_MODULES)
