@@ -26,12 +26,11 @@ ChildSaKeys::~ChildSaKeys() {
   Wipe(responderToInitiator);
 }
 
-IkeSaKeys DeriveIkeSaKeys(crypto::ByteView nonceI, crypto::ByteView nonceR,
-                          crypto::ByteView sharedSecret, uint64_t spiI, uint64_t spiR,
-                          size_t encryptionKeySize) {
-  crypto::Bytes nonces(nonceI.begin(), nonceI.end());
-  nonces.insert(nonces.end(), nonceR.begin(), nonceR.end());
-  crypto::Sha256Digest skeyseed = crypto::HmacSha256(nonces, sharedSecret);
+namespace {
+// {SK_d | SK_ai | SK_ar | SK_ei | SK_er | SK_pi | SK_pr} = prf+(SKEYSEED, Ni | Nr | SPIi | SPIr);
+// wipes `skeyseed`.
+IkeSaKeys ExpandIkeSaKeys(crypto::Sha256Digest &skeyseed, const crypto::Bytes &nonces,
+                          uint64_t spiI, uint64_t spiR, size_t encryptionKeySize) {
   crypto::Bytes seed = nonces;
   seed.resize(nonces.size() + 16);
   PutU64(seed.data() + nonces.size(), spiI);
@@ -48,6 +47,28 @@ IkeSaKeys DeriveIkeSaKeys(crypto::ByteView nonceI, crypto::ByteView nonceR,
   crypto::SecureWipe(skeyseed.data(), skeyseed.size());
   Wipe(stream);
   return keys;
+}
+} // namespace
+
+IkeSaKeys DeriveIkeSaKeys(crypto::ByteView nonceI, crypto::ByteView nonceR,
+                          crypto::ByteView sharedSecret, uint64_t spiI, uint64_t spiR,
+                          size_t encryptionKeySize) {
+  crypto::Bytes nonces(nonceI.begin(), nonceI.end());
+  nonces.insert(nonces.end(), nonceR.begin(), nonceR.end());
+  crypto::Sha256Digest skeyseed = crypto::HmacSha256(nonces, sharedSecret);
+  return ExpandIkeSaKeys(skeyseed, nonces, spiI, spiR, encryptionKeySize);
+}
+
+IkeSaKeys DeriveRekeyedIkeSaKeys(crypto::ByteView oldSkD, crypto::ByteView nonceI,
+                                 crypto::ByteView nonceR, crypto::ByteView sharedSecret,
+                                 uint64_t spiI, uint64_t spiR, size_t encryptionKeySize) {
+  crypto::Bytes nonces(nonceI.begin(), nonceI.end());
+  nonces.insert(nonces.end(), nonceR.begin(), nonceR.end());
+  crypto::Bytes input(sharedSecret.begin(), sharedSecret.end());
+  input.insert(input.end(), nonces.begin(), nonces.end());
+  crypto::Sha256Digest skeyseed = crypto::HmacSha256(oldSkD, input);
+  Wipe(input);
+  return ExpandIkeSaKeys(skeyseed, nonces, spiI, spiR, encryptionKeySize);
 }
 
 ChildSaKeys DeriveChildSaKeys(crypto::ByteView skD, crypto::ByteView newSharedSecret,

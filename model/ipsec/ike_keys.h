@@ -21,6 +21,12 @@ IkeSaKeys DeriveIkeSaKeys(crypto::ByteView nonceI, crypto::ByteView nonceR,
                           crypto::ByteView sharedSecret, uint64_t spiI, uint64_t spiR,
                           size_t encryptionKeySize);
 
+// IKE SA rekey (RFC 7296 2.18): SKEYSEED = prf(SK_d (old), g^ir (new) | Ni | Nr), then the same
+// prf+ as above with the new SPIs and nonces.
+IkeSaKeys DeriveRekeyedIkeSaKeys(crypto::ByteView oldSkD, crypto::ByteView nonceI,
+                                 crypto::ByteView nonceR, crypto::ByteView sharedSecret,
+                                 uint64_t spiI, uint64_t spiR, size_t encryptionKeySize);
+
 // Child SA keys: KEYMAT = prf+(SK_d, [g^ir (new) |] Ni | Nr), the first `keySize` bytes for
 // the direction initiator -> responder of the exchange that created it, the next for the other.
 struct ChildSaKeys {

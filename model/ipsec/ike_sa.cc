@@ -594,6 +594,11 @@ IkeActions IkeSa::OnMessage(crypto::ByteView datagram, Time now) {
     Finish(actions);
     return actions;
   }
+  if (oldIkeSa_ && header->spiI == oldIkeSa_->spiI && header->spiR == oldIkeSa_->spiR) {
+    HandleOldIkeSaMessage(datagram, actions);
+    Finish(actions);
+    return actions;
+  }
   const bool response = header->flags & flags::kResponse;
   const bool fromInitiator = header->flags & flags::kInitiator;
   bool expected = fromInitiator != config_.initiator;
@@ -780,6 +785,7 @@ void IkeSa::RespondIkeAuth(const IkeMessage &m, Time now, IkeActions &actions) {
 }
 
 void IkeSa::RespondCreateChild(const IkeMessage &m, Time now, IkeActions &actions) {
+  if (!m.sa.empty() && m.sa[0].protocolId == kProtocolIke) return RespondIkeRekey(m, now, actions);
   IkeMessage r = NewMessage(IkeExchange::CreateChildSa, m.messageId, true);
   if (m.sa.empty() || !m.nonce || !m.tsi || !m.tsr) {
     ++counters_.dropMalformed;
@@ -890,6 +896,132 @@ void IkeSa::RespondInformational(const IkeMessage &m, Time /*now*/, IkeActions &
     queue_.clear();
     actions.events.push_back({IkeEventType::IkeSaDeleted, 0, "by peer"});
   }
+}
+
+void IkeSa::RespondIkeRekey(const IkeMessage &m, Time /*now*/, IkeActions &actions) {
+  IkeMessage r = NewMessage(IkeExchange::CreateChildSa, m.messageId, true);
+  if (outstanding_ || oldIkeSa_) {
+    // A request of ours is in flight (or the last rekey is not finished): let the peer retry.
+    r.notifies.push_back(Notify(notify::kTemporaryFailure));
+    return SendResponse(r, actions);
+  }
+  const IkeProposal ours = IkeProposals()[0];
+  const IkeProposal *accepted = nullptr;
+  for (const IkeProposal &p : m.sa) {
+    if (p.protocolId != kProtocolIke || p.spi.size() != 8) continue;
+    bool all = true;
+    for (const IkeTransform &t : ours.transforms)
+      all = all && Contains(p.transforms, t);
+    if (all) {
+      accepted = &p;
+      break;
+    }
+  }
+  if (!accepted || !m.nonce) {
+    r.notifies.push_back(Notify(notify::kNoProposalChosen));
+    return SendResponse(r, actions);
+  }
+  if (!m.ke || m.ke->group != transform::kDhCurve25519 ||
+      m.ke->data.size() != crypto::kX25519KeySize) {
+    crypto::Bytes group(2);
+    PutU16(group.data(), transform::kDhCurve25519);
+    r.notifies.push_back(Notify(notify::kInvalidKePayload, group));
+    return SendResponse(r, actions);
+  }
+  crypto::X25519KeyPair dh = crypto::GenerateX25519KeyPair(rng_);
+  crypto::X25519PublicKey peer{};
+  std::copy(m.ke->data.begin(), m.ke->data.end(), peer.begin());
+  auto shared = crypto::X25519(dh.privateKey, peer);
+  if (!shared) {
+    r.notifies.push_back(Notify(notify::kNoProposalChosen));
+    return SendResponse(r, actions);
+  }
+  const uint64_t newSpiI = GetU64(accepted->spi.data());
+  uint64_t newSpiR = 0;
+  do {
+    newSpiR = rng_.NextU64();
+  } while (newSpiR == 0);
+  crypto::Bytes nonce = RandomBytes(rng_, kNonceSize);
+  IkeSaKeys newKeys = DeriveRekeyedIkeSaKeys(keys_->skD, *m.nonce, nonce, shared->view(), newSpiI,
+                                             newSpiR, kEspKeymatSize);
+  r.sa = IkeProposals();
+  r.sa[0].number = accepted->number;
+  r.sa[0].spi.resize(8);
+  PutU64(r.sa[0].spi.data(), newSpiR);
+  r.nonce = nonce;
+  r.ke = IkeKePayload{transform::kDhCurve25519,
+                      crypto::Bytes(dh.publicKey.begin(), dh.publicKey.end())};
+  SendResponse(r, actions); // under the old SA
+
+  // The old SA stays only to answer the peer's Delete of it; everything else moves over. The
+  // peer started the rekey, so it is the original initiator of the new IKE SA.
+  OldIkeSa old;
+  old.spiI = spiI_;
+  old.spiR = spiR_;
+  old.initiator = config_.initiator;
+  old.incomingKey = crypto::Bytes(IncomingKey()->keymat.begin(), IncomingKey()->keymat.end());
+  old.outgoingKey = crypto::Bytes(OutgoingKey()->keymat.begin(), OutgoingKey()->keymat.end());
+  old.expectedRequestId = expectedRequestId_;
+  old.lastResponse = lastResponse_;
+  oldIkeSa_ = std::move(old);
+  spiI_ = newSpiI;
+  spiR_ = newSpiR;
+  keys_ = std::move(newKeys);
+  config_.initiator = false;
+  nonceI_ = *m.nonce;
+  nonceR_ = nonce;
+  nextRequestId_ = 0;
+  expectedRequestId_ = 0;
+  lastResponse_.reset();
+  ++counters_.ikeSasRekeyed;
+  actions.events.push_back({IkeEventType::IkeSaRekeyed, 0, "by peer"});
+}
+
+void IkeSa::HandleOldIkeSaMessage(crypto::ByteView datagram, IkeActions &actions) {
+  OldIkeSa &old = *oldIkeSa_;
+  IkeParseResult parsed = ParseIkeMessage(datagram, IkeSkKey{config_.ikeCipher, old.incomingKey});
+  if (!parsed.message) {
+    if (parsed.error == IkeParseError::Integrity) {
+      ++counters_.dropIntegrity;
+    } else {
+      ++counters_.dropMalformed;
+    }
+    return;
+  }
+  const IkeMessage &m = *parsed.message;
+  ++counters_.messagesReceived;
+  if (m.response) { // we send no requests on the old SA
+    ++counters_.dropUnexpected;
+    return;
+  }
+  if (old.expectedRequestId > 0 && m.messageId == old.expectedRequestId - 1 && old.lastResponse) {
+    actions.send.push_back(*old.lastResponse); // e.g. a retransmitted rekey request
+    ++counters_.responsesResent;
+    ++counters_.messagesSent;
+    return;
+  }
+  if (m.messageId != old.expectedRequestId || m.exchange != IkeExchange::Informational) {
+    ++counters_.dropUnexpected;
+    return;
+  }
+  bool deletesIke = false;
+  for (const IkeDeletePayload &d : m.deletes)
+    deletesIke = deletesIke || d.protocolId == kProtocolIke;
+  IkeMessage r;
+  r.spiI = old.spiI;
+  r.spiR = old.spiR;
+  r.exchange = IkeExchange::Informational;
+  r.fromInitiator = old.initiator;
+  r.response = true;
+  r.messageId = m.messageId;
+  std::array<uint8_t, 8> iv{};
+  rng_.Fill(iv.data(), iv.size());
+  crypto::Bytes response = EncodeIkeMessage(r, IkeSkKey{config_.ikeCipher, old.outgoingKey}, iv);
+  actions.send.push_back(response);
+  ++counters_.messagesSent;
+  ++old.expectedRequestId;
+  old.lastResponse = response;
+  if (deletesIke) oldIkeSa_.reset();
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -104,6 +104,7 @@ enum class IkeEventType {
   ChildSaRekeyed,
   ChildSaDeleted,
   IkeSaDeleted,
+  IkeSaRekeyed, // the peer rekeyed the IKE SA: new SPIs and keys, the Child SAs stay
   Timeout,
 };
 
@@ -145,6 +146,7 @@ struct IkeCounters {
   uint64_t childSasDeleted = 0;
   uint64_t rekeyCollisions = 0;
   uint64_t livenessChecksSent = 0; // our empty INFORMATIONAL requests (first transmissions)
+  uint64_t ikeSasRekeyed = 0;      // IKE SA rekeys the peer started (we answer; we never start)
 };
 
 // Both directions' SAs of one Child SA, as currently known.
@@ -235,6 +237,9 @@ private:
   void RespondIkeAuth(const IkeMessage &m, Time now, IkeActions &actions);
   void RespondCreateChild(const IkeMessage &m, Time now, IkeActions &actions);
   void RespondInformational(const IkeMessage &m, Time now, IkeActions &actions);
+  void RespondIkeRekey(const IkeMessage &m, Time now, IkeActions &actions);
+  // A message on the SPIs of the IKE SA we rekeyed away from (the peer's Delete of it).
+  void HandleOldIkeSaMessage(crypto::ByteView datagram, IkeActions &actions);
   void SendResponse(IkeMessage &response, IkeActions &actions);
 
   std::vector<IkeProposal> IkeProposals() const;
@@ -291,6 +296,15 @@ private:
   std::map<uint32_t, Time> lingeringInbound_; // inbound SPI -> removal time
   Time now_{0};                               // of the current entry point call
   Time lastPeerAlive_{0};                     // last authenticated message or ESP packet
+  // The IKE SA replaced by a rekey, kept to answer the peer's Delete of it (RFC 7296 2.18).
+  struct OldIkeSa {
+    uint64_t spiI = 0, spiR = 0;
+    bool initiator = false;
+    crypto::Bytes incomingKey, outgoingKey;
+    uint32_t expectedRequestId = 0;
+    std::optional<crypto::Bytes> lastResponse;
+  };
+  std::optional<OldIkeSa> oldIkeSa_;
 };
 
 } // namespace tunnelsim::ipsec

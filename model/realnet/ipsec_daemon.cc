@@ -71,7 +71,8 @@ nlohmann::json IkeCountersJson(const IkeCounters &c) {
           {"child_sas_rekeyed", c.childSasRekeyed},
           {"child_sas_deleted", c.childSasDeleted},
           {"rekey_collisions", c.rekeyCollisions},
-          {"liveness_checks_sent", c.livenessChecksSent}};
+          {"liveness_checks_sent", c.livenessChecksSent},
+          {"ike_sas_rekeyed", c.ikeSasRekeyed}};
 }
 
 void AddIkeCounters(IkeCounters &sum, const IkeCounters &c) {
@@ -88,6 +89,7 @@ void AddIkeCounters(IkeCounters &sum, const IkeCounters &c) {
   sum.childSasDeleted += c.childSasDeleted;
   sum.rekeyCollisions += c.rekeyCollisions;
   sum.livenessChecksSent += c.livenessChecksSent;
+  sum.ikeSasRekeyed += c.ikeSasRekeyed;
 }
 
 } // namespace
@@ -385,6 +387,18 @@ void IpsecDaemon::Perform(IkeActions actions) {
       break;
     case IkeEventType::IkeSaDeleted:
       Emit("ike_sa_deleted", {{"reason", event.detail}});
+      break;
+    case IkeEventType::IkeSaRekeyed:
+      Emit("ike_sa_rekeyed", {{"spi_i", Hex64(ikeSa_->spiI())},
+                              {"spi_r", Hex64(ikeSa_->spiR())},
+                              {"reason", event.detail}});
+      if (!options_.keyDir.empty() && ikeSa_->keys()) {
+        if (auto line = WiresharkIkev2Line(ikeSa_->spiI(), ikeSa_->spiR(), *ikeSa_->keys(),
+                                           setup_.ike.ikeCipher)) {
+          std::ofstream(options_.keyDir + "/ikev2_decryption_table", std::ios::app)
+              << *line << "\n";
+        }
+      }
       break;
     case IkeEventType::Timeout:
       Emit("ike_sa_timeout", {{"reason", event.detail}});

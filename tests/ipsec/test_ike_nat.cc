@@ -214,3 +214,151 @@ BOOST_AUTO_TEST_CASE(dead_peer_fails_the_ike_sa_and_removes_its_child_sas) {
 }
 
 BOOST_AUTO_TEST_SUITE_END()
+
+BOOST_AUTO_TEST_SUITE(ike_sa_rekey_by_peer)
+
+// The core never starts an IKE SA rekey, but strongSwan does: this plays the peer (as the
+// original initiator `a`) by hand, with a's keys, and checks what `b` does.
+BOOST_AUTO_TEST_CASE(responder_rekeys_the_ike_sa_and_answers_the_delete_of_the_old_one) {
+  IkeConfig a = BaseConfig(true), b = BaseConfig(false);
+  a.ikeCipher = b.ikeCipher = a.espCipher = b.espCipher = EspCipher::ChaCha20Poly1305;
+  TwoPeers net(a, b, 51);
+  net.Start();
+  net.RunUntil(Seconds(1));
+  IkeSa &responder = *net.b().ike;
+  BOOST_REQUIRE(responder.state() == IkeState::Established);
+  const uint64_t oldSpiI = net.a().ike->spiI(), oldSpiR = net.a().ike->spiR();
+  const crypto::Bytes oldSkD = net.a().ike->keys()->skD, oldSkEi = net.a().ike->keys()->skEi,
+                      oldSkEr = net.a().ike->keys()->skEr;
+  const auto childrenBefore = responder.childSas();
+  BOOST_REQUIRE_EQUAL(childrenBefore.size(), 1u);
+
+  crypto::DeterministicRandom rng(99);
+  const crypto::X25519KeyPair dh = crypto::GenerateX25519KeyPair(rng);
+  const uint64_t newSpiI = 0x1122334455667788ull;
+  IkeMessage request;
+  request.spiI = oldSpiI;
+  request.spiR = oldSpiR;
+  request.exchange = IkeExchange::CreateChildSa;
+  request.fromInitiator = true;
+  request.messageId = 2; // after IKE_SA_INIT (0) and IKE_AUTH (1)
+  IkeProposal proposal;
+  proposal.protocolId = kProtocolIke;
+  proposal.spi = crypto::Bytes(8);
+  for (int i = 0; i < 8; ++i)
+    proposal.spi[size_t(i)] = uint8_t(newSpiI >> (56 - 8 * i));
+  proposal.transforms = {{transform::kEncr, transform::kEncrChaCha20Poly1305, std::nullopt},
+                         {transform::kPrf, transform::kPrfHmacSha256, std::nullopt},
+                         {transform::kDh, transform::kDhCurve25519, std::nullopt}};
+  request.sa = {proposal};
+  const crypto::Bytes nonceI(32, 0x42);
+  request.nonce = nonceI;
+  request.ke = IkeKePayload{transform::kDhCurve25519,
+                            crypto::Bytes(dh.publicKey.begin(), dh.publicKey.end())};
+  std::array<uint8_t, 8> iv{};
+  const IkeSkKey keyI{EspCipher::ChaCha20Poly1305, oldSkEi},
+      keyR{EspCipher::ChaCha20Poly1305, oldSkEr};
+  IkeActions actions = responder.OnMessage(EncodeIkeMessage(request, keyI, iv), net.now());
+  BOOST_REQUIRE_EQUAL(actions.send.size(), 1u);
+  BOOST_REQUIRE_EQUAL(actions.events.size(), 1u);
+  BOOST_TEST((actions.events[0].type == IkeEventType::IkeSaRekeyed));
+  BOOST_TEST(actions.install.empty());
+  BOOST_TEST(actions.remove.empty());
+  auto parsed = ParseIkeMessage(actions.send[0], keyR); // answered under the old SA
+  BOOST_REQUIRE(parsed.message);
+  const IkeMessage &reply = *parsed.message;
+  BOOST_TEST(reply.spiI == oldSpiI);
+  BOOST_REQUIRE_EQUAL(reply.sa.size(), 1u);
+  BOOST_REQUIRE_EQUAL(reply.sa[0].spi.size(), 8u);
+  BOOST_REQUIRE(reply.ke && reply.nonce);
+  uint64_t newSpiR = 0;
+  for (uint8_t byte : reply.sa[0].spi)
+    newSpiR = newSpiR << 8 | byte;
+  crypto::X25519PublicKey peer{};
+  std::copy(reply.ke->data.begin(), reply.ke->data.end(), peer.begin());
+  auto shared = crypto::X25519(dh.privateKey, peer);
+  BOOST_REQUIRE(shared);
+  const IkeSaKeys expected = DeriveRekeyedIkeSaKeys(oldSkD, nonceI, *reply.nonce, shared->view(),
+                                                    newSpiI, newSpiR, kEspKeymatSize);
+  BOOST_TEST(responder.spiI() == newSpiI);
+  BOOST_TEST(responder.spiR() == newSpiR);
+  BOOST_TEST((responder.keys()->skEi == expected.skEi));
+  BOOST_TEST((responder.keys()->skD == expected.skD));
+  BOOST_TEST((responder.keys()->skD != oldSkD));
+  BOOST_TEST(responder.counters().ikeSasRekeyed == 1u);
+
+  // The peer deletes the old IKE SA on the old SPIs and keys: answered there, Child SA kept.
+  IkeMessage del;
+  del.spiI = oldSpiI;
+  del.spiR = oldSpiR;
+  del.exchange = IkeExchange::Informational;
+  del.fromInitiator = true;
+  del.messageId = 3;
+  del.deletes.push_back(IkeDeletePayload{kProtocolIke, {}});
+  actions = responder.OnMessage(EncodeIkeMessage(del, keyI, iv), net.now());
+  BOOST_REQUIRE_EQUAL(actions.send.size(), 1u);
+  auto delReply = ParseIkeMessage(actions.send[0], keyR);
+  BOOST_REQUIRE(delReply.message);
+  BOOST_TEST(delReply.message->response);
+  BOOST_TEST(delReply.message->messageId == 3u);
+  BOOST_TEST(actions.events.empty());
+  BOOST_TEST(actions.remove.empty());
+  BOOST_TEST(responder.state() == IkeState::Established);
+  BOOST_TEST(responder.childSas().size() == 1u);
+
+  // The new IKE SA starts at message ID 0 with the new keys; the peer is now its initiator.
+  const IkeSkKey newKeyI{EspCipher::ChaCha20Poly1305, expected.skEi},
+      newKeyR{EspCipher::ChaCha20Poly1305, expected.skEr};
+  IkeMessage ping;
+  ping.spiI = newSpiI;
+  ping.spiR = newSpiR;
+  ping.exchange = IkeExchange::Informational;
+  ping.fromInitiator = true;
+  ping.messageId = 0;
+  actions = responder.OnMessage(EncodeIkeMessage(ping, newKeyI, iv), net.now());
+  BOOST_REQUIRE_EQUAL(actions.send.size(), 1u);
+  auto pong = ParseIkeMessage(actions.send[0], newKeyR);
+  BOOST_REQUIRE(pong.message);
+  BOOST_TEST(pong.message->spiI == newSpiI);
+  BOOST_TEST(!pong.message->fromInitiator);
+  BOOST_TEST(responder.counters().dropIntegrity == 0u);
+}
+
+BOOST_AUTO_TEST_CASE(ike_rekey_with_another_group_gets_invalid_ke) {
+  IkeConfig a = BaseConfig(true), b = BaseConfig(false);
+  a.ikeCipher = b.ikeCipher = a.espCipher = b.espCipher = EspCipher::ChaCha20Poly1305;
+  TwoPeers net(a, b, 52);
+  net.Start();
+  net.RunUntil(Seconds(1));
+  IkeMessage request;
+  request.spiI = net.a().ike->spiI();
+  request.spiR = net.a().ike->spiR();
+  request.exchange = IkeExchange::CreateChildSa;
+  request.fromInitiator = true;
+  request.messageId = 2;
+  IkeProposal proposal;
+  proposal.protocolId = kProtocolIke;
+  proposal.spi = crypto::Bytes(8, 7);
+  proposal.transforms = {{transform::kEncr, transform::kEncrChaCha20Poly1305, std::nullopt},
+                         {transform::kPrf, transform::kPrfHmacSha256, std::nullopt},
+                         {transform::kDh, transform::kDhCurve25519, std::nullopt},
+                         {transform::kDh, 19, std::nullopt}};
+  request.sa = {proposal};
+  request.nonce = crypto::Bytes(32, 1);
+  request.ke = IkeKePayload{19, crypto::Bytes(64, 3)};
+  std::array<uint8_t, 8> iv{};
+  const crypto::Bytes skEi = net.a().ike->keys()->skEi, skEr = net.a().ike->keys()->skEr;
+  IkeActions actions = net.b().ike->OnMessage(
+      EncodeIkeMessage(request, IkeSkKey{EspCipher::ChaCha20Poly1305, skEi}, iv), net.now());
+  BOOST_REQUIRE_EQUAL(actions.send.size(), 1u);
+  auto reply = ParseIkeMessage(actions.send[0], IkeSkKey{EspCipher::ChaCha20Poly1305, skEr});
+  BOOST_REQUIRE(reply.message);
+  const IkeNotifyPayload *n = reply.message->FindNotify(notify::kInvalidKePayload);
+  BOOST_REQUIRE(n);
+  BOOST_TEST(n->data.size() == 2u);
+  BOOST_TEST(n->data[1] == 31u);
+  BOOST_TEST(net.b().ike->spiI() == net.a().ike->spiI()); // nothing changed
+  BOOST_TEST(net.b().ike->counters().ikeSasRekeyed == 0u);
+}
+
+BOOST_AUTO_TEST_SUITE_END()

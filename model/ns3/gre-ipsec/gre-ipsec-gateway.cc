@@ -87,6 +87,8 @@ const char *IkeEventName(ipsec::IkeEventType type) {
     return "child-sa-deleted";
   case ipsec::IkeEventType::IkeSaDeleted:
     return "ike-sa-deleted";
+  case ipsec::IkeEventType::IkeSaRekeyed:
+    return "ike-sa-rekeyed";
   case ipsec::IkeEventType::Timeout:
     return "timeout";
   }
