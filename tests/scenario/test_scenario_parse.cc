@@ -5,6 +5,8 @@
 #include "schema.h"
 #include "units.h"
 
+#include <filesystem>
+#include <fstream>
 #include <map>
 #include <set>
 
@@ -38,6 +40,14 @@ json Resolve(const std::string &text, const std::vector<Override> &overrides = {
   return LoadScenarioText(text, "case.toml", overrides).resolved;
 }
 
+// `trace` names a file that must load: a two-packet tunnelsim-trace 1 file in the temp dir.
+std::string ValidTraceFile() {
+  const std::filesystem::path path =
+      std::filesystem::temp_directory_path() / "scenario_parse_valid.trace";
+  std::ofstream(path) << "tunnelsim-trace 1\npass\nafter 1\n";
+  return path.string();
+}
+
 // A valid TOML value for a key, chosen so that every cross-key rule can be met.
 std::string ValidValue(const KeySpec &spec) {
   static const std::map<std::string, std::string> special = {
@@ -50,6 +60,7 @@ std::string ValidValue(const KeySpec &spec) {
       {"name", "\"custom\""},
   };
   if (auto it = special.find(spec.path); it != special.end()) return it->second;
+  if (spec.path == "impairment.access.up.trace") return "\"" + ValidTraceFile() + "\"";
   switch (spec.kind) {
   case ValueKind::kString:
     return "\"text\"";
