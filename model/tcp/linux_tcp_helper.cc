@@ -1,5 +1,7 @@
 #include "tcp/linux_tcp_helper.h"
 
+#include "tcp/cwnd_gate.h"
+
 #include "ns3/boolean.h"
 #include "ns3/object-factory.h"
 #include "ns3/rtt-estimator.h"
@@ -51,6 +53,13 @@ ns3::Ptr<ns3::Socket> LinuxTcpSocketFactory::CreateSocket() {
   socketFactory.Set("MaxAckDelay", ns3::TimeValue(m_options.maxAckDelay));
   socketFactory.Set("DelAckTimeout", ns3::TimeValue(m_options.delAckTimeout));
   socketFactory.Set("DelAckCount", ns3::UintegerValue(m_options.delAckMaxCount));
+  socketFactory.Set("LinuxTsRecent", ns3::BooleanValue(m_options.linuxTsRecent));
+  socketFactory.Set("SendBufferMax", ns3::UintegerValue(m_options.sendBufferMax));
+  socketFactory.Set("ReceiveBufferMax", ns3::UintegerValue(m_options.receiveBufferMax));
+  socketFactory.Set("InitialReceiveWindow", ns3::UintegerValue(m_options.initialReceiveWindow));
+  // The window scale a SYN announces is computed from the receive buffer's size then.
+  if (m_options.receiveBufferMax > 0)
+    socketFactory.Set("RcvBufSize", ns3::UintegerValue(m_options.receiveBufferMax));
   auto socket = socketFactory.Create<LinuxTcpSocket>();
 
   ns3::ObjectFactory rtt(rttType.Get().GetName());
@@ -59,7 +68,9 @@ ns3::Ptr<ns3::Socket> LinuxTcpSocketFactory::CreateSocket() {
   socket->SetNode(node);
   socket->SetTcp(tcp);
   socket->SetRtt(rtt.Create<ns3::RttEstimator>());
-  socket->SetCongestionControlAlgorithm(congestion.Create<ns3::TcpCongestionOps>());
+  ns3::Ptr<ns3::TcpCongestionOps> congestionOps = congestion.Create<ns3::TcpCongestionOps>();
+  if (m_options.cwndLimitedGrowth) congestionOps = ns3::CreateObject<CwndGate>(congestionOps);
+  socket->SetCongestionControlAlgorithm(congestionOps);
   socket->SetRecoveryAlgorithm(recovery.Create<ns3::TcpRecoveryOps>());
   socket->SetRegistry(m_sockets);
   tcp->AddSocket(socket); // disposed with the protocol, like the sockets it creates itself

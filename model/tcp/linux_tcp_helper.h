@@ -36,6 +36,15 @@ struct LinuxTcpOptions {
   uint32_t delAckMaxCount = 2;
   ns3::Time delAckTimeout = ns3::MilliSeconds(40);
   ns3::Time maxAckDelay = ns3::MilliSeconds(200);
+  // Linux's TS.Recent rule (RFC 7323 section 4.3) instead of ns-3's in-order-only one.
+  bool linuxTsRecent = true;
+  // Grow cwnd only while cwnd-limited (Linux tcp_is_cwnd_limited).
+  bool cwndLimitedGrowth = true;
+  // Buffer autotuning (Linux tcp_moderate_rcvbuf and send-buffer expansion) up to these
+  // maxima, in payload bytes; 0 keeps the fixed RcvBufSize / SndBufSize.
+  uint32_t receiveBufferMax = 0;
+  uint32_t sendBufferMax = 0;
+  uint32_t initialReceiveWindow = 65536;
 };
 
 class LinuxTcpSocketFactory : public ns3::SocketFactory {

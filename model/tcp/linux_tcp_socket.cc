@@ -1,7 +1,9 @@
 #include "tcp/linux_tcp_socket.h"
 
+#include "tcp/cwnd_gate.h"
 #include "tcp/dsack.h"
 #include "tcp/linux_cubic.h"
+#include "tcp/ts_recent.h"
 
 #include "ns3/boolean.h"
 #include "ns3/ipv4-end-point.h"
@@ -101,6 +103,27 @@ ns3::TypeId LinuxTcpSocket::GetTypeId() {
           .AddAttribute("MaxAckDelay", "WCDelAckT added to a one-segment probe timeout",
                         TimeValue(MilliSeconds(200)),
                         MakeTimeAccessor(&LinuxTcpSocket::m_maxAckDelay), MakeTimeChecker())
+          .AddAttribute("LinuxTsRecent",
+                        "Echo the TSval of any acceptable segment starting at or before the "
+                        "last ACK sent (RFC 7323 section 4.3, Linux), not only in-order ones",
+                        BooleanValue(true), MakeBooleanAccessor(&LinuxTcpSocket::m_linuxTsRecent),
+                        MakeBooleanChecker())
+          .AddAttribute("ReceiveBufferMax",
+                        "Largest receive window autotuning may offer, bytes (Linux tcp_rmem[2] "
+                        "in payload bytes); 0 keeps the fixed RcvBufSize",
+                        UintegerValue(0), MakeUintegerAccessor(&LinuxTcpSocket::m_receiveBufferMax),
+                        MakeUintegerChecker<uint32_t>())
+          .AddAttribute("InitialReceiveWindow",
+                        "Receive window before autotuning grows it, bytes (Linux: half of "
+                        "tcp_rmem[1])",
+                        UintegerValue(65536),
+                        MakeUintegerAccessor(&LinuxTcpSocket::m_initialReceiveWindow),
+                        MakeUintegerChecker<uint32_t>())
+          .AddAttribute("SendBufferMax",
+                        "Largest send buffer autotuning may use, bytes (Linux tcp_wmem[2] in "
+                        "payload bytes); 0 keeps the fixed SndBufSize",
+                        UintegerValue(0), MakeUintegerAccessor(&LinuxTcpSocket::m_sendBufferMax),
+                        MakeUintegerChecker<uint32_t>())
           .AddTraceSource("SpuriousRetransmissions", "Retransmissions proven spurious",
                           MakeTraceSourceAccessor(&LinuxTcpSocket::m_spuriousRetransmissions),
                           "ns3::TracedValueCallback::Uint64")
@@ -135,7 +158,10 @@ LinuxTcpSocket::LinuxTcpSocket(const LinuxTcpSocket &other)
       m_dsackEnabled(other.m_dsackEnabled), m_undoEnabled(other.m_undoEnabled),
       m_frtoEnabled(other.m_frtoEnabled), m_timestampUndoEnabled(other.m_timestampUndoEnabled),
       m_linuxRto(other.m_linuxRto), m_quickAckSegments(other.m_quickAckSegments),
-      m_maxAckDelay(other.m_maxAckDelay), m_registry(other.m_registry) {}
+      m_maxAckDelay(other.m_maxAckDelay), m_linuxTsRecent(other.m_linuxTsRecent),
+      m_receiveBufferMax(other.m_receiveBufferMax),
+      m_initialReceiveWindow(other.m_initialReceiveWindow), m_sendBufferMax(other.m_sendBufferMax),
+      m_registry(other.m_registry) {}
 
 ns3::TypeId LinuxTcpSocket::GetInstanceTypeId() const { return GetTypeId(); }
 
@@ -153,6 +179,7 @@ void LinuxTcpSocket::DoDispose() {
   m_reorderEvent.Cancel();
   m_probeEvent.Cancel();
   m_registry.reset();
+  m_gate = nullptr;
   TcpSocketBase::DoDispose();
 }
 
@@ -210,21 +237,106 @@ void LinuxTcpSocket::ProcessAck(const ns3::SequenceNumber32 &ackNumber, bool sco
                                 uint32_t currentDelivered,
                                 const ns3::SequenceNumber32 &oldHeadSequence) {
   ApplyLossDetectionMode();
+  if (!m_gateResolved) {
+    m_gate = ns3::DynamicCast<CwndGate>(m_congestionControl);
+    m_gateResolved = true;
+  }
+  // Linux's cong_avoid returns at once unless the flow is cwnd-limited.
+  if (m_gate) m_gate->SetGrowthAllowed(IsCwndLimited());
   const auto stateBefore = m_tcb->m_congState.Get();
   TcpSocketBase::ProcessAck(ackNumber, scoreboardUpdated, currentDelivered, oldHeadSequence);
   if (!m_rackEnabled) {
     if (stateBefore != ns3::TcpSocketState::CA_RECOVERY &&
         m_tcb->m_congState == ns3::TcpSocketState::CA_RECOVERY)
       ++m_fastRecoveries;
-    return;
+  } else if (m_ackInFlight) {
+    tcp::AckInput ack = *m_ackInFlight;
+    ack.nowNs = ns3::Simulator::Now().GetNanoSeconds();
+    ack.srttNs = m_rtt->GetEstimate().GetNanoSeconds();
+    ack.sndNxt = m_tcb->m_highTxMark.Get().GetValue();
+    ack.inRecovery = InRecovery();
+    HandleOutcome(m_rack.OnAck(ack), currentDelivered);
   }
-  if (!m_ackInFlight) return;
-  tcp::AckInput ack = *m_ackInFlight;
-  ack.nowNs = ns3::Simulator::Now().GetNanoSeconds();
-  ack.srttNs = m_rtt->GetEstimate().GetNanoSeconds();
-  ack.sndNxt = m_tcb->m_highTxMark.Get().GetValue();
-  ack.inRecovery = InRecovery();
-  HandleOutcome(m_rack.OnAck(ack), currentDelivered);
+  GrowSendBuffer();
+}
+
+bool LinuxTcpSocket::IsCwndLimited() const {
+  const uint32_t segment = std::max<uint32_t>(m_tcb->m_segmentSize, 1);
+  const uint32_t cwnd = m_tcb->m_cWnd.Get();
+  return m_cwndLimit.IsCwndLimited(cwnd / segment, cwnd < m_tcb->m_ssThresh.Get());
+}
+
+uint32_t LinuxTcpSocket::ReceiveWindowLimit() const {
+  return m_tcb->m_rxBuffer ? m_tcb->m_rxBuffer->MaxBufferSize() : 0;
+}
+
+uint32_t LinuxTcpSocket::SendBufferLimit() const { return m_txBuffer->MaxBufferSize(); }
+
+ns3::Ptr<ns3::TcpCongestionOps> LinuxTcpSocket::CongestionOps() const {
+  if (auto gate = ns3::DynamicCast<CwndGate>(m_congestionControl)) return gate->Inner();
+  return m_congestionControl;
+}
+
+void LinuxTcpSocket::StartAutotuning() {
+  if (m_receiveBufferMax > 0 && m_tcb->m_rxBuffer) {
+    if (!m_rcvTuner)
+      m_rcvTuner.emplace(m_tcb->m_segmentSize, m_initialReceiveWindow, m_receiveBufferMax);
+    // Only the SYN's window scale was computed from the maximum (Linux: from tcp_rmem[2]).
+    if (m_tcb->m_rxBuffer->Size() == 0) m_tcb->m_rxBuffer->SetMaxBufferSize(m_rcvTuner->Window());
+  }
+  if (m_sendBufferMax > 0 && m_txBuffer->Size() == 0)
+    m_txBuffer->SetMaxBufferSize(
+        tcp::SendBufferTarget(m_tcb->m_cWnd.Get(), m_tcb->m_segmentSize, m_sendBufferMax));
+}
+
+void LinuxTcpSocket::GrowSendBuffer() {
+  if (m_sendBufferMax == 0) return;
+  // tcp_should_expand_sndbuf: not while the congestion window is full.
+  if (m_tcb->m_bytesInFlight.Get() >= m_tcb->m_cWnd.Get()) return;
+  const uint32_t target =
+      tcp::SendBufferTarget(m_tcb->m_cWnd.Get(), m_tcb->m_segmentSize, m_sendBufferMax);
+  if (target <= m_txBuffer->MaxBufferSize()) return;
+  m_txBuffer->SetMaxBufferSize(target);
+  NotifySend(GetTxAvailable()); // Linux: sk_write_space
+}
+
+void LinuxTcpSocket::DoForwardUp(ns3::Ptr<ns3::Packet> packet, const ns3::Address &fromAddress,
+                                 const ns3::Address &toAddress) {
+  if (m_timestampEnabled && (m_linuxTsRecent || m_rcvTuner)) InspectArrival(packet);
+  TcpSocketBase::DoForwardUp(packet, fromAddress, toAddress);
+}
+
+void LinuxTcpSocket::InspectArrival(ns3::Ptr<const ns3::Packet> packet) {
+  if (m_state != ns3::TcpSocket::ESTABLISHED && m_state != ns3::TcpSocket::FIN_WAIT_1 &&
+      m_state != ns3::TcpSocket::FIN_WAIT_2 && m_state != ns3::TcpSocket::CLOSE_WAIT &&
+      m_state != ns3::TcpSocket::CLOSING && m_state != ns3::TcpSocket::LAST_ACK)
+    return;
+  if (!m_tcb->m_rxBuffer) return;
+  ns3::TcpHeader header;
+  const uint32_t headerSize = packet->PeekHeader(header);
+  if (headerSize == 0) return;
+  const uint8_t flags = header.GetFlags();
+  if ((flags & (ns3::TcpHeader::SYN | ns3::TcpHeader::RST)) || !(flags & ns3::TcpHeader::ACK))
+    return;
+  auto ts = ns3::DynamicCast<const ns3::TcpOptionTS>(header.GetOption(ns3::TcpOption::TS));
+  if (!ts) return;
+  const uint32_t length = packet->GetSize() - headerSize;
+  if (m_linuxTsRecent) {
+    tcp::TsRecentInput in;
+    in.seq = header.GetSequenceNumber().GetValue();
+    in.length = length;
+    in.rcvWup = m_highTxAck.GetValue();
+    in.rcvNxt = m_tcb->m_rxBuffer->NextRxSequence().GetValue();
+    in.rcvWindow = m_tcb->m_rxBuffer->MaxRxSequence() - m_tcb->m_rxBuffer->NextRxSequence();
+    in.tsVal = ts->GetTimestamp();
+    in.tsRecent = m_timestampToEcho;
+    // TcpSocketBase then stores it again only for an in-order segment, with the same value.
+    if (tcp::ShouldStoreTsRecent(in)) m_timestampToEcho = in.tsVal;
+  }
+  // Linux tcp_rcv_rtt_measure_ts: full-sized data echoing one of our timestamps.
+  if (m_rcvTuner && length >= m_tcb->m_segmentSize && ts->GetEcho() != 0)
+    m_rcvTuner->OnRttSample(
+        ns3::TcpOptionTS::ElapsedTimeFromTsValue(ts->GetEcho()).GetNanoSeconds());
 }
 
 void LinuxTcpSocket::HandleOutcome(const tcp::AckOutcome &outcome, uint32_t currentDelivered) {
@@ -296,6 +408,24 @@ void LinuxTcpSocket::RetransmitRackLost() {
   }
 }
 
+uint32_t LinuxTcpSocket::AvailableWindow() const {
+  const uint32_t inflight = BytesInFlight();
+  const uint32_t window = std::min(m_rWnd.Get(), m_tcb->m_cWnd.Get());
+  const uint32_t available = inflight > window ? 0 : window - inflight;
+  // The peer's window bounds sequence space: new data may not go beyond SND.UNA + RCV.WND
+  // (Linux tcp_snd_wnd_test). TcpSocketBase subtracts the pipe instead, which RACK's loss
+  // marks make smaller than the data outstanding; it then offers room that SendPendingData
+  // cuts to a zero-byte segment against the window, and loops on it forever.
+  const uint32_t outstanding = m_tcb->m_highTxMark.Get() - m_txBuffer->HeadSequence();
+  const uint32_t windowRoom = outstanding >= m_rWnd.Get() ? 0 : m_rWnd.Get() - outstanding;
+  if (windowRoom >= available) return available;
+  ns3::SequenceNumber32 next, nextHigh;
+  const bool rule3 = m_sackEnabled && m_tcb->m_congState == ns3::TcpSocketState::CA_RECOVERY;
+  if (m_txBuffer->NextSeg(&next, &nextHigh, rule3) && next < m_tcb->m_highTxMark.Get())
+    return available; // a retransmission, inside the window already
+  return windowRoom;
+}
+
 uint32_t LinuxTcpSocket::BytesInFlight() const {
   const uint32_t stock = TcpSocketBase::BytesInFlight();
   if (!m_rackEnabled) return stock;
@@ -307,11 +437,14 @@ uint32_t LinuxTcpSocket::BytesInFlight() const {
   // that new data, not retransmissions, follows), but Linux counts them out of the pipe.
   const std::optional<int64_t> frtoRtoNs = m_rack.FrtoRtoTimeNs();
   uint32_t correction = 0;
+  const bool ns3MarksLosses = m_txBuffer->GetLost() > 0;
   for (const auto &seg : m_rack.Segments()) {
     const bool presumedLost = frtoRtoNs && seg.xmitNs < *frtoRtoNs;
     if (seg.sacked || !(seg.lost || seg.retransmittedAfterLoss || presumedLost)) continue;
     if (tcp::SeqLess(seg.range.start, head) || !tcp::SeqLess(seg.range.start, high)) continue;
-    if (m_txBuffer->IsLost(ns3::SequenceNumber32(seg.range.start))) continue;
+    // IsLost walks ns-3's sent list: ask only when ns-3 marked anything lost itself (with
+    // RACK only a timeout does), or every call costs the window squared.
+    if (ns3MarksLosses && m_txBuffer->IsLost(ns3::SequenceNumber32(seg.range.start))) continue;
     correction += seg.range.Length();
   }
   const uint32_t corrected = stock > correction ? stock - correction : 0;
@@ -399,13 +532,26 @@ void LinuxTcpSocket::OnProbeTimer() {
 uint32_t LinuxTcpSocket::SendDataPacket(ns3::SequenceNumber32 seq, uint32_t maxSize, bool withAck) {
   ApplyLossDetectionMode();
   const bool retransmission = seq < m_tcb->m_highTxMark.Get();
+  // TcpSocketBase::SendPendingData can ask for a zero-byte segment when the receive window
+  // is exactly full (seen with autotuned windows); TcpTxBuffer then returns no item and
+  // TcpSocketBase would dereference it.
+  if (maxSize == 0) return 0;
   // Linux's CA_EVENT_TX_START: new data after the flight drained (application idle).
   if (!retransmission && m_lastDataSend && m_txBuffer->HeadSequence() == m_tcb->m_highTxMark.Get())
-    if (auto cubic = ns3::DynamicCast<LinuxCubic>(m_congestionControl))
+    if (auto cubic = ns3::DynamicCast<LinuxCubic>(CongestionOps()))
       cubic->OnTransmitAfterIdle(*m_lastDataSend);
   const uint32_t sent = TcpSocketBase::SendDataPacket(seq, maxSize, withAck);
   if (sent == 0) return sent;
   m_lastDataSend = ns3::Simulator::Now();
+  {
+    const uint32_t segment = std::max<uint32_t>(m_tcb->m_segmentSize, 1);
+    const uint32_t una = m_txBuffer->HeadSequence().GetValue();
+    const uint32_t nxt = m_tcb->m_highTxMark.Get().GetValue();
+    // The pipe as last computed (before this send) plus this segment: is there room left?
+    const uint64_t pipe = uint64_t{m_tcb->m_bytesInFlight.Get()} + (retransmission ? 0 : sent);
+    m_cwndLimit.OnTransmit(una, nxt, (nxt - una + segment - 1) / segment,
+                           pipe + segment > m_tcb->m_cWnd.Get());
+  }
   if (retransmission) {
     m_retransmittedSegments = m_retransmittedSegments + 1;
     if (!m_rackEnabled && m_tcb->m_congState == ns3::TcpSocketState::CA_RECOVERY)
@@ -553,6 +699,18 @@ void LinuxTcpSocket::NoteDuplicateSegment(ns3::Ptr<const ns3::Packet> packet) {
 }
 
 void LinuxTcpSocket::ReceivedData(ns3::Ptr<ns3::Packet> packet, const ns3::TcpHeader &header) {
+  ReceivedDataLinuxAcks(packet, header);
+  if (!m_rcvTuner) return;
+  // Linux tcp_rcv_space_adjust, once the application has read what arrived in order.
+  const uint32_t copiedSeq =
+      m_tcb->m_rxBuffer->NextRxSequence().GetValue() - m_tcb->m_rxBuffer->Available();
+  const uint32_t window =
+      m_rcvTuner->OnDataCopied(ns3::Simulator::Now().GetNanoSeconds(), copiedSeq);
+  if (window > m_tcb->m_rxBuffer->MaxBufferSize()) m_tcb->m_rxBuffer->SetMaxBufferSize(window);
+}
+
+void LinuxTcpSocket::ReceivedDataLinuxAcks(ns3::Ptr<ns3::Packet> packet,
+                                           const ns3::TcpHeader &header) {
   const uint32_t size = packet->GetSize();
   if (!m_quickAckStarted && size > 0) {
     m_quickAckStarted = true;
@@ -570,6 +728,15 @@ void LinuxTcpSocket::ReceivedData(ns3::Ptr<ns3::Packet> packet, const ns3::TcpHe
 }
 
 void LinuxTcpSocket::SendEmptyPacket(uint8_t flags) {
+  if (flags & ns3::TcpHeader::SYN) {
+    // The SYN's window scale comes from the largest window autotuning may offer; after it
+    // the window starts small (a retransmitted SYN computes the same scale again).
+    if (m_rcvTuner && m_tcb->m_rxBuffer->Size() == 0)
+      m_tcb->m_rxBuffer->SetMaxBufferSize(m_receiveBufferMax);
+    TcpSocketBase::SendEmptyPacket(flags);
+    StartAutotuning();
+    return;
+  }
   if (flags != ns3::TcpHeader::ACK || !m_pendingDsack ||
       (m_endPoint == nullptr && m_endPoint6 == nullptr)) {
     TcpSocketBase::SendEmptyPacket(flags);

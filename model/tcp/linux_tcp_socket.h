@@ -4,6 +4,8 @@
 // RackEnabled=false it keeps ns-3's dupthresh loss detection but still counts its metrics.
 #pragma once
 
+#include "tcp/buffer_autotuning.h"
+#include "tcp/cwnd_limited.h"
 #include "tcp/rack_tlp.h"
 
 #include "ns3/event-id.h"
@@ -36,6 +38,8 @@ struct LinuxTcpMetrics {
   LinuxTcpMetrics &operator+=(const LinuxTcpMetrics &o);
 };
 
+class CwndGate;
+
 class LinuxTcpSocket : public ns3::TcpSocketBase {
 public:
   static ns3::TypeId GetTypeId();
@@ -52,6 +56,15 @@ public:
   // Sockets forked from this one (accepted connections) are appended to `registry`, so a
   // factory can sum the metrics of every connection it produced.
   void SetRegistry(std::shared_ptr<std::vector<ns3::Ptr<LinuxTcpSocket>>> registry);
+  // Linux's tcp_is_cwnd_limited for the data sent so far.
+  bool IsCwndLimited() const;
+  // The window this receiver offers at most now (autotuned or fixed), and its receiver-side
+  // RTT estimate (0 until measured or without autotuning).
+  uint32_t ReceiveWindowLimit() const;
+  int64_t ReceiverRttNs() const { return m_rcvTuner ? m_rcvTuner->RttNs() : 0; }
+  uint32_t SendBufferLimit() const;
+  // The timestamp this socket echoes (TS.Recent).
+  uint32_t TimestampToEcho() const { return m_timestampToEcho; }
 
 protected:
   ns3::Ptr<ns3::TcpSocketBase> Fork() override;
@@ -64,9 +77,12 @@ protected:
   uint32_t SendDataPacket(ns3::SequenceNumber32 seq, uint32_t maxSize, bool withAck) override;
   void SendEmptyPacket(uint8_t flags) override;
   uint32_t BytesInFlight() const override;
+  uint32_t AvailableWindow() const override;
   void ReTxTimeout() override;
   void EstimateRtt(const ns3::TcpHeader &header) override;
   void DoDispose() override;
+  void DoForwardUp(ns3::Ptr<ns3::Packet> packet, const ns3::Address &fromAddress,
+                   const ns3::Address &toAddress) override;
 
 private:
   bool InRecovery() const;
@@ -90,6 +106,12 @@ private:
   void ForwardUp6NotingDuplicates(ns3::Ptr<ns3::Packet> packet, ns3::Ipv6Header header,
                                   uint16_t port, ns3::Ptr<ns3::Ipv6Interface> incomingInterface);
   void NoteDuplicateSegment(ns3::Ptr<const ns3::Packet> packet);
+  // Before TcpSocketBase sees a segment: Linux's TS.Recent rule and the receiver RTT sample.
+  void InspectArrival(ns3::Ptr<const ns3::Packet> packet);
+  void StartAutotuning();
+  void ReceivedDataLinuxAcks(ns3::Ptr<ns3::Packet> packet, const ns3::TcpHeader &header);
+  void GrowSendBuffer();
+  ns3::Ptr<ns3::TcpCongestionOps> CongestionOps() const;
 
   // Attributes.
   bool m_rackEnabled = true;
@@ -101,6 +123,10 @@ private:
   bool m_linuxRto = true;
   uint32_t m_quickAckSegments = 16;
   ns3::Time m_maxAckDelay;
+  bool m_linuxTsRecent = true;
+  uint32_t m_receiveBufferMax = 0; // 0: the fixed RcvBufSize, no autotuning
+  uint32_t m_initialReceiveWindow = 65536;
+  uint32_t m_sendBufferMax = 0; // 0: the fixed SndBufSize
 
   tcp::RackTlp m_rack;
   std::shared_ptr<std::vector<ns3::Ptr<LinuxTcpSocket>>> m_registry;
@@ -111,6 +137,10 @@ private:
   ns3::EventId m_reorderEvent;
   ns3::EventId m_probeEvent;
   std::optional<ns3::Time> m_lastDataSend; // Linux's lsndtime, for CUBIC's idle restart
+  tcp::CwndLimitTracker m_cwndLimit;
+  ns3::Ptr<CwndGate> m_gate;
+  bool m_gateResolved = false;
+  std::optional<tcp::ReceiveSpaceTuner> m_rcvTuner;
 
   ns3::TracedValue<uint64_t> m_spuriousRetransmissions{0};
   ns3::TracedValue<uint64_t> m_undoneCwndReductions{0};

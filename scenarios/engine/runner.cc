@@ -120,7 +120,8 @@ RunOutcome RunScenario(const LoadedScenario &scenario, const RunOptions &options
   Topology topology = BuildTopology(resolved.at("topology"));
   sim.impairments = InstallImpairments(resolved, topology);
   sim.tunnel->Install(MakeTunnelContext(resolved, topology, options));
-  const std::optional<LinuxTcpOptions> linuxTcp = LinuxTcpOptionsFor(resolved.at("tcp"));
+  const std::optional<LinuxTcpOptions> linuxTcp =
+      LinuxTcpOptionsFor(resolved.at("tcp"), PathBdpBytes(resolved));
   if (linuxTcp) {
     InstallLinuxLikeTcp(ns3::NodeContainer(topology.homeHost, topology.workHost), *linuxTcp);
   }

@@ -291,8 +291,31 @@ void AddTcp(SchemaBuilder &b) {
   b.Duration("delayed_ack_timeout", nullptr,
              "Delayed-ACK timer (default 40ms with stack linux, Linux's TCP_ATO_MIN; 200ms with "
              "ns3).");
-  b.Integer("send_buffer", 1024, 1073741824, 4194304, "Socket send buffer, bytes.");
-  b.Integer("receive_buffer", 1024, 1073741824, 4194304, "Socket receive buffer, bytes.");
+  b.Integer("send_buffer", 1024, 1073741824, 4194304,
+            "Fixed socket send buffer, bytes: stack ns3 and kernel, or linux with "
+            "autotune_buffers = false (as after SO_SNDBUF).");
+  b.Integer("receive_buffer", 1024, 1073741824, 4194304,
+            "Fixed socket receive buffer, bytes: stack ns3 and kernel, or linux with "
+            "autotune_buffers = false (as after SO_RCVBUF).");
+  b.Boolean("autotune_buffers", true,
+            "Linux stack: grow the receive window from 64 KiB and the send buffer from 20 "
+            "segments as Linux does (tcp_moderate_rcvbuf, send-buffer expansion), up to "
+            "receive_buffer_max and send_buffer_max.");
+  b.Integer("receive_buffer_max", 65536, 1073741824, nullptr,
+            "Linux stack: largest autotuned receive window, payload bytes (Linux tcp_rmem[2]). "
+            "Absent: Linux 6.1's (6 MiB of buffer memory, a 3 MiB window), raised to twice "
+            "the path's bandwidth-delay product when that is larger.");
+  b.Integer("send_buffer_max", 65536, 1073741824, nullptr,
+            "Linux stack: largest autotuned send buffer, payload bytes (Linux tcp_wmem[2]). "
+            "Absent: Linux 6.1's 4 MiB, raised to twice the path's bandwidth-delay product "
+            "when that is larger.");
+  b.Boolean("linux_ts_recent", true,
+            "Linux stack: echo the timestamp of any acceptable segment that starts at or before "
+            "the last ACK sent (RFC 7323 section 4.3, Linux); false: ns-3's rule (in-order "
+            "segments with the newest timestamp only), whose echo freezes under reordering.");
+  b.Boolean("cwnd_limited_growth", true,
+            "Linux stack: grow cwnd only while the congestion window limits the sender (Linux "
+            "tcp_is_cwnd_limited); false: on every ACK, as ns-3 does.");
   b.Integer("segment_size", 100, 9000, 1448, "TCP maximum segment size, bytes.");
   b.Integer("initial_cwnd", 1, 1000, 10, "Initial congestion window, segments.");
   b.Duration("min_rto", "200ms", "Minimum retransmission timeout.");

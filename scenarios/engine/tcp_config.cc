@@ -10,6 +10,8 @@
 #include "ns3/string.h"
 #include "ns3/uinteger.h"
 
+#include <algorithm>
+
 namespace tunnelsim::scenario {
 namespace {
 
@@ -25,9 +27,50 @@ ns3::Time DelayedAckTimeout(const nlohmann::json &tcp) {
   return IsLinuxStack(tcp) ? ns3::MilliSeconds(40) : ns3::MilliSeconds(200);
 }
 
+// Linux 6.1's defaults as payload bytes: tcp_rmem[2] = 6 MiB of memory offers a 3 MiB window
+// (tcp_adv_win_scale = 1); tcp_wmem[2] = 4 MiB.
+constexpr uint64_t kLinuxReceiveWindowMax = 3 << 20;
+constexpr uint64_t kLinuxSendBufferMax = 4 << 20;
+constexpr uint64_t kLargestBuffer = 1 << 30; // the window scale option's limit
+
+uint32_t AutotuningMax(const nlohmann::json &tcp, const char *key, uint64_t linuxDefault,
+                       uint64_t pathBdpBytes) {
+  if (tcp.contains(key) && !tcp.at(key).is_null()) return tcp.at(key).get<uint32_t>();
+  return static_cast<uint32_t>(std::min(kLargestBuffer, std::max(linuxDefault, 2 * pathBdpBytes)));
+}
+
+int64_t DurationKeyNs(const nlohmann::json &table, const char *key) {
+  if (!table.contains(key) || !table.at(key).is_string()) return 0;
+  return ParseDurationNs(table.at(key).get<std::string>()).value_or(0);
+}
+
+uint64_t RateKeyBps(const nlohmann::json &table, const char *key) {
+  return ParseDataRateBps(table.at(key).get<std::string>()).value_or(0);
+}
+
 } // namespace
 
-std::optional<LinuxTcpOptions> LinuxTcpOptionsFor(const nlohmann::json &tcp) {
+uint64_t PathBdpBytes(const nlohmann::json &resolved) {
+  const nlohmann::json &topology = resolved.at("topology");
+  const uint64_t access =
+      std::max(RateKeyBps(topology, "access_down_rate"), RateKeyBps(topology, "access_up_rate"));
+  const uint64_t rate =
+      std::min({access, RateKeyBps(topology, "lan_rate"), RateKeyBps(topology, "wan_rate")});
+  int64_t rttNs =
+      2 * (2 * DurationKeyNs(topology, "lan_delay") + DurationKeyNs(topology, "access_delay") +
+           DurationKeyNs(topology, "wan_delay"));
+  if (resolved.contains("impairment"))
+    for (const auto &link : resolved.at("impairment"))
+      if (link.is_object())
+        for (const auto &direction : link)
+          if (direction.is_object())
+            for (const char *key : {"delay", "jitter", "ack_delay", "ack_delay_jitter"})
+              rttNs += DurationKeyNs(direction, key);
+  return static_cast<uint64_t>(static_cast<double>(rate) / 8.0 * static_cast<double>(rttNs) / 1e9);
+}
+
+std::optional<LinuxTcpOptions> LinuxTcpOptionsFor(const nlohmann::json &tcp,
+                                                  uint64_t pathBdpBytes) {
   if (!IsLinuxStack(tcp)) return std::nullopt;
   LinuxTcpOptions options;
   options.lossDetection = ParseLossDetection(tcp.at("loss_detection").get<std::string>());
@@ -38,6 +81,14 @@ std::optional<LinuxTcpOptions> LinuxTcpOptionsFor(const nlohmann::json &tcp) {
   options.delAckMaxCount = tcp.at("delayed_ack_count").get<uint32_t>();
   options.delAckTimeout = DelayedAckTimeout(tcp);
   options.maxAckDelay = DurationOf(tcp, "max_ack_delay");
+  options.linuxTsRecent = tcp.at("linux_ts_recent").get<bool>();
+  options.cwndLimitedGrowth = tcp.at("cwnd_limited_growth").get<bool>();
+  if (tcp.at("autotune_buffers").get<bool>()) {
+    options.receiveBufferMax =
+        AutotuningMax(tcp, "receive_buffer_max", kLinuxReceiveWindowMax, pathBdpBytes);
+    options.sendBufferMax =
+        AutotuningMax(tcp, "send_buffer_max", kLinuxSendBufferMax, pathBdpBytes);
+  }
   return options;
 }
 

@@ -13,6 +13,13 @@ namespace tunnelsim::scenario {
 void ApplyTcpDefaults(const nlohmann::json &tcp);
 
 // The Linux-like variant's options, or nullopt for tcp.stack = "ns3" (stock TcpSocketBase).
-std::optional<LinuxTcpOptions> LinuxTcpOptionsFor(const nlohmann::json &tcp);
+// pathBdpBytes sizes the autotuning maxima the scenario leaves absent.
+std::optional<LinuxTcpOptions> LinuxTcpOptionsFor(const nlohmann::json &tcp,
+                                                  uint64_t pathBdpBytes = 0);
+
+// The bandwidth-delay product of the resolved scenario's path, bytes: the fastest access
+// direction capped by the LAN and WAN rates, times the round trip of the links' propagation
+// delays plus every impairment's delay, jitter and ACK delay keys (netem strings not parsed).
+uint64_t PathBdpBytes(const nlohmann::json &resolved);
 
 } // namespace tunnelsim::scenario
