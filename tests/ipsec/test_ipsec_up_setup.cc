@@ -31,7 +31,8 @@ std::optional<IpsecSetup> Build(const std::string &text, std::string &error,
 
 BOOST_AUTO_TEST_CASE(connection_becomes_ike_config) {
   std::string error;
-  auto setup = Build(Conf("  proposals = chacha20poly1305-prfsha256-x25519\n  encap = yes",
+  auto setup = Build(Conf("  proposals = chacha20poly1305-prfsha256-x25519\n  encap = yes\n"
+                          "  dpd_delay = 30s",
                           "   local_ts = 10.1.0.0/16\n   remote_ts = 10.2.0.0/16\n"
                           "   esp_proposals = aes256gcm16-x25519-esn\n   replay_window = 128\n"
                           "   rekey_time = 100s\n   life_time = 150s\n   start_action = start"),
@@ -61,7 +62,8 @@ BOOST_AUTO_TEST_CASE(connection_becomes_ike_config) {
   BOOST_TEST(ToSeconds(c.lifetime.hardTime) == 150.0);
   BOOST_TEST(c.lifetime.jitter == 0.5); // rand_time = life - rekey = 50 s of 100 s
   BOOST_TEST(ToSeconds(c.rekeyedInboundLinger) == 5.0);
-  BOOST_TEST(ToSeconds(c.dpdDelay) == 0.0);
+  BOOST_TEST(ToSeconds(c.dpdDelay) == 30.0);
+  BOOST_TEST(ToSeconds(setup->dpdDelay) == 30.0);
 }
 
 BOOST_AUTO_TEST_CASE(strongswan_defaults_apply) {
@@ -75,6 +77,7 @@ BOOST_AUTO_TEST_CASE(strongswan_defaults_apply) {
   BOOST_TEST(setup->ike.replayWindow == 32u);
   BOOST_TEST(!setup->ike.pfs);
   BOOST_TEST(!setup->ike.forceEncapsulation);
+  BOOST_TEST(setup->ike.dpdDelay.count() == 0);
 }
 
 BOOST_AUTO_TEST_CASE(addresses_are_default_identities) {
