@@ -51,8 +51,13 @@ reproduce: build
 calibrate: build
 	@scripts/calibrate $(BUILD_DIR)
 
+# Google Benchmark (crypto, tunnels, impairment), then every simulation/real-TUN ratio of
+# issue #19 side by side against its goals; writes results/bench/bench.json.
 bench: build
-	$(BUILD_DIR)/tests/bench/tunnelsim-bench
+	@mkdir -p results/bench
+	$(BUILD_DIR)/tests/bench/tunnelsim-bench --benchmark_out=results/bench/crypto.json \
+	  --benchmark_out_format=json
+	@scripts/bench --build $(BUILD_DIR) --crypto-json results/bench/crypto.json
 
 format:
 	clang-format -i $$(git ls-files '*.cc' '*.h')
