@@ -21,8 +21,6 @@ constexpr int kBatch = 64;
 constexpr size_t kBufferSize = 65536;
 constexpr uint16_t kIkePort = 500;
 constexpr uint16_t kNatTraversalPort = 4500;
-// RFC 3948 section 4: keepalives keep a NAT mapping alive; strongSwan sends one every 20 s.
-constexpr Duration kNatKeepaliveInterval = Seconds(20);
 constexpr size_t kIkeExchangeOffset = 18; // SPIi, SPIr, next payload, version, exchange type
 constexpr uint8_t kExchangeIkeSaInit = 34;
 // The TUN MTU charon's kernel-libipsec uses for ipsec0.
@@ -315,7 +313,7 @@ void IpsecDaemon::OnTimerExpired() {
     const uint8_t keepalive = 0xff;
     if (natt_->SendTo({setup_.ike.remoteAddress, kNatTraversalPort}, &keepalive, 1))
       ++ipsecCounters_.natKeepalivesSent;
-    nextKeepalive_ = now + kNatKeepaliveInterval;
+    nextKeepalive_ = now + Seconds(options_.natKeepalive);
   }
   if (ikeTimer_ <= now) {
     Perform(ikeSa_->OnTimer(now));
@@ -413,7 +411,7 @@ void IpsecDaemon::Perform(IkeActions actions) {
   }
   const Time now = MonotonicNow();
   if (ikeSa_->state() == IkeState::Established && encap && nextKeepalive_ == kNever)
-    nextKeepalive_ = now + kNatKeepaliveInterval;
+    nextKeepalive_ = now + Seconds(options_.natKeepalive);
   if ((ikeSa_->state() == IkeState::Failed || ikeSa_->state() == IkeState::Deleted) &&
       setup_.initiate && setup_.dpdAction == SwanctlDpdAction::Restart && restartAt_ == kNever) {
     restartAt_ = now + Seconds(1);

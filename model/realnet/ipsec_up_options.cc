@@ -9,7 +9,8 @@ namespace tunnelsim::realnet {
 const char kIpsecUpUsage[] =
     "usage: tunnelsim-ipsec-up SWANCTL.CONF [--connection NAME] [--interface NAME]\n"
     "                          [--stats-file PATH] [--key-dir DIR] [--retransmit-timeout S]\n"
-    "                          [--retransmit-base B] [--retransmit-tries N] [--verbose]\n"
+    "                          [--retransmit-base B] [--retransmit-tries N]\n"
+    "                          [--nat-keepalive S] [--verbose]\n"
     "       (also: tunnelsim ipsec-up ...)\n"
     "\n"
     "Runs one IPsec tunnel in user space with tunnelsim's IKEv2 and ESP cores, configured by a\n"
@@ -26,6 +27,8 @@ const char kIpsecUpUsage[] =
     "                         IKE retransmission: first after S seconds, then B times longer,\n"
     "                         giving up after N (strongswan.conf's charon.retransmit_*;\n"
     "                         default 4, 1.8, 5)\n"
+    "      --nat-keepalive S  NAT keepalive interval while UDP-encapsulated (default 20;\n"
+    "                         strongswan.conf's charon.keep_alive)\n"
     "  -v, --verbose          log every IKE message and dropped packet\n"
     "  -h, --help             show this help\n";
 
@@ -62,7 +65,7 @@ std::optional<IpsecUpOptions> ParseIpsecUpOptions(const std::vector<std::string>
     } else if (a == "-k" || a == "--key-dir") {
       if (!value(options.keyDir)) return std::nullopt;
     } else if (a == "--retransmit-timeout" || a == "--retransmit-base" ||
-               a == "--retransmit-tries") {
+               a == "--retransmit-tries" || a == "--nat-keepalive") {
       std::string text;
       if (!value(text)) return std::nullopt;
       char *end = nullptr;
@@ -75,7 +78,9 @@ std::optional<IpsecUpOptions> ParseIpsecUpOptions(const std::vector<std::string>
                 (a == "--retransmit-base" ? " of at least 1" : "") + ", not '" + text + "'";
         return std::nullopt;
       }
-      if (tries)
+      if (a == "--nat-keepalive")
+        options.natKeepalive = number;
+      else if (tries)
         options.retransmitTries = static_cast<unsigned>(number);
       else if (a == "--retransmit-base")
         options.retransmitBase = number;

@@ -21,6 +21,8 @@ struct IpsecUpOptions {
   double retransmitTimeout = 4.0;
   double retransmitBase = 1.8;
   unsigned retransmitTries = 5;
+  // NAT keepalive interval while UDP-encapsulated (strongswan.conf's charon.keep_alive).
+  double natKeepalive = 20.0;
   bool verbose = false;
   bool help = false;
 };

@@ -182,7 +182,7 @@ class Topology:
 
     # --- implementations --------------------------------------------------------------------
 
-    def start_charon(self, side: int, conf: str) -> str:
+    def start_charon(self, side: int, conf: str, charon_options: str = "") -> str:
         name = f"charon-{'ab'[side]}"
         d = self.workdir / name
         d.mkdir()
@@ -190,6 +190,7 @@ class Topology:
         (d / "strongswan.conf").write_text(f"""charon {{
   load_modular = no
   load = {CHARON_PLUGINS}
+{charon_options}
   plugins {{
     vici {{
       socket = unix://{vici}

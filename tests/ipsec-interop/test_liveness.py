@@ -90,3 +90,18 @@ def test_dead_charon_detected_and_tunnel_restarted(topo):
     topo.wait_event("ours-a", "child_sa_up", count=2)
     topo.wait_charon_child(1)
     assert "3 received" in topo.ping(0, 3).stdout
+
+
+def test_nat_keepalives_sent_while_encapsulated(topo):
+    """We keep the (faked) NAT mapping alive on port 4500 with 0xFF datagrams (--nat-keepalive
+    1); charon discards them and the SAs stay up. charon itself sends none: its faked NAT
+    detection makes us see a NAT, it does not consider itself behind one."""
+    topo.start_charon(1, net.swanctl_conf(1, IKE, ESP, start=False))
+    topo.start_ours(0, net.swanctl_conf(0, IKE, ESP, start=True), "--nat-keepalive", "1")
+    assert topo.wait_event("ours-a", "child_sa_up")["udp_encapsulation"]
+    time.sleep(2.6)
+    d = topo.stats("ours-a")["driver"]
+    assert d["nat_keepalives_sent"] >= 2, d
+    assert d["udp_send_errors"] == 0 and d["unknown_source"] == 0, d
+    assert "INSTALLED" in topo.swanctl(1, "--list-sas")
+    assert "3 received" in topo.ping(0, 3).stdout

@@ -154,4 +154,7 @@ BOOST_AUTO_TEST_CASE(command_line) {
     BOOST_TEST(!ParseIpsecUpOptions({"a.conf", "--retransmit-tries", bad}, error));
   }
   BOOST_TEST(!ParseIpsecUpOptions({"a.conf", "--retransmit-base", "0.5"}, error));
+  BOOST_TEST(ParseIpsecUpOptions({"a.conf"}, error)->natKeepalive == 20.0);
+  BOOST_TEST(ParseIpsecUpOptions({"a.conf", "--nat-keepalive", "1.5"}, error)->natKeepalive == 1.5);
+  BOOST_TEST(!ParseIpsecUpOptions({"a.conf", "--nat-keepalive", "0"}, error));
 }
