@@ -7,6 +7,7 @@
 
 #include "crypto/random.h"
 #include "gre/gre_tunnel.h"
+#include "ipsec/counters_json.h"
 #include "ipsec/esp_sa.h"
 
 #include <stdexcept>
@@ -135,8 +136,8 @@ public:
       const ipsec::EspCounters &in = inbound_->counters();
       g.replayDrops = in.dropReplay + in.dropOutsideWindow;
       g.authFailures = in.dropIcv;
-      g.extra["esp_inbound"] = EspJson(in);
-      g.extra["esp_outbound"] = EspJson(outbound_->counters());
+      g.extra["esp_inbound"] = ipsec::EspCountersJson(in);
+      g.extra["esp_outbound"] = ipsec::EspCountersJson(outbound_->counters());
     }
     if (useGre_) {
       const gre::GreCounters &c = gre_->counters();
@@ -165,18 +166,6 @@ private:
     c.source = IpAddress::V4(source);
     c.destination = IpAddress::V4(destination);
     return c;
-  }
-
-  static nlohmann::json EspJson(const ipsec::EspCounters &c) {
-    return {{"packets", c.packets},
-            {"bytes", c.bytes},
-            {"drop_replay", c.dropReplay},
-            {"drop_outside_window", c.dropOutsideWindow},
-            {"drop_icv", c.dropIcv},
-            {"drop_malformed", c.dropMalformed},
-            {"drop_no_sa", c.dropNoSa},
-            {"drop_sequence_overflow", c.dropSequenceOverflow},
-            {"drop_hard_lifetime", c.dropHardLifetime}};
   }
 
   bool useGre_, useEsp_;

@@ -4,6 +4,7 @@
 #include "netlink.h"
 #include "stats.h"
 
+#include "ipsec/counters_json.h"
 #include "ipsec/key_export.h"
 
 #include <cerrno>
@@ -42,18 +43,12 @@ const char *CipherName(EspCipher cipher) {
   return cipher == EspCipher::Aes256Gcm16 ? "aes256gcm16" : "chacha20poly1305";
 }
 
-nlohmann::json EspCountersJson(const EspCounters &c) {
-  return {{"packets", c.packets},
-          {"bytes", c.bytes},
-          {"drop_replay", c.dropReplay},
-          {"drop_outside_window", c.dropOutsideWindow},
-          {"drop_icv", c.dropIcv},
-          {"drop_no_sa", c.dropNoSa},
-          {"drop_malformed", c.dropMalformed},
-          {"drop_sequence_overflow", c.dropSequenceOverflow},
-          {"drop_hard_lifetime", c.dropHardLifetime},
-          {"dummy", c.dummy},
-          {"drops_total", c.TotalDrops()}};
+// ipsec-up's stats add what results.json does not carry.
+nlohmann::json EspStatsJson(const EspCounters &c) {
+  nlohmann::json json = EspCountersJson(c);
+  json["dummy"] = c.dummy;
+  json["drops_total"] = c.TotalDrops();
+  return json;
 }
 
 nlohmann::json IkeCountersJson(const IkeCounters &c) {
@@ -513,8 +508,8 @@ nlohmann::json IpsecDaemon::Stats() const {
           {"udp_encapsulation", ikeSa_ && ikeSa_->udpEncapsulation()},
           {"ike", IkeCountersJson(ike)},
           {"child_sas", children},
-          {"esp_in", EspCountersJson(sad_.inboundTotals())},
-          {"esp_out", EspCountersJson(sad_.outboundTotals())},
+          {"esp_in", EspStatsJson(sad_.inboundTotals())},
+          {"esp_out", EspStatsJson(sad_.outboundTotals())},
           {"driver",
            {{"tun_packets_read", d.tunPacketsRead},
             {"tun_bytes_read", d.tunBytesRead},

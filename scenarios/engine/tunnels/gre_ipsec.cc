@@ -4,6 +4,7 @@
 // which option tables apply differ.
 #include "../tunnel.h"
 
+#include "ipsec/counters_json.h"
 #include "ns3/gre-ipsec/gre-ipsec-helper.h"
 #include "ns3/string.h"
 #include "ns3/uinteger.h"
@@ -139,25 +140,13 @@ private:
     return found == tally.drops.end() ? 0 : found->second;
   }
 
-  static json EspJson(const tunnelsim::ipsec::EspCounters &c) {
-    return {{"packets", c.packets},
-            {"bytes", c.bytes},
-            {"drop_replay", c.dropReplay},
-            {"drop_outside_window", c.dropOutsideWindow},
-            {"drop_icv", c.dropIcv},
-            {"drop_no_sa", c.dropNoSa},
-            {"drop_malformed", c.dropMalformed},
-            {"drop_sequence_overflow", c.dropSequenceOverflow},
-            {"drop_hard_lifetime", c.dropHardLifetime}};
-  }
-
   json SideJson(const ns3::GreIpsecGateway &gateway, const SideTally &tally) const {
     json side = {{"inner_packets_sent", tally.innerTx},
                  {"inner_packets_received", tally.innerRx},
                  {"drops", tally.drops}};
     if (gateway.UsesIpsec()) {
-      side["esp_inbound"] = EspJson(gateway.GetEspInboundCounters());
-      side["esp_outbound"] = EspJson(gateway.GetEspOutboundCounters());
+      side["esp_inbound"] = tunnelsim::ipsec::EspCountersJson(gateway.GetEspInboundCounters());
+      side["esp_outbound"] = tunnelsim::ipsec::EspCountersJson(gateway.GetEspOutboundCounters());
       if (const tunnelsim::ipsec::IkeSa *ike = gateway.GetIkeSa()) {
         const tunnelsim::ipsec::IkeCounters &c = ike->counters();
         side["ike"] = {
