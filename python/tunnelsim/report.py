@@ -21,7 +21,6 @@ import importlib
 import json
 import math
 import os
-import platform
 import re
 import sys
 from pathlib import Path
@@ -69,10 +68,7 @@ def _versions(rs) -> dict:
         for key, value in run.results.get("versions", {}).items():
             found.setdefault(key, set()).add(str(value))
     versions = {k: ", ".join(sorted(v)) for k, v in sorted(found.items())}
-    import matplotlib
-    import numpy
-    versions.update({"python": platform.python_version(), "numpy": numpy.__version__,
-                     "pandas": pd.__version__, "matplotlib": matplotlib.__version__})
+    versions.update(ts_results.python_versions())
     return versions
 
 

@@ -25,6 +25,21 @@ PROVENANCE_COLUMNS = {
 WALL_CLOCK_COLUMNS = ("provenance.wall_seconds", "provenance.sim_to_wall_ratio")
 
 
+def python_versions() -> dict:
+    """The interpreter and the Debian Python packages a sweep or report ran with: the
+    "python" block of a sweep run's provenance and of sweep.json (the C++ CLI cannot know)."""
+    import importlib.metadata
+    import platform
+
+    versions = {"python": platform.python_version()}
+    for package in ("numpy", "pandas", "matplotlib", "scipy", "dask", "distributed"):
+        try:
+            versions[package] = importlib.metadata.version(package)
+        except importlib.metadata.PackageNotFoundError:
+            pass
+    return versions
+
+
 def provenance_columns(results: dict) -> dict:
     """The PROVENANCE_COLUMNS of one results.json (absent fields are left out)."""
     provenance = results.get("provenance")

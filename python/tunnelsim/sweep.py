@@ -52,7 +52,8 @@ import pandas as pd
 
 from . import stats
 from .run import find_cli, resolve_scenario_path, run as run_scenario, scenario_text
-from .results import DESCRIBING_KEYS, flatten, get_path, provenance_columns
+from .results import (DESCRIBING_KEYS, flatten, get_path, provenance_columns,
+                      python_versions)
 
 # Seeds per combination when --ci-target is given without --max-seeds.
 DEFAULT_MAX_SEEDS = 10
@@ -186,6 +187,8 @@ def run_point(point: dict, binary: Optional[str] = None, timeout: Optional[float
         result = run_scenario(scenario_file, point["overrides"], binary=cli,
                                 out_dir=Path(tmp) / "out", timeout=timeout)
         ts = Path(tmp) / "out" / "timeseries.csv"
+        if isinstance(result.results.get("provenance"), dict):
+            result.results["provenance"]["python"] = python_versions()
         return {"results": result.results,
                 "timeseries_csv": ts.read_text() if ts.is_file() else ""}
 
@@ -367,6 +370,7 @@ def _ci_rounds(spec: SweepSpec, out_dir: Path, run_points: Callable, target: flo
 
 def _manifest(spec: SweepSpec, target, cap, metric) -> dict:
     manifest = spec.to_json()
+    manifest["python"] = python_versions()
     if target is not None:
         manifest.update({"ci_target": target, "max_seeds": cap, "ci_metric": metric})
     return manifest

@@ -201,6 +201,21 @@ def test_real_sweep_runs_locally_and_resumes(real_local_table, cli_env):
     pd.testing.assert_frame_equal(again, table)
 
 
+def test_sweep_runs_and_manifest_record_the_python_packages(real_local_table):
+    import matplotlib
+    import numpy
+
+    out, table = real_local_table
+    manifest = json.loads((out / "sweep.json").read_text())
+    for point in table["point"]:
+        python = json.loads((out / "runs" / point / "results.json").read_text())[
+            "provenance"]["python"]
+        assert python["numpy"] == numpy.__version__
+        assert python["pandas"] == pd.__version__
+        assert python["matplotlib"] == matplotlib.__version__
+        assert python == manifest["python"]
+
+
 def test_same_sweep_on_a_local_dask_cluster(real_local_table, cli_env, tmp_path):
     from distributed import LocalCluster
     _out, local = real_local_table
