@@ -93,14 +93,18 @@ void PrintUsage(bool toStderr) {
                "       tunnelsim list [--library DIR]\n"
                "       tunnelsim keys\n"
                "       tunnelsim sweep SWEEP.toml [--out DIR] [-j N] [--set key=value]...\n"
-               "       tunnelsim report DIR\n"
-               "       tunnelsim diagnose CAPTURE [--json] [--window W]...\n"
+               "                       [--ci-target 5%% --max-seeds N]\n"
+               "       tunnelsim report DIR [--figure-format pdf,pgf] [--width column|page]\n"
+               "       tunnelsim diagnose CAPTURE [--json] [--window W]... [--scenario OUT.toml]\n"
+               "                       [--report DIR [--seeds N] [--duration D]]\n"
                "       tunnelsim rerun RESULTS.json [--out DIR]\n"
                "       tunnelsim compare A B [--csv FILE]\n"
+               "       tunnelsim compare SCENARIO --set-a key=value --set-b key=value [--seeds N]\n"
                "       tunnelsim wg-up [tunnelsim-wg-up options]\n"
                "       tunnelsim ipsec-up [tunnelsim-ipsec-up options]\n"
-               "SCENARIO is a .toml file or the name of a scenario in the library\n"
-               "(--library DIR, $TUNNELSIM_LIBRARY, default %s).\n"
+               "Each command's --help lists all its options. SCENARIO is a .toml file or the name\n"
+               "of a scenario in the library"
+               " (--library DIR, $TUNNELSIM_LIBRARY, default %s).\n"
                "Exit codes: 0 ok, 1 run failure, 2 usage or validation error.\n",
                TUNNELSIM_LIBRARY_DIR);
 }
