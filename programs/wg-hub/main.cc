@@ -6,8 +6,11 @@
 //   spoke i --p2p 10.128.x.y/30-- hub --p2p 10.200.0.0/24-- host (echo server 10.200.0.2)
 //   spoke i wg0 10.99.0.(i+2)      hub wg0 10.99.0.1/16
 //
-// The spokes are point-to-point links to the hub (not one shared LAN): a CSMA channel hands
-// every frame to every attached device, so its cost per packet grows with the number of peers.
+// Outer links: by default one point-to-point link per spoke (the hub has N interfaces, and
+// ns-3's static routing and address checks walk them on every packet); with --segment=S the
+// spokes share CSMA LANs of S spokes with the hub (10.128.k.0/24, the hub .1): the hub has
+// N/S interfaces, but a CSMA channel hands every frame to all S+1 devices on its LAN, so
+// S near sqrt(N) balances the two. One LAN for all N would cost N receptions per frame.
 // No global routing: every outer path is one directly connected link.
 //
 // Prints one JSON line: peers, handshakes completed at the hub (distinct peers), echo
@@ -19,6 +22,7 @@
 
 #include "ns3/applications-module.h"
 #include "ns3/core-module.h"
+#include "ns3/csma-module.h"
 #include "ns3/internet-module.h"
 #include "ns3/network-module.h"
 #include "ns3/point-to-point-module.h"
@@ -85,6 +89,7 @@ nlohmann::ordered_json Summary(const std::vector<uint64_t> &perPeer) {
 int main(int argc, char *argv[]) {
   uint32_t peers = 10;
   double durationSeconds = 5.0, rate = 2.0, startSpread = -1.0;
+  uint32_t segmentSize = 0;
   bool listPerPeer = false;
   CommandLine cmd(__FILE__);
   cmd.AddValue("peers", "Number of spokes, each a WireGuard peer of the hub", peers);
@@ -94,11 +99,18 @@ int main(int argc, char *argv[]) {
                "Spokes start evenly over this many seconds (default: peers/100, at least 1, "
                "which keeps the hub below WireGuard's 128 handshakes/s under-load threshold)",
                startSpread);
+  cmd.AddValue("segment",
+               "Spokes per shared CSMA LAN with the hub (0: one point-to-point link per spoke)",
+               segmentSize);
   cmd.AddValue("perPeer", "Also list every peer's counts in the JSON", listPerPeer);
   cmd.Parse(argc, argv);
   if (startSpread < 0) startSpread = std::max(1.0, peers / 100.0);
   if (peers == 0 || peers > kMaxPeers) {
     std::cerr << "wg-hub: --peers must be between 1 and " << kMaxPeers << "\n";
+    return 2;
+  }
+  if (segmentSize > 250) {
+    std::cerr << "wg-hub: --segment must be at most 250 (one /24 per LAN)\n";
     return 2;
   }
   if (!(rate > 0) || !(durationSeconds > 0) || !(startSpread >= 0)) {
@@ -129,16 +141,34 @@ int main(int argc, char *argv[]) {
   p2p.SetChannelAttribute("Delay", StringValue("1ms"));
   TrafficControlHelper tc;
   Ipv4AddressHelper addresses;
-  addresses.SetBase("10.128.0.0", "255.255.255.252");
   std::vector<Ipv4Address> hubAddressTowards(peers);
-  for (uint32_t i = 0; i < peers; ++i) {
-    NetDeviceContainer link = p2p.Install(spokes.Get(i), hub);
-    Ipv4InterfaceContainer ifs = addresses.Assign(link);
-    // Assign installs a queue disc on each device; drop it so the device queue is the only
-    // one (as the scenario engine's topology does) and the hub does not carry N of them.
-    tc.Uninstall(link);
-    hubAddressTowards[i] = ifs.GetAddress(1);
-    addresses.NewNetwork();
+  if (segmentSize == 0) {
+    addresses.SetBase("10.128.0.0", "255.255.255.252");
+    for (uint32_t i = 0; i < peers; ++i) {
+      NetDeviceContainer link = p2p.Install(spokes.Get(i), hub);
+      Ipv4InterfaceContainer ifs = addresses.Assign(link);
+      // Assign installs a queue disc on each device; drop it so the device queue is the only
+      // one (as the scenario engine's topology does) and the hub does not carry N of them.
+      tc.Uninstall(link);
+      hubAddressTowards[i] = ifs.GetAddress(1);
+      addresses.NewNetwork();
+    }
+  } else {
+    CsmaHelper csma;
+    csma.SetChannelAttribute("DataRate", StringValue("100Mbps"));
+    csma.SetChannelAttribute("Delay", StringValue("10us"));
+    addresses.SetBase("10.128.0.0", "255.255.255.0");
+    for (uint32_t first = 0; first < peers; first += segmentSize) {
+      NodeContainer lan(hub); // the hub first: it gets .1 on every segment
+      for (uint32_t i = first; i < std::min(peers, first + segmentSize); ++i)
+        lan.Add(spokes.Get(i));
+      NetDeviceContainer devices = csma.Install(lan);
+      Ipv4InterfaceContainer ifs = addresses.Assign(devices);
+      tc.Uninstall(devices);
+      for (uint32_t i = first; i < std::min(peers, first + segmentSize); ++i)
+        hubAddressTowards[i] = ifs.GetAddress(0);
+      addresses.NewNetwork();
+    }
   }
   p2p.SetDeviceAttribute("DataRate", StringValue("10Gbps"));
   p2p.SetChannelAttribute("Delay", StringValue("100us"));
