@@ -52,10 +52,13 @@ def test_rfc5236_density_ignores_lost_numbers_and_duplicates():
 
 
 def test_rfc5236_density_of_a_displacement_beyond_the_threshold_is_left_out():
-    # 4,1,2,3: 4 is three early (-3), 1..3 one late each; with threshold 2 the -3 is outside.
+    # 4,1,2,3: 4 would be three early (-3); with threshold 2 RFC 5236 treats it as lost, so it
+    # takes no receive index and 1..3 are in place (the density is over those three).
     density = reorder_density([4, 1, 2, 3], threshold=2)
-    assert density[1] == pytest.approx(3 / 4) and density[-2] == 0.0
-    assert sum(density.values()) == pytest.approx(3 / 4)
+    assert density == {-2: 0.0, -1: 0.0, 0: 1.0, 1: 0.0, 2: 0.0}
+    # With threshold 3 it is counted: 4 three early, 1..3 one late each.
+    density = reorder_density([4, 1, 2, 3], threshold=3)
+    assert density[-3] == pytest.approx(1 / 4) and density[1] == pytest.approx(3 / 4)
 
 
 def test_interarrival_and_rate():

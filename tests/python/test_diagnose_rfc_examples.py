@@ -5,7 +5,9 @@ times in ms) to tunnelsim.diagnose.metrics and asserts the results the RFC state
 RFC numbers arrivals from 1; `reordered_packets` returns 0-based arrival indices and positions,
 so the tests convert. Metrics tunnelsim does not compute (byte offset, n-reordering, the q
 counter of reordering-free runs) are left out; see the report of #18 and docs/diagnose.md.
-RFC 5236's own examples are not reproduced here (docs/diagnose.md says why)."""
+The reorder density tests at the end are not RFC 5236 examples (its text was not at hand) but
+sequences hand-traced through the RD algorithm its authors publish, which
+tunnelsim.diagnose.metrics.reorder_density follows."""
 
 import pytest
 
@@ -111,14 +113,44 @@ def test_rfc4737_section7_4_two_discontinuities_gap_and_free_runs():
     assert ratio == pytest.approx(3 / 16)
 
 
-def test_reorder_density_departs_from_rfc5236_as_docs_diagnose_md_says():
-    # Not an RFC example: pins the two differences from RFC 5236's algorithm that
-    # docs/diagnose.md states, with its numbers. Ranks among received numbers, so the lost 3
-    # does not widen 4's and 2's displacements (RFC 5236's algorithm gives -2 and +2)...
-    assert reorder_density([1, 4, 2, 5], threshold=3) == {
-        -3: 0.0, -2: 0.0, -1: pytest.approx(1 / 4), 0: pytest.approx(2 / 4),
-        1: pytest.approx(1 / 4), 2: 0.0, 3: 0.0}
-    # ...and 3, beyond the threshold, still takes rank 2, so 1 and 2 are one late each
-    # (RFC 5236's algorithm discards 3 as lost and finds 1 and 2 in order).
-    assert reorder_density([3, 1, 2], threshold=1) == {
-        -1: 0.0, 0: 0.0, 1: pytest.approx(2 / 3)}
+def density(counts, threshold):
+    """The RD `reorder_density` should return: {displacement: fraction} from hand counts."""
+    total = sum(counts.values())
+    return {d: pytest.approx(counts.get(d, 0) / total) for d in range(-threshold, threshold + 1)}
+
+
+def test_rfc5236_a_lost_number_widens_the_displacement():
+    # Not an RFC example; hand-traced through the algorithm of RFC 5236's authors. Receive
+    # index 2 holds 4 (two early, -2); 3 is in neither the look-ahead nor the early set, so it
+    # is lost and the index moves on to 4, which 4's early arrival already claimed: 2 takes it
+    # (two late, +2). 1 and 5 are in place.
+    assert reorder_density([1, 4, 2, 5], threshold=3) == density({-2: 1, 0: 2, 2: 1}, 3)
+
+
+def test_rfc5236_an_arrival_beyond_the_threshold_is_lost():
+    # 3 would be two early with threshold 1: discarded as lost without taking index 1, so 1 and
+    # 2 are found in place and the density is over those two.
+    assert reorder_density([3, 1, 2], threshold=1) == density({0: 2}, 1)
+
+
+def test_rfc5236_a_late_arrival_beyond_the_threshold_is_lost():
+    # 2 arrives after 3, 4, 5. Threshold 2: the look-ahead (3 arrivals) at index 2 holds 3, 4, 5,
+    # so 2 counts as lost and the index jumps to 3; when 2 comes it is behind the index and
+    # skipped; the other five are in place.
+    assert reorder_density([1, 3, 4, 5, 2, 6], threshold=2) == density({0: 5}, 2)
+    # Threshold 3: the look-ahead reaches 2, so 3, 4, 5 are one early each, taking indices
+    # 2, 3, 4, and 2 takes index 5 (three late).
+    assert reorder_density([1, 3, 4, 5, 2, 6], threshold=3) == density({-1: 3, 0: 2, 3: 1}, 3)
+
+
+def test_rfc5236_duplicates_are_skipped():
+    # The second 3 repeats a number counted early and not yet reached by the index; the second
+    # 2 repeats one the index has passed. Both are skipped: the same density as 1, 3, 2, 4.
+    assert reorder_density([1, 3, 2, 3, 2, 4], threshold=1) == density({-1: 1, 0: 2, 1: 1}, 1)
+    assert reorder_density([1, 3, 2, 3, 2, 4], threshold=1) == reorder_density([1, 3, 2, 4], 1)
+
+
+def test_rfc5236_numbering_from_zero():
+    # WireGuard counters start at 0: the index starts at the smallest number in the first
+    # look-ahead, so 0 is in place, 2 one early, 1 one late.
+    assert reorder_density([0, 2, 1, 3], threshold=1) == density({-1: 1, 0: 2, 1: 1}, 1)

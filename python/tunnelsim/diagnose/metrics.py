@@ -3,12 +3,13 @@
 RFC 4737: a packet is reordered when its sequence number is below the next
 expected one (the highest seen + 1); its extent is the distance back to the
 earliest packet that arrived before it with a larger sequence number.
-RFC 5236: reorder density, the distribution of displacement arrival_index -
-receive_index, where duplicates and lost numbers are skipped.
+RFC 5236: reorder density, the distribution of displacement receive index - sequence
+number, the receive index stepping through the sequence numbers and skipping lost ones (as
+RFC 5236's authors publish the algorithm; see reorder_density).
 """
 
 import bisect
-from collections import Counter
+from collections import Counter, deque
 
 STANDARD_WINDOWS = (32, 64, 128, 1024, 8128)
 
@@ -55,20 +56,62 @@ def late_time_offsets(sequence, times):
 
 
 def reorder_density(sequence, threshold=3):
-    """RFC 5236 RD: {displacement: fraction} for displacements in [-threshold, threshold]."""
-    unique = []
-    seen = set()
-    for number in sequence:
-        if number not in seen:
-            seen.add(number)
-            unique.append(number)
-    expected_order = {number: index for index, number in enumerate(sorted(unique))}
+    """RFC 5236 RD: {displacement: fraction} for displacements in [-threshold, threshold].
+
+    Follows the algorithm RFC 5236's authors publish (CSU CNRL, rd_algo.txt): a receive index
+    walks the sequence numbers; each arrival is displaced by receive index - its number
+    (positive: late, negative: early). The next `threshold` + 1 arrivals are held in a look-ahead
+    window and early arrivals counted so far are remembered, so a number neither held nor
+    remembered is lost and the index moves past it (to the smallest number held, if that is
+    higher). An arrival displaced by more than `threshold` is treated as lost: it is not counted
+    and takes no receive index. Repeats of a held, remembered or already passed number are
+    duplicates and skipped. The fractions are over the packets counted, so they sum to 1.
+    """
+    if threshold < 0:
+        raise ValueError(f"reorder density threshold must be >= 0, got {threshold}")
+    arrivals = iter(sequence)
+    window = deque()    # look-ahead of at most threshold + 1 arrivals, in arrival order
+    early = set()       # numbers counted as early arrivals whose receive index is still ahead
+    receive_index = None
+
+    def next_arrival():
+        """The next arrival that is not a duplicate, or None at the end of the stream."""
+        for number in arrivals:
+            passed = receive_index is not None and number < receive_index
+            if not passed and number not in early and number not in window:
+                return number
+        return None
+
+    while len(window) < threshold + 1:
+        number = next_arrival()
+        if number is None:
+            break
+        window.append(number)
+    if not window:
+        return {}
+    # The authors start the index at 1 for streams numbered from 1; starting at the smallest
+    # number held gives the same result there and works for any first number (WireGuard's 0).
+    receive_index = min(window)
     counts = Counter()
-    for arrival_index, number in enumerate(unique):
-        displacement = arrival_index - expected_order[number]
-        if -threshold <= displacement <= threshold:
-            counts[displacement] += 1
-    total = len(unique)
+    while window:
+        if receive_index in early or receive_index in window:
+            arrival = window.popleft()
+            displacement = receive_index - arrival
+            if abs(displacement) <= threshold:
+                counts[displacement] += 1
+                early.discard(receive_index)
+                if displacement < 0:
+                    early.add(arrival)
+                receive_index += 1
+            number = next_arrival()  # (a discarded arrival leaves the index where it was)
+            if number is not None:
+                window.append(number)
+        else:
+            # Nothing holds the number at the receive index: it is lost. Move to the smallest
+            # number held if that is ahead, otherwise one step.
+            smallest = min(min(window), min(early, default=window[0]))
+            receive_index = smallest if receive_index < smallest else receive_index + 1
+    total = sum(counts.values())
     return {d: counts[d] / total for d in range(-threshold, threshold + 1)} if total else {}
 
 
