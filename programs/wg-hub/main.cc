@@ -109,8 +109,9 @@ int main(int argc, char *argv[]) {
     std::cerr << "wg-hub: --peers must be between 1 and " << kMaxPeers << "\n";
     return 2;
   }
-  if (segmentSize > 250) {
-    std::cerr << "wg-hub: --segment must be at most 250 (one /24 per LAN)\n";
+  // One /24 per LAN inside 10.128.0.0/10, clear of the host's 10.200.0.0/24.
+  if (segmentSize > 250 || (segmentSize > 0 && (peers + segmentSize - 1) / segmentSize > 16384)) {
+    std::cerr << "wg-hub: --segment must be at most 250 and give at most 16384 LANs\n";
     return 2;
   }
   if (!(rate > 0) || !(durationSeconds > 0) || !(startSpread >= 0)) {
