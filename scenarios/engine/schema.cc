@@ -1,6 +1,7 @@
 #include "schema.h"
 
 #include "tunnel_spec_json.h"
+#include "units.h"
 
 #include <algorithm>
 #include <cstdint>

@@ -97,12 +97,4 @@ TunnelSpec TunnelSpecFrom(const json &resolved) {
   return spec;
 }
 
-std::string DurationText(Duration value) {
-  const int64_t ns = value.count();
-  if (ns % 1000000000 == 0) return std::to_string(ns / 1000000000) + "s";
-  if (ns % 1000000 == 0) return std::to_string(ns / 1000000) + "ms";
-  if (ns % 1000 == 0) return std::to_string(ns / 1000) + "us";
-  return std::to_string(ns) + "ns";
-}
-
 } // namespace tunnelsim::scenario

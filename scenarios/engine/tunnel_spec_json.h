@@ -16,8 +16,4 @@ namespace tunnelsim::scenario {
 // the type) without their defaults. Throws std::invalid_argument for an unknown type.
 tunnel::TunnelSpec TunnelSpecFrom(const nlohmann::json &resolved);
 
-// A duration as the scenario language writes it, in the largest unit that divides it exactly
-// ("120s", "2us", "0s"): how the schema shows the spec's duration defaults.
-std::string DurationText(Duration value);
-
 } // namespace tunnelsim::scenario

@@ -72,4 +72,12 @@ std::optional<uint64_t> ParseDataRateBps(std::string_view text) {
   return static_cast<uint64_t>(bps);
 }
 
+std::string DurationText(std::chrono::nanoseconds value) {
+  const int64_t ns = value.count();
+  if (ns % 1000000000 == 0) return std::to_string(ns / 1000000000) + "s";
+  if (ns % 1000000 == 0) return std::to_string(ns / 1000000) + "ms";
+  if (ns % 1000 == 0) return std::to_string(ns / 1000) + "us";
+  return std::to_string(ns) + "ns";
+}
+
 } // namespace tunnelsim::scenario
