@@ -31,6 +31,13 @@ IkeNotifyPayload Notify(uint16_t type, crypto::Bytes data = {}) {
   return n;
 }
 
+// INVALID_KE_PAYLOAD names the one group we accept, X25519 (RFC 7296 1.2, 3.10.1).
+IkeNotifyPayload InvalidKeNotify() {
+  crypto::Bytes group(2);
+  PutU16(group.data(), transform::kDhCurve25519);
+  return Notify(notify::kInvalidKePayload, group);
+}
+
 IkeTransform EncrTransform(EspCipher cipher) {
   if (cipher == EspCipher::Aes256Gcm16) {
     return IkeTransform{transform::kEncr, transform::kEncrAesGcm16, uint16_t(256)};
@@ -701,9 +708,7 @@ void IkeSa::RespondIkeSaInit(const IkeMessage &m, crypto::ByteView datagram, Tim
   if (m.ke->group != transform::kDhCurve25519) {
     // Stateless answer naming the group we want (RFC 7296 1.2); the SA stays Idle.
     IkeMessage r = NewMessage(IkeExchange::IkeSaInit, m.messageId, true);
-    crypto::Bytes group(2);
-    PutU16(group.data(), transform::kDhCurve25519);
-    r.notifies.push_back(Notify(notify::kInvalidKePayload, group));
+    r.notifies.push_back(InvalidKeNotify());
     actions.send.push_back(Encode(r, true));
     ++counters_.messagesSent;
     return;
@@ -824,9 +829,7 @@ void IkeSa::RespondCreateChild(const IkeMessage &m, Time now, IkeActions &action
   crypto::Bytes shared;
   if (config_.pfs) {
     if (m.ke->group != transform::kDhCurve25519 || m.ke->data.size() != crypto::kX25519KeySize) {
-      crypto::Bytes group(2);
-      PutU16(group.data(), transform::kDhCurve25519);
-      r.notifies.push_back(Notify(notify::kInvalidKePayload, group));
+      r.notifies.push_back(InvalidKeNotify());
       return SendResponse(r, actions);
     }
     crypto::X25519KeyPair dh = crypto::GenerateX25519KeyPair(rng_);
@@ -923,9 +926,7 @@ void IkeSa::RespondIkeRekey(const IkeMessage &m, Time /*now*/, IkeActions &actio
   }
   if (!m.ke || m.ke->group != transform::kDhCurve25519 ||
       m.ke->data.size() != crypto::kX25519KeySize) {
-    crypto::Bytes group(2);
-    PutU16(group.data(), transform::kDhCurve25519);
-    r.notifies.push_back(Notify(notify::kInvalidKePayload, group));
+    r.notifies.push_back(InvalidKeNotify());
     return SendResponse(r, actions);
   }
   crypto::X25519KeyPair dh = crypto::GenerateX25519KeyPair(rng_);
