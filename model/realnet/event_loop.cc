@@ -133,4 +133,19 @@ bool EventLoop::Run(std::string &error) {
   return true;
 }
 
+bool WatchDaemonSignals(EventLoop &loop, EventLoop::Handler onStatsRequest, std::string &error) {
+  return loop.WatchSignals(
+      {SIGINT, SIGTERM, SIGUSR1},
+      [&loop, onStatsRequest = std::move(onStatsRequest)](int signal) {
+        if (signal == SIGUSR1) {
+          onStatsRequest();
+          return;
+        }
+        Log::Info(std::string("received ") + (signal == SIGINT ? "SIGINT" : "SIGTERM") +
+                  ", shutting down");
+        loop.Stop();
+      },
+      error);
+}
+
 } // namespace tunnelsim::realnet

@@ -63,4 +63,8 @@ private:
   uint64_t timerExpiries_ = 0;
 };
 
+// The daemons' signal policy (wg-up, ipsec-up): SIGINT and SIGTERM are logged and stop `loop`;
+// SIGUSR1 runs `onStatsRequest` (write the stats file) and the daemon goes on.
+bool WatchDaemonSignals(EventLoop &loop, EventLoop::Handler onStatsRequest, std::string &error);
+
 } // namespace tunnelsim::realnet

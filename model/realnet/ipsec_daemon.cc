@@ -8,7 +8,6 @@
 #include "ipsec/key_export.h"
 
 #include <cerrno>
-#include <csignal>
 #include <cstdio>
 #include <fstream>
 
@@ -114,8 +113,8 @@ void IpsecDaemon::NewIkeSa(bool initiator) {
 
 bool IpsecDaemon::SetUp(std::string &error) {
   if (!loop_.ok(error)) return false;
-  if (!loop_.WatchSignals(
-          {SIGINT, SIGTERM, SIGUSR1}, [this](int s) { OnSignal(s); }, error))
+  if (!WatchDaemonSignals(
+          loop_, [this] { WriteStatsFile(); }, error))
     return false;
   tun_ = TunDevice::Open(options_.interfaceName, error);
   if (!tun_) return false;
@@ -475,16 +474,6 @@ void IpsecDaemon::WriteKeys(const IkeSaInstall &install) {
   if (options_.keyDir.empty()) return;
   if (auto line = WiresharkEspSaLine(install.config))
     std::ofstream(options_.keyDir + "/esp_sa", std::ios::app) << *line << "\n";
-}
-
-void IpsecDaemon::OnSignal(int signal) {
-  if (signal == SIGUSR1) {
-    WriteStatsFile();
-    return;
-  }
-  Log::Info(std::string("received ") + (signal == SIGINT ? "SIGINT" : "SIGTERM") +
-            ", shutting down");
-  loop_.Stop();
 }
 
 nlohmann::json IpsecDaemon::Stats() const {

@@ -55,7 +55,6 @@ private:
   void OnIkeDatagram(crypto::ByteView datagram);
   void OnEspPacket(crypto::ByteView packet);
   void OnTimerExpired();
-  void OnSignal(int signal);
   void Perform(ipsec::IkeActions actions);
   void SendIke(const crypto::Bytes &datagram);
   void SendEsp(const crypto::Bytes &packet);

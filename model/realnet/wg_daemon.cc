@@ -4,7 +4,6 @@
 #include "netlink.h"
 
 #include <cerrno>
-#include <csignal>
 #include <stdexcept>
 #include <sys/socket.h>
 
@@ -59,8 +58,8 @@ WgDaemon::~WgDaemon() {
 bool WgDaemon::SetUp(std::string &error) {
   if (!loop_.ok(error)) return false;
   // Signals first, so an early SIGTERM still ends in an orderly shutdown.
-  if (!loop_.WatchSignals(
-          {SIGINT, SIGTERM, SIGUSR1}, [this](int s) { OnSignal(s); }, error))
+  if (!WatchDaemonSignals(
+          loop_, [this] { WriteStatsFile(); }, error))
     return false;
   tun_ = TunDevice::Open(options_.interfaceName, error);
   if (!tun_) return false;
@@ -240,16 +239,6 @@ void WgDaemon::Perform(wireguard::Actions &actions) {
   }
   loop_.SetDeadline(actions.nextTimer);
   actions.Clear();
-}
-
-void WgDaemon::OnSignal(int signal) {
-  if (signal == SIGUSR1) {
-    WriteStatsFile();
-    return;
-  }
-  Log::Info(std::string("received ") + (signal == SIGINT ? "SIGINT" : "SIGTERM") +
-            ", shutting down");
-  loop_.Stop();
 }
 
 nlohmann::json WgDaemon::Stats() const {

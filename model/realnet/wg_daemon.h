@@ -38,7 +38,6 @@ private:
   void OnTunReadable();
   void OnUdpReadable();
   void OnTimerExpired();
-  void OnSignal(int signal);
   void Perform(wireguard::Actions &actions);
   void WriteStatsFile();
   void OnEvent(const wireguard::Event &event) override;
