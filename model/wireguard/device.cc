@@ -3,6 +3,7 @@
 // three paths that drive it are device_send.cc, device_receive.cc and device_timers.cc.
 #include "device.h"
 
+#include <algorithm>
 #include <stdexcept>
 
 namespace tunnelsim::wireguard {
@@ -34,7 +35,8 @@ Peer &Device::AddPeer(const PeerConfig &config, Time now) {
   for (const IpPrefix &prefix : config.allowedIps)
     allowedIps_.Insert(prefix, &peer);
   if (peer.persistentKeepalive_.count() > 0 && peer.endpoint_)
-    peer.timers_.persistentKeepalive = now;
+    Timers(peer).persistentKeepalive = now;
+  ReindexTouchedPeers();
   return peer;
 }
 
@@ -48,6 +50,9 @@ bool Device::RemovePeer(const crypto::X25519PublicKey &publicKey) {
   ClearHandshake(peer);
   peer.cookieGenerator_.Clear();
   allowedIps_.RemoveOwner(&peer);
+  if (peer.indexedDeadline_ != kNever) timerIndex_.erase({peer.indexedDeadline_, &peer});
+  if (peer.timersTouched_)
+    touchedPeers_.erase(std::find(touchedPeers_.begin(), touchedPeers_.end(), &peer));
   peers_.erase(it);
   return true;
 }
@@ -67,13 +72,6 @@ std::vector<const Peer *> Device::Peers() const {
   for (const auto &entry : peers_)
     out.push_back(entry.second.get());
   return out;
-}
-
-Time Device::NextTimer() const {
-  Time next = kNever;
-  for (const auto &entry : peers_)
-    next = std::min(next, entry.second->timers_.NextDeadline());
-  return next;
 }
 
 Actions Device::OnTunnelPacket(Bytes ipPacket, Time now) {

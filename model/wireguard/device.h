@@ -21,6 +21,8 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <set>
+#include <utility>
 #include <vector>
 
 namespace tunnelsim::wireguard {
@@ -71,6 +73,7 @@ public:
   Actions OnDatagram(crypto::ByteView datagram, const Endpoint &from, Time now);
   Actions OnTimer(Time now);
 
+  // The earliest armed timer over all peers: O(1), read from the deadline index.
   Time NextTimer() const;
   bool UnderLoad(Time now) const;
 
@@ -113,6 +116,14 @@ private:
   void FireTimer(Peer &peer, TimerKind kind, Time now, Actions &out);
   void UpdateEndpoint(Peer &peer, const Endpoint &from, Time now);
 
+  // The deadline index (device_timers.cc). Every change to a peer's timers goes through
+  // Timers(peer), which marks the peer; each public entry point ends with
+  // ReindexTouchedPeers(), so NextTimer and OnTimer see only current deadlines without
+  // scanning every peer.
+  PeerTimers &Timers(Peer &peer);
+  void ReindexTouchedPeers();
+  void Reindex(Peer &peer);
+
   // Observation.
   void Emit(EventType type, Time now, const Peer *peer, const std::optional<Endpoint> &endpoint);
   void Drop(DropReason reason, Time now, const Peer *peer, const std::optional<Endpoint> &endpoint);
@@ -126,6 +137,9 @@ private:
   IndexTable indexTable_;
   AllowedIps<Peer> allowedIps_;
   std::map<crypto::X25519PublicKey, std::unique_ptr<Peer>> peers_;
+  // (earliest deadline, peer) for every peer with an armed timer; see Peer::indexedDeadline_.
+  std::set<std::pair<Time, Peer *>> timerIndex_;
+  std::vector<Peer *> touchedPeers_; // peers whose timers changed since the last reindex
   DeviceCounters counters_;
   EventObserver *observer_ = nullptr;
 

@@ -32,6 +32,7 @@ void Device::OnDatagram(ByteView datagram, const Endpoint &from, Time now, Actio
       break;
     }
   }
+  ReindexTouchedPeers();
   out.nextTimer = NextTimer();
 }
 
@@ -110,8 +111,8 @@ void Device::HandleInitiation(ByteView message, const Endpoint &from, Time now, 
   peer->counters_.rxDatagramBytes += message.size();
   Emit(EventType::HandshakeInitiationReceived, now, peer, from);
   UpdateEndpoint(*peer, from, now);
-  peer->timers_.AnyAuthenticatedPacketReceived();
-  peer->timers_.AnyAuthenticatedPacketTraversal(now, peer->persistentKeepalive_);
+  Timers(*peer).AnyAuthenticatedPacketReceived();
+  Timers(*peer).AnyAuthenticatedPacketTraversal(now, peer->persistentKeepalive_);
   SendHandshakeResponse(*peer, now, out);
 }
 
@@ -135,12 +136,12 @@ void Device::HandleResponse(ByteView message, const Endpoint &from, Time now, Ac
   peer.counters_.rxDatagramBytes += message.size();
   Emit(EventType::HandshakeResponseReceived, now, &peer, from);
   UpdateEndpoint(peer, from, now);
-  peer.timers_.AnyAuthenticatedPacketReceived();
-  peer.timers_.AnyAuthenticatedPacketTraversal(now, peer.persistentKeepalive_);
+  Timers(peer).AnyAuthenticatedPacketReceived();
+  Timers(peer).AnyAuthenticatedPacketTraversal(now, peer.persistentKeepalive_);
   BeginSession(peer, now);
   ConfirmSession(peer, now);
-  peer.timers_.SessionDerived(now, config_.constants);
-  peer.timers_.HandshakeComplete();
+  Timers(peer).SessionDerived(now, config_.constants);
+  Timers(peer).HandshakeComplete();
   // Sends what waited for the session, or a keepalive so the responder gets key
   // confirmation at once.
   SendKeepalive(peer, now, out);
@@ -194,19 +195,19 @@ void Device::HandleTransport(ByteView message, const Endpoint &from, Time now, A
   if (peer.keypairs_.ConfirmIfNext(&keypair, retired)) {
     RetireKeypairs(retired);
     ConfirmSession(peer, now);
-    peer.timers_.HandshakeComplete();
+    Timers(peer).HandshakeComplete();
     SendStaged(peer, now, out);
   }
   KeepKeyFreshReceiving(peer, now, out);
-  peer.timers_.AnyAuthenticatedPacketReceived();
-  peer.timers_.AnyAuthenticatedPacketTraversal(now, peer.persistentKeepalive_);
+  Timers(peer).AnyAuthenticatedPacketReceived();
+  Timers(peer).AnyAuthenticatedPacketTraversal(now, peer.persistentKeepalive_);
   if (plaintext.empty()) {
     ++counters_.keepalivesReceived;
     ++peer.counters_.keepalivesReceived;
     Emit(EventType::KeepaliveReceived, now, &peer, from);
     return;
   }
-  peer.timers_.DataReceived(now, c);
+  Timers(peer).DataReceived(now, c);
   auto info = ParseIpPacket(plaintext.data(), plaintext.size());
   if (!info) {
     Drop(DropReason::InvalidInnerPacket, now, &peer, from);

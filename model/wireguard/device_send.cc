@@ -31,6 +31,7 @@ void Device::OnTunnelPacket(Bytes ipPacket, Time now, Actions &out) {
       Drop(DropReason::StagedQueueFull, now, peer, peer->endpoint_);
     }
   }
+  ReindexTouchedPeers();
   out.nextTimer = NextTimer();
 }
 
@@ -76,8 +77,8 @@ void Device::EncryptAndSend(Peer &peer, Keypair &keypair, Bytes packet, Time now
                      packet.data() + transport::kHeaderSize);
   SendToPeer(peer, std::move(packet), out);
 
-  peer.timers_.AnyAuthenticatedPacketTraversal(now, peer.persistentKeepalive_);
-  peer.timers_.AnyAuthenticatedPacketSent();
+  Timers(peer).AnyAuthenticatedPacketTraversal(now, peer.persistentKeepalive_);
+  Timers(peer).AnyAuthenticatedPacketSent();
   if (isKeepalive) {
     ++counters_.keepalivesSent;
     ++peer.counters_.keepalivesSent;
@@ -87,7 +88,7 @@ void Device::EncryptAndSend(Peer &peer, Keypair &keypair, Bytes packet, Time now
     counters_.dataBytesSent += length;
     ++peer.counters_.txPackets;
     peer.counters_.txBytes += length;
-    peer.timers_.DataSent(now, config_.constants, rng_);
+    Timers(peer).DataSent(now, config_.constants, rng_);
   }
 }
 
@@ -112,17 +113,17 @@ void Device::KeepKeyFreshSending(Peer &peer, Time now, Actions &out) {
 
 void Device::KeepKeyFreshReceiving(Peer &peer, Time now, Actions &out) {
   const Constants &c = config_.constants;
-  if (peer.timers_.sentLastMinuteHandshake) return;
+  if (Timers(peer).sentLastMinuteHandshake) return;
   const Keypair *keypair = peer.keypairs_.current().get();
   if (keypair && keypair->valid && keypair->isInitiator &&
       now - keypair->created >= c.rejectAfterTime - c.keepaliveTimeout - c.rekeyTimeout) {
-    peer.timers_.sentLastMinuteHandshake = true;
+    Timers(peer).sentLastMinuteHandshake = true;
     SendQueuedHandshakeInitiation(peer, now, out, false);
   }
 }
 
 void Device::SendQueuedHandshakeInitiation(Peer &peer, Time now, Actions &out, bool isRetry) {
-  if (!isRetry) peer.timers_.handshakeAttempts = 0;
+  if (!isRetry) Timers(peer).handshakeAttempts = 0;
   SendHandshakeInitiation(peer, now, out, isRetry);
 }
 
@@ -150,13 +151,13 @@ void Device::SendHandshakeInitiation(Peer &peer, Time now, Actions &out, bool /*
   }
   EmitKeyLog(peer, ephemeral.privateKey, now);
   peer.cookieGenerator_.AddMacs(message.data(), initiation::kMac1, now);
-  peer.timers_.AnyAuthenticatedPacketTraversal(now, peer.persistentKeepalive_);
-  peer.timers_.AnyAuthenticatedPacketSent();
+  Timers(peer).AnyAuthenticatedPacketTraversal(now, peer.persistentKeepalive_);
+  Timers(peer).AnyAuthenticatedPacketSent();
   SendToPeer(peer, std::move(message), out);
   ++counters_.handshakeInitiationsSent;
   ++peer.counters_.handshakeInitiationsSent;
   Emit(EventType::HandshakeInitiationSent, now, &peer, peer.endpoint_);
-  peer.timers_.HandshakeInitiated(now, c, rng_);
+  Timers(peer).HandshakeInitiated(now, c, rng_);
 }
 
 void Device::SendHandshakeResponse(Peer &peer, Time now, Actions &out) {
@@ -171,9 +172,9 @@ void Device::SendHandshakeResponse(Peer &peer, Time now, Actions &out) {
   EmitKeyLog(peer, ephemeral.privateKey, now);
   peer.cookieGenerator_.AddMacs(message.data(), response::kMac1, now);
   BeginSession(peer, now);
-  peer.timers_.SessionDerived(now, config_.constants);
-  peer.timers_.AnyAuthenticatedPacketTraversal(now, peer.persistentKeepalive_);
-  peer.timers_.AnyAuthenticatedPacketSent();
+  Timers(peer).SessionDerived(now, config_.constants);
+  Timers(peer).AnyAuthenticatedPacketTraversal(now, peer.persistentKeepalive_);
+  Timers(peer).AnyAuthenticatedPacketSent();
   // A responder does not start its own handshake within REKEY_TIMEOUT of answering one.
   peer.lastSentHandshake_ = now;
   SendToPeer(peer, std::move(message), out);

@@ -44,6 +44,10 @@ private:
   Keypairs keypairs_;
   CookieGenerator cookieGenerator_;
   PeerTimers timers_;
+  // The key under which the device's deadline index holds this peer (kNever: not held), and
+  // whether the peer waits in the device's list of peers to reindex.
+  Time indexedDeadline_ = kNever;
+  bool timersTouched_ = false;
   std::optional<Time> lastSentHandshake_;
   std::deque<crypto::Bytes> staged_;
   PeerCounters counters_;
