@@ -1,0 +1,35 @@
+#include "hub_report.h"
+
+#include <sys/resource.h>
+
+#include <algorithm>
+
+namespace tunnelsim::hub {
+
+uint64_t PeersWithNone(const std::vector<uint64_t> &perPeer) {
+  return uint64_t(std::count(perPeer.begin(), perPeer.end(), 0));
+}
+
+nlohmann::ordered_json PerPeerSummary(const std::vector<uint64_t> &perPeer) {
+  if (perPeer.empty()) return {{"min", 0}, {"max", 0}, {"total", 0}, {"peers_with_none", 0}};
+  const auto [lo, hi] = std::minmax_element(perPeer.begin(), perPeer.end());
+  uint64_t total = 0;
+  for (uint64_t n : perPeer)
+    total += n;
+  return {
+      {"min", *lo}, {"max", *hi}, {"total", total}, {"peers_with_none", PeersWithNone(perPeer)}};
+}
+
+nlohmann::ordered_json CostJson(const WallClock &clock, double simulatedSeconds, uint32_t peers) {
+  rusage usage{};
+  getrusage(RUSAGE_SELF, &usage);
+  const double runWall = std::chrono::duration<double>(clock.runEnd - clock.runStart).count();
+  const double setupWall = std::chrono::duration<double>(clock.runStart - clock.start).count();
+  return {{"setup_wall_s", setupWall},
+          {"wall_s", runWall},
+          {"wall_per_sim_s", runWall / simulatedSeconds},
+          {"max_rss_kib", usage.ru_maxrss}, // Linux: kibibytes
+          {"rss_per_peer_kib", double(usage.ru_maxrss) / peers}};
+}
+
+} // namespace tunnelsim::hub

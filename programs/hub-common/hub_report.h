@@ -1,0 +1,25 @@
+// The JSON pieces the hub programs print: per-peer counts as min/max/total/peers with none, and
+// wall time and memory of the run.
+#pragma once
+
+#include <nlohmann/json.hpp>
+
+#include <chrono>
+#include <cstdint>
+#include <vector>
+
+namespace tunnelsim::hub {
+
+// {"min", "max", "total", "peers_with_none"} of one count per peer.
+nlohmann::ordered_json PerPeerSummary(const std::vector<uint64_t> &perPeer);
+uint64_t PeersWithNone(const std::vector<uint64_t> &perPeer);
+
+// Wall clock from program start, the simulation's start and end.
+struct WallClock {
+  std::chrono::steady_clock::time_point start = std::chrono::steady_clock::now(), runStart, runEnd;
+};
+
+// setup_wall_s, wall_s, wall_per_sim_s, max_rss_kib (getrusage), rss_per_peer_kib.
+nlohmann::ordered_json CostJson(const WallClock &clock, double simulatedSeconds, uint32_t peers);
+
+} // namespace tunnelsim::hub
