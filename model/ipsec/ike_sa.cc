@@ -24,6 +24,23 @@ crypto::Bytes SpiBytes(uint32_t spi) {
   return b;
 }
 
+crypto::Bytes IkeSpiBytes(uint64_t spi) {
+  crypto::Bytes b(8);
+  PutU64(b.data(), spi);
+  return b;
+}
+
+uint64_t NewIkeSpi(crypto::RandomSource &rng) {
+  uint64_t spi = 0;
+  while (spi == 0)
+    spi = rng.NextU64();
+  return spi;
+}
+
+crypto::Bytes PublicKeyBytes(const crypto::X25519KeyPair &dh) {
+  return crypto::Bytes(dh.publicKey.begin(), dh.publicKey.end());
+}
+
 IkeNotifyPayload Notify(uint16_t type, crypto::Bytes data = {}) {
   IkeNotifyPayload n;
   n.type = type;
@@ -109,6 +126,18 @@ std::optional<uint8_t> IkeSa::AcceptIkeProposal(const std::vector<IkeProposal> &
     if (all) return p.number;
   }
   return std::nullopt;
+}
+
+const IkeProposal *IkeSa::AcceptIkeRekeyProposal(const std::vector<IkeProposal> &offered) const {
+  const IkeProposal ours = IkeProposals()[0];
+  for (const IkeProposal &p : offered) {
+    if (p.protocolId != kProtocolIke || p.spi.size() != 8) continue;
+    bool all = true;
+    for (const IkeTransform &t : ours.transforms)
+      all = all && Contains(p.transforms, t);
+    if (all) return &p;
+  }
+  return nullptr;
 }
 
 std::optional<IkeSa::AcceptedEsp>
@@ -471,6 +500,20 @@ void IkeSa::Send(const PendingRequest &request, Time now, IkeActions &actions) {
     ++counters_.livenessChecksSent;
     break;
   }
+  case RequestKind::RekeyIke: {
+    // RFC 7296 1.3.2: an SA payload of protocol IKE carrying our SPI of the new IKE SA, a
+    // nonce and a fresh key share; no traffic selectors.
+    m = NewMessage(IkeExchange::CreateChildSa, out.messageId, false);
+    out.newIkeSpi = NewIkeSpi(rng_);
+    m.sa = IkeProposals();
+    m.sa[0].spi = IkeSpiBytes(out.newIkeSpi);
+    out.nonce = RandomBytes(rng_, kNonceSize);
+    m.nonce = out.nonce;
+    out.dh = crypto::GenerateX25519KeyPair(rng_);
+    m.ke = IkeKePayload{transform::kDhCurve25519, PublicKeyBytes(*out.dh)};
+    out.datagram = Encode(m, false);
+    break;
+  }
   }
   out.deadline = now + config_.retransmit.initialTimeout;
   actions.send.push_back(out.datagram);
@@ -494,7 +537,9 @@ void IkeSa::Finish(IkeActions &actions) {
       queue_.empty()) {
     next = std::min(next, lastPeerAlive_ + config_.dpdDelay);
   }
+  if (oldIkeSa_) next = std::min(next, oldIkeSa_->deleteDeadline);
   if (state_ == IkeState::Established) {
+    next = std::min(next, ikeRekeyAt_);
     for (const auto &[in, c] : children_) {
       next = std::min({next, c.hardDeadline, c.deleteAt, c.retryRekeyAt});
       if (!c.rekeying && !c.rekeyed && !c.deleting) next = std::min(next, c.softDeadline);
@@ -534,7 +579,12 @@ IkeActions IkeSa::OnTimer(Time now) {
     timeout = std::min(timeout, config_.retransmit.maxTimeout);
     outstanding_->deadline = now + timeout;
   }
+  RetransmitOldIkeSaDelete(now, actions);
   ProcessChildTimers(now, actions);
+  if (state_ == IkeState::Established && ikeRekeyAt_ <= now) {
+    ikeRekeyAt_ = kNever;
+    Enqueue({RequestKind::RekeyIke, 0, false}, now, actions);
+  }
   if (state_ == IkeState::Established && config_.dpdDelay.count() > 0 && !outstanding_ &&
       queue_.empty() && now >= lastPeerAlive_ + config_.dpdDelay) {
     Send({RequestKind::Liveness, 0, false}, now, actions);
@@ -769,6 +819,7 @@ void IkeSa::RespondIkeAuth(const IkeMessage &m, Time now, IkeActions &actions) {
   r.auth = IkeAuthPayload{kAuthSharedKeyMic, ComputePskAuth(config_.psk, initMessageR_, nonceI_,
                                                             keys_->skPr, config_.localId.Body())};
   state_ = IkeState::Established;
+  ScheduleIkeRekey(now);
   actions.events.push_back({IkeEventType::Established, 0, ""});
   auto peerSpi = AcceptEspProposal(m.sa);
   const bool transport = m.FindNotify(notify::kUseTransportMode) != nullptr;
@@ -901,25 +952,14 @@ void IkeSa::RespondInformational(const IkeMessage &m, Time /*now*/, IkeActions &
   }
 }
 
-void IkeSa::RespondIkeRekey(const IkeMessage &m, Time /*now*/, IkeActions &actions) {
+void IkeSa::RespondIkeRekey(const IkeMessage &m, Time now, IkeActions &actions) {
   IkeMessage r = NewMessage(IkeExchange::CreateChildSa, m.messageId, true);
   if (outstanding_ || oldIkeSa_) {
     // A request of ours is in flight (or the last rekey is not finished): let the peer retry.
     r.notifies.push_back(Notify(notify::kTemporaryFailure));
     return SendResponse(r, actions);
   }
-  const IkeProposal ours = IkeProposals()[0];
-  const IkeProposal *accepted = nullptr;
-  for (const IkeProposal &p : m.sa) {
-    if (p.protocolId != kProtocolIke || p.spi.size() != 8) continue;
-    bool all = true;
-    for (const IkeTransform &t : ours.transforms)
-      all = all && Contains(p.transforms, t);
-    if (all) {
-      accepted = &p;
-      break;
-    }
-  }
+  const IkeProposal *accepted = AcceptIkeRekeyProposal(m.sa);
   if (!accepted || !m.nonce) {
     r.notifies.push_back(Notify(notify::kNoProposalChosen));
     return SendResponse(r, actions);
@@ -938,24 +978,60 @@ void IkeSa::RespondIkeRekey(const IkeMessage &m, Time /*now*/, IkeActions &actio
     return SendResponse(r, actions);
   }
   const uint64_t newSpiI = GetU64(accepted->spi.data());
-  uint64_t newSpiR = 0;
-  do {
-    newSpiR = rng_.NextU64();
-  } while (newSpiR == 0);
+  const uint64_t newSpiR = NewIkeSpi(rng_);
   crypto::Bytes nonce = RandomBytes(rng_, kNonceSize);
   IkeSaKeys newKeys = DeriveRekeyedIkeSaKeys(keys_->skD, *m.nonce, nonce, shared->view(), newSpiI,
                                              newSpiR, kEspKeymatSize);
   r.sa = IkeProposals();
   r.sa[0].number = accepted->number;
-  r.sa[0].spi.resize(8);
-  PutU64(r.sa[0].spi.data(), newSpiR);
+  r.sa[0].spi = IkeSpiBytes(newSpiR);
   r.nonce = nonce;
-  r.ke = IkeKePayload{transform::kDhCurve25519,
-                      crypto::Bytes(dh.publicKey.begin(), dh.publicKey.end())};
+  r.ke = IkeKePayload{transform::kDhCurve25519, PublicKeyBytes(dh)};
   SendResponse(r, actions); // under the old SA
+  // The peer started the rekey, so it is the original initiator of the new IKE SA and deletes
+  // the old one; we keep the old SA only to answer that Delete.
+  SwitchToRekeyedIkeSa(newSpiI, newSpiR, std::move(newKeys), false, *m.nonce, nonce);
+  ScheduleIkeRekey(now);
+  actions.events.push_back({IkeEventType::IkeSaRekeyed, 0, "by peer"});
+}
 
-  // The old SA stays only to answer the peer's Delete of it; everything else moves over. The
-  // peer started the rekey, so it is the original initiator of the new IKE SA.
+void IkeSa::HandleIkeRekeyResponse(const IkeMessage &m, Outstanding out, Time now,
+                                   IkeActions &actions) {
+  // Whatever went wrong, the old IKE SA stays usable: try again later.
+  const double spread = 0.5 + double(rng_.Uniform(1000)) / 1000.0;
+  const Time retryAt = now + Duration(int64_t(double(config_.rekeyRetryDelay.count()) * spread));
+  if (const IkeNotifyPayload *error = m.FindError()) {
+    if (error->type == notify::kTemporaryFailure) ++counters_.rekeyCollisions;
+    ikeRekeyAt_ = retryAt;
+    return;
+  }
+  const IkeProposal *accepted = AcceptIkeRekeyProposal(m.sa);
+  if (m.sa.size() != 1 || !accepted || !m.nonce || !m.ke ||
+      m.ke->group != transform::kDhCurve25519 || m.ke->data.size() != crypto::kX25519KeySize) {
+    ++counters_.dropMalformed;
+    ikeRekeyAt_ = retryAt;
+    return;
+  }
+  crypto::X25519PublicKey peer{};
+  std::copy(m.ke->data.begin(), m.ke->data.end(), peer.begin());
+  auto shared = crypto::X25519(out.dh->privateKey, peer);
+  if (!shared) {
+    ++counters_.dropMalformed;
+    ikeRekeyAt_ = retryAt;
+    return;
+  }
+  const uint64_t newSpiR = GetU64(accepted->spi.data());
+  IkeSaKeys newKeys = DeriveRekeyedIkeSaKeys(keys_->skD, out.nonce, *m.nonce, shared->view(),
+                                             out.newIkeSpi, newSpiR, kEspKeymatSize);
+  SwitchToRekeyedIkeSa(out.newIkeSpi, newSpiR, std::move(newKeys), true, out.nonce, *m.nonce);
+  ++counters_.ikeSaRekeysStarted;
+  SendOldIkeSaDelete(now, actions);
+  ScheduleIkeRekey(now);
+  actions.events.push_back({IkeEventType::IkeSaRekeyed, 0, "by us"});
+}
+
+void IkeSa::SwitchToRekeyedIkeSa(uint64_t newSpiI, uint64_t newSpiR, IkeSaKeys newKeys,
+                                 bool weStartedRekey, crypto::Bytes nonceI, crypto::Bytes nonceR) {
   OldIkeSa old;
   old.spiI = spiI_;
   old.spiR = spiR_;
@@ -964,18 +1040,61 @@ void IkeSa::RespondIkeRekey(const IkeMessage &m, Time /*now*/, IkeActions &actio
   old.outgoingKey = crypto::Bytes(OutgoingKey()->keymat.begin(), OutgoingKey()->keymat.end());
   old.expectedRequestId = expectedRequestId_;
   old.lastResponse = lastResponse_;
+  old.nextRequestId = nextRequestId_;
   oldIkeSa_ = std::move(old);
+  // The Child SAs, the request queue and the timers stay: they belong to the new IKE SA now.
   spiI_ = newSpiI;
   spiR_ = newSpiR;
   keys_ = std::move(newKeys);
-  config_.initiator = false;
-  nonceI_ = *m.nonce;
-  nonceR_ = nonce;
+  config_.initiator = weStartedRekey; // the rekey's initiator is the new SA's initiator
+  nonceI_ = std::move(nonceI);
+  nonceR_ = std::move(nonceR);
   nextRequestId_ = 0;
   expectedRequestId_ = 0;
   lastResponse_.reset();
   ++counters_.ikeSasRekeyed;
-  actions.events.push_back({IkeEventType::IkeSaRekeyed, 0, "by peer"});
+}
+
+void IkeSa::SendOldIkeSaDelete(Time now, IkeActions &actions) {
+  OldIkeSa &old = *oldIkeSa_;
+  IkeMessage d;
+  d.spiI = old.spiI;
+  d.spiR = old.spiR;
+  d.exchange = IkeExchange::Informational;
+  d.fromInitiator = old.initiator;
+  d.messageId = old.nextRequestId;
+  d.deletes.push_back(IkeDeletePayload{kProtocolIke, {}});
+  std::array<uint8_t, 8> iv{};
+  rng_.Fill(iv.data(), iv.size());
+  old.deleteRequest = EncodeIkeMessage(d, IkeSkKey{config_.ikeCipher, old.outgoingKey}, iv);
+  old.deleteMessageId = d.messageId;
+  old.deleteDeadline = now + config_.retransmit.initialTimeout;
+  actions.send.push_back(*old.deleteRequest);
+  ++counters_.messagesSent;
+}
+
+void IkeSa::RetransmitOldIkeSaDelete(Time now, IkeActions &actions) {
+  if (!oldIkeSa_ || !oldIkeSa_->deleteRequest || now < oldIkeSa_->deleteDeadline) return;
+  OldIkeSa &old = *oldIkeSa_;
+  if (old.deleteRetransmits >= config_.retransmit.maxRetransmits) {
+    oldIkeSa_.reset(); // the new IKE SA works; the peer lets the old one expire
+    return;
+  }
+  ++old.deleteRetransmits;
+  ++counters_.retransmissions;
+  ++counters_.messagesSent;
+  actions.send.push_back(*old.deleteRequest);
+  const double factor = std::pow(config_.retransmit.backoff, old.deleteRetransmits);
+  Duration timeout(int64_t(double(config_.retransmit.initialTimeout.count()) * factor));
+  old.deleteDeadline = now + std::min(timeout, config_.retransmit.maxTimeout);
+}
+
+void IkeSa::ScheduleIkeRekey(Time now) {
+  ikeRekeyAt_ = kNever;
+  if (config_.ikeRekeyTime.count() <= 0) return; // no random draw: other runs stay identical
+  const double jitter = std::clamp(config_.ikeRekeyJitter, 0.0, 1.0);
+  const double fraction = jitter * double(rng_.Uniform(1u << 20)) / double(1u << 20);
+  ikeRekeyAt_ = now + Duration(int64_t(double(config_.ikeRekeyTime.count()) * (1.0 - fraction)));
 }
 
 void IkeSa::HandleOldIkeSaMessage(crypto::ByteView datagram, IkeActions &actions) {
@@ -991,8 +1110,12 @@ void IkeSa::HandleOldIkeSaMessage(crypto::ByteView datagram, IkeActions &actions
   }
   const IkeMessage &m = *parsed.message;
   ++counters_.messagesReceived;
-  if (m.response) { // we send no requests on the old SA
-    ++counters_.dropUnexpected;
+  if (m.response) { // our only request on the old SA is its Delete
+    if (old.deleteRequest && m.messageId == old.deleteMessageId) {
+      oldIkeSa_.reset();
+    } else {
+      ++counters_.dropUnexpected;
+    }
     return;
   }
   if (old.expectedRequestId > 0 && m.messageId == old.expectedRequestId - 1 && old.lastResponse) {
@@ -1096,6 +1219,7 @@ void IkeSa::HandleResponse(const IkeMessage &m, crypto::ByteView datagram, Time 
       return;
     }
     state_ = IkeState::Established;
+    ScheduleIkeRekey(now);
     actions.events.push_back({IkeEventType::Established, 0, ""});
     auto peerSpi = AcceptEspProposal(m.sa);
     if (!error && peerSpi && TrafficSelectorsMatch(m, false)) {
@@ -1163,6 +1287,11 @@ void IkeSa::HandleResponse(const IkeMessage &m, crypto::ByteView datagram, Time 
   case RequestKind::Liveness:
     outstanding_.reset(); // the peer answered: alive (lastPeerAlive_ was updated)
     return;
+  case RequestKind::RekeyIke: {
+    Outstanding out = std::move(*outstanding_);
+    outstanding_.reset();
+    return HandleIkeRekeyResponse(m, std::move(out), now, actions);
+  }
   case RequestKind::DeleteIke: {
     outstanding_.reset();
     std::vector<uint32_t> spis;

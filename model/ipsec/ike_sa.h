@@ -5,7 +5,8 @@
 //
 // Exchanges: IKE_SA_INIT (X25519, group 31) and IKE_AUTH (PSK, first Child SA) in two round
 // trips; CREATE_CHILD_SA rekeying of the Child SA (make-before-break or break-before-make);
-// INFORMATIONAL Delete of Child SAs and of the IKE SA. One request is outstanding at a time
+// INFORMATIONAL Delete of Child SAs and of the IKE SA; CREATE_CHILD_SA rekeying of the IKE SA
+// itself, started by either side (RFC 7296 2.8). One request is outstanding at a time
 // (window size 1), retransmitted with exponential back-off until the peer answers or the
 // retransmission limit is reached.
 #pragma once
@@ -83,6 +84,12 @@ struct IkeConfig {
   // request is sent; if it is never answered the retransmission limit fails the IKE SA
   // (Timeout). 0: none sent (requests from the peer are always answered).
   Duration dpdDelay{0};
+  // IKE SA rekeying started by us (RFC 7296 2.8; strongSwan's connection `rekey_time`): after
+  // this long (shortened by a random fraction up to ikeRekeyJitter) a CREATE_CHILD_SA with a
+  // new IKE SA proposal, nonce and X25519 share; the Child SAs move to the new IKE SA and the
+  // old one is deleted. 0: never (rekeys the peer starts are answered either way).
+  Duration ikeRekeyTime{0};
+  double ikeRekeyJitter = 0.0;
 };
 
 enum class IkeState {
@@ -104,7 +111,8 @@ enum class IkeEventType {
   ChildSaRekeyed,
   ChildSaDeleted,
   IkeSaDeleted,
-  IkeSaRekeyed, // the peer rekeyed the IKE SA: new SPIs and keys, the Child SAs stay
+  IkeSaRekeyed, // the IKE SA was rekeyed (detail: by peer / by us): new SPIs and keys, the
+                // Child SAs stay
   Timeout,
 };
 
@@ -146,7 +154,8 @@ struct IkeCounters {
   uint64_t childSasDeleted = 0;
   uint64_t rekeyCollisions = 0;
   uint64_t livenessChecksSent = 0; // our empty INFORMATIONAL requests (first transmissions)
-  uint64_t ikeSasRekeyed = 0;      // IKE SA rekeys the peer started (we answer; we never start)
+  uint64_t ikeSasRekeyed = 0;      // completed IKE SA rekeys, started by either side
+  uint64_t ikeSaRekeysStarted = 0; // of those, the ones we started
 };
 
 // Both directions' SAs of one Child SA, as currently known.
@@ -204,7 +213,15 @@ private:
     Time retryRekeyAt = kNever;
     uint32_t successor = 0; // inbound SPI of the Child SA that replaced this one
   };
-  enum class RequestKind { IkeSaInit, IkeAuth, CreateChild, DeleteChild, DeleteIke, Liveness };
+  enum class RequestKind {
+    IkeSaInit,
+    IkeAuth,
+    CreateChild,
+    DeleteChild,
+    DeleteIke,
+    Liveness,
+    RekeyIke
+  };
   struct PendingRequest {
     RequestKind kind;
     uint32_t childSpi = 0; // inbound SPI of the Child SA concerned (0: a new one)
@@ -220,6 +237,7 @@ private:
     crypto::Bytes nonce;
     uint32_t newInboundSpi = 0;
     std::optional<crypto::X25519KeyPair> dh;
+    uint64_t newIkeSpi = 0; // RekeyIke: our SPI of the new IKE SA
   };
 
   void Send(const PendingRequest &request, Time now, IkeActions &actions);
@@ -238,6 +256,14 @@ private:
   void RespondCreateChild(const IkeMessage &m, Time now, IkeActions &actions);
   void RespondInformational(const IkeMessage &m, Time now, IkeActions &actions);
   void RespondIkeRekey(const IkeMessage &m, Time now, IkeActions &actions);
+  void HandleIkeRekeyResponse(const IkeMessage &m, Outstanding out, Time now, IkeActions &actions);
+  // Moves to the new IKE SA (RFC 7296 2.18), keeping the old one to finish its Delete exchange.
+  void SwitchToRekeyedIkeSa(uint64_t newSpiI, uint64_t newSpiR, IkeSaKeys newKeys,
+                            bool weStartedRekey, crypto::Bytes nonceI, crypto::Bytes nonceR);
+  // Our Delete of the IKE SA we rekeyed away from, sent (and retransmitted) on its SPIs and keys.
+  void SendOldIkeSaDelete(Time now, IkeActions &actions);
+  void RetransmitOldIkeSaDelete(Time now, IkeActions &actions);
+  void ScheduleIkeRekey(Time now);
   // A message on the SPIs of the IKE SA we rekeyed away from (the peer's Delete of it).
   void HandleOldIkeSaMessage(crypto::ByteView datagram, IkeActions &actions);
   void SendResponse(IkeMessage &response, IkeActions &actions);
@@ -246,6 +272,9 @@ private:
   std::vector<IkeProposal> EspProposals(uint32_t spi) const;
   // The number of the first offered proposal that contains our transforms.
   std::optional<uint8_t> AcceptIkeProposal(const std::vector<IkeProposal> &offered) const;
+  // The first offered IKE proposal with an 8-byte SPI (an IKE SA rekey) that contains our
+  // transforms; null when none.
+  const IkeProposal *AcceptIkeRekeyProposal(const std::vector<IkeProposal> &offered) const;
   struct AcceptedEsp {
     uint32_t spi;
     uint8_t number;
@@ -296,6 +325,7 @@ private:
   std::map<uint32_t, Time> lingeringInbound_; // inbound SPI -> removal time
   Time now_{0};                               // of the current entry point call
   Time lastPeerAlive_{0};                     // last authenticated message or ESP packet
+  Time ikeRekeyAt_ = kNever;                  // when we start an IKE SA rekey
   // The IKE SA replaced by a rekey, kept to answer the peer's Delete of it (RFC 7296 2.18).
   struct OldIkeSa {
     uint64_t spiI = 0, spiR = 0;
@@ -303,6 +333,12 @@ private:
     crypto::Bytes incomingKey, outgoingKey;
     uint32_t expectedRequestId = 0;
     std::optional<crypto::Bytes> lastResponse;
+    uint32_t nextRequestId = 0;
+    // We started the rekey: our Delete of this SA, until the peer answers it.
+    std::optional<crypto::Bytes> deleteRequest;
+    uint32_t deleteMessageId = 0;
+    uint32_t deleteRetransmits = 0;
+    Time deleteDeadline = kNever;
   };
   std::optional<OldIkeSa> oldIkeSa_;
 };

@@ -164,12 +164,11 @@ private:
 // Keys swanctl.conf(5) defines that these cores do not implement: named "unsupported" rather
 // than "unknown" in errors, so a strongSwan user knows the file is fine but the feature absent.
 const std::set<std::string> kUnsupportedConnectionKeys = {
-    "local_port",     "remote_port", "pull",         "dscp",        "encap_mode",   "mobike",
-    "fragmentation",  "childless",   "send_certreq", "send_cert",   "ocsp",         "ppk_id",
-    "ppk_required",   "keyingtries", "unique",       "reauth_time", "rekey_time",   "over_time",
-    "rand_time",      "pools",       "if_id_in",     "if_id_out",   "mediation",    "mediated_by",
-    "mediation_peer", "aggressive",  "vips",         "dpd_timeout", "close_action", "mark_in",
-    "mark_out"};
+    "local_port",    "remote_port", "pull",         "dscp",         "encap_mode",  "mobike",
+    "fragmentation", "childless",   "send_certreq", "send_cert",    "ocsp",        "ppk_id",
+    "ppk_required",  "keyingtries", "unique",       "reauth_time",  "over_time",   "rand_time",
+    "pools",         "if_id_in",    "if_id_out",    "mediation",    "mediated_by", "mediation_peer",
+    "aggressive",    "vips",        "dpd_timeout",  "close_action", "mark_in",     "mark_out"};
 const std::set<std::string> kUnsupportedEndpointKeys = {
     "round", "certs",  "pubkeys", "groups",   "cert_policy", "cacerts",
     "ca_id", "eap_id", "aaa_id",  "xauth_id", "revocation",  "cert"};
@@ -485,6 +484,8 @@ private:
         conn.dpdDelay = Time(n, key);
       } else if (n.name == "encap") {
         conn.encap = Bool(n, key);
+      } else if (n.name == "rekey_time") {
+        conn.rekeyTime = Time(n, key);
       } else {
         UnknownOrUnsupported(n, key, kUnsupportedConnectionKeys);
       }

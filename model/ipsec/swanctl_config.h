@@ -74,6 +74,9 @@ struct SwanctlConnection {
   std::vector<SwanctlChild> children;
   Duration dpdDelay{0}; // 0: no liveness checks
   bool encap = false;   // force UDP encapsulation (RFC 3948) even without a NAT
+  // IKE SA rekeying (strongSwan's default 4 h; 0 = never). strongSwan starts it up to
+  // rand_time earlier, which defaults to over_time, 10 % of rekey_time.
+  Duration rekeyTime = Seconds(4 * 3600);
 };
 
 struct SwanctlSecret {

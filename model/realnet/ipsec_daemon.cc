@@ -7,6 +7,7 @@
 #include "ipsec/counters_json.h"
 #include "ipsec/key_export.h"
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdio>
 #include <fstream>
@@ -64,7 +65,8 @@ nlohmann::json IkeCountersJson(const IkeCounters &c) {
           {"child_sas_deleted", c.childSasDeleted},
           {"rekey_collisions", c.rekeyCollisions},
           {"liveness_checks_sent", c.livenessChecksSent},
-          {"ike_sas_rekeyed", c.ikeSasRekeyed}};
+          {"ike_sas_rekeyed", c.ikeSasRekeyed},
+          {"ike_sa_rekeys_started", c.ikeSaRekeysStarted}};
 }
 
 void AddIkeCounters(IkeCounters &sum, const IkeCounters &c) {
@@ -82,6 +84,7 @@ void AddIkeCounters(IkeCounters &sum, const IkeCounters &c) {
   sum.rekeyCollisions += c.rekeyCollisions;
   sum.livenessChecksSent += c.livenessChecksSent;
   sum.ikeSasRekeyed += c.ikeSasRekeyed;
+  sum.ikeSaRekeysStarted += c.ikeSaRekeysStarted;
 }
 
 } // namespace
@@ -254,6 +257,13 @@ void IpsecDaemon::OnEspReadable() {
 
 void IpsecDaemon::OnIkeDatagram(crypto::ByteView datagram) {
   ++ipsecCounters_.ikeDatagramsReceived;
+  const auto &lose = options_.testDropIkeReceived;
+  if (std::count(lose.begin(), lose.end(), ipsecCounters_.ikeDatagramsReceived)) {
+    ++ipsecCounters_.testIkeDropped;
+    Log::Info("test hook: IKE datagram received #" +
+              std::to_string(ipsecCounters_.ikeDatagramsReceived) + " dropped");
+    return;
+  }
   Time now = MonotonicNow();
   auto header = ParseIkeHeader(datagram);
   // A new IKE_SA_INIT from the peer while we hold an IKE SA: the peer restarted (or lost
@@ -415,6 +425,13 @@ void IpsecDaemon::Perform(IkeActions actions) {
 }
 
 void IpsecDaemon::SendIke(const crypto::Bytes &datagram) {
+  ++ikeSendAttempts_;
+  const auto &lose = options_.testDropIkeSent;
+  if (std::count(lose.begin(), lose.end(), ikeSendAttempts_)) {
+    ++ipsecCounters_.testIkeDropped;
+    Log::Info("test hook: IKE datagram sent #" + std::to_string(ikeSendAttempts_) + " dropped");
+    return;
+  }
   const bool init =
       datagram.size() > kIkeExchangeOffset && datagram[kIkeExchangeOffset] == kExchangeIkeSaInit;
   bool sent;
@@ -512,6 +529,7 @@ nlohmann::json IpsecDaemon::Stats() const {
             {"udp_send_errors", d.udpSendErrors},
             {"ike_datagrams_received", p.ikeDatagramsReceived},
             {"ike_datagrams_sent", p.ikeDatagramsSent},
+            {"test_ike_dropped", p.testIkeDropped},
             {"esp_udp_received", p.espUdpReceived},
             {"esp_raw_received", p.espRawReceived},
             {"esp_udp_sent", p.espUdpSent},

@@ -34,6 +34,7 @@ struct IpsecDriverCounters {
   uint64_t noOutboundSa = 0;  // TUN packets with no Child SA to carry them
   uint64_t ikeRestarts = 0;   // IKE SAs replaced (peer restarted, or we re-initiated)
   uint64_t espSendErrors = 0;
+  uint64_t testIkeDropped = 0; // lost on purpose by --test-drop-ike-sent/-received
 };
 
 class IpsecDaemon {
@@ -80,6 +81,7 @@ private:
   Time restartAt_ = kNever;
   Time startedAt_{0};
   bool ikeKeysWritten_ = false;
+  uint64_t ikeSendAttempts_ = 0; // every IKE datagram handed to SendIke (test hook numbering)
   LogThrottle sendLogThrottle_, dropLogThrottle_;
   std::vector<uint8_t> buffer_;
 };

@@ -92,6 +92,9 @@ std::optional<IpsecSetup> BuildIpsecSetup(const SwanctlConfig &config,
   ike.lifetime.jitter =
       child.rekeyTime.count() > 0 ? std::clamp(spread / ToSeconds(child.rekeyTime), 0.0, 1.0) : 0;
   ike.forceEncapsulation = conn->encap;
+  // The IKE SA's rekey_time, started up to strongSwan's default rand_time (10 %) earlier.
+  ike.ikeRekeyTime = conn->rekeyTime;
+  ike.ikeRekeyJitter = 0.1;
   // As charon (delete_rekeyed_delay): a peer's data path may still use a rekeyed SA briefly.
   ike.rekeyedInboundLinger = Seconds(5);
   ike.initiator = child.startAction == SwanctlStartAction::Start;

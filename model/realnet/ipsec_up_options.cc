@@ -11,6 +11,7 @@ const char kIpsecUpUsage[] =
     "                          [--stats-file PATH] [--key-dir DIR] [--retransmit-timeout S]\n"
     "                          [--retransmit-base B] [--retransmit-tries N]\n"
     "                          [--nat-keepalive S] [--verbose]\n"
+    "                          [--test-drop-ike-sent N,..] [--test-drop-ike-received N,..]\n"
     "       (also: tunnelsim ipsec-up ...)\n"
     "\n"
     "Runs one IPsec tunnel in user space with tunnelsim's IKEv2 and ESP cores, configured by a\n"
@@ -29,6 +30,8 @@ const char kIpsecUpUsage[] =
     "                         default 4, 1.8, 5)\n"
     "      --nat-keepalive S  NAT keepalive interval while UDP-encapsulated (default 20;\n"
     "                         strongswan.conf's charon.keep_alive)\n"
+    "      --test-drop-ike-sent N,.., --test-drop-ike-received N,..\n"
+    "                         test hooks: lose the Nth IKE datagram sent / received (from 1)\n"
     "  -v, --verbose          log every IKE message and dropped packet\n"
     "  -h, --help             show this help\n";
 
@@ -86,6 +89,25 @@ std::optional<IpsecUpOptions> ParseIpsecUpOptions(const std::vector<std::string>
         options.retransmitBase = number;
       else
         options.retransmitTimeout = number;
+    } else if (a == "--test-drop-ike-sent" || a == "--test-drop-ike-received") {
+      std::string text;
+      if (!value(text)) return std::nullopt;
+      std::vector<unsigned> &list =
+          a == "--test-drop-ike-sent" ? options.testDropIkeSent : options.testDropIkeReceived;
+      size_t start = 0;
+      for (;;) {
+        const size_t comma = text.find(',', start);
+        const std::string item = text.substr(start, comma - start);
+        char *end = nullptr;
+        const unsigned long n = std::strtoul(item.c_str(), &end, 10);
+        if (item.empty() || *end != '\0' || n == 0 || n > 1000000) {
+          error = a + " needs datagram numbers from 1 separated by commas, not '" + text + "'";
+          return std::nullopt;
+        }
+        list.push_back(static_cast<unsigned>(n));
+        if (comma == std::string::npos) break;
+        start = comma + 1;
+      }
     } else if (!a.empty() && a[0] == '-') {
       error = "unknown option " + a;
       return std::nullopt;

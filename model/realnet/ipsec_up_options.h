@@ -23,6 +23,9 @@ struct IpsecUpOptions {
   unsigned retransmitTries = 5;
   // NAT keepalive interval while UDP-encapsulated (strongswan.conf's charon.keep_alive).
   double natKeepalive = 20.0;
+  // Test hooks for the interop suite: the IKE datagrams (1-based, counting every datagram
+  // sent, resp. received, keepalives excluded) to drop as if the network lost them.
+  std::vector<unsigned> testDropIkeSent, testDropIkeReceived;
   bool verbose = false;
   bool help = false;
 };
