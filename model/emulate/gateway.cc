@@ -33,7 +33,11 @@ std::unique_ptr<Gateway> MakePlainGateway(const TunnelSettings &settings) {
 }
 
 GatewayPair MakeGateways(const TunnelSettings &settings, Time now) {
-  if (!settings.spec.IsTunnel()) return {MakePlainGateway(settings), MakePlainGateway(settings)};
+  // strongswan: charon is the gateway, inside each host's namespace; the relay carries its
+  // outer packets over the plain path (scenarios/emulate/strongswan_gateways.h).
+  if (!settings.spec.IsTunnel() || settings.spec.StrongSwan()) {
+    return {MakePlainGateway(settings), MakePlainGateway(settings)};
+  }
   if (settings.spec.WireGuard()) return MakeWireGuardGateways(settings, now);
   if (settings.spec.Gre() || settings.spec.Ipsec()) return MakeGreIpsecGateways(settings);
   throw std::invalid_argument("the relay has no gateway for tunnel.type \"" +

@@ -20,6 +20,16 @@ Relay::Relay(const RelaySettings &settings, Time start) : settings_(settings), l
   GatewayPair gateways = MakeGateways(settings.tunnel, start);
   home_ = std::move(gateways.home);
   work_ = std::move(gateways.work);
+  const tunnel::TunnelSpec &spec = settings.tunnel.spec;
+  if (spec.Ipsec() || spec.StrongSwan()) {
+    // The study's windows, kernel-libipsec's 128, and the scenario's own.
+    std::vector<uint32_t> windows = {32, 64, 128, 256, 1024};
+    const uint32_t own = spec.Ipsec() ? spec.Ipsec()->replayWindow : 0;
+    if (own != 0 && std::find(windows.begin(), windows.end(), own) == windows.end()) {
+      windows.push_back(own);
+    }
+    espAnalysis_ = std::make_unique<EspReplayAnalysis>(windows);
+  }
 }
 
 void Relay::FromHost(Side from, Bytes packet, Time now) {
@@ -84,6 +94,7 @@ void Relay::Route(HopIndex from, Bytes packet, Time at) {
     hops_[kWanUp]->Submit(std::move(packet), at);
     return;
   case kWanUp:
+    if (espAnalysis_) espAnalysis_->Observe("work", packet.data(), packet.size());
     work_->FromWan(std::move(packet), at, output);
     Carry(Side::kWork, output, at);
     return;
@@ -99,6 +110,7 @@ void Relay::Route(HopIndex from, Bytes packet, Time at) {
     hops_[kAccessDown]->Submit(std::move(packet), at);
     return;
   case kAccessDown:
+    if (espAnalysis_) espAnalysis_->Observe("home", packet.data(), packet.size());
     home_->FromWan(std::move(packet), at, output);
     Carry(Side::kHome, output, at);
     return;

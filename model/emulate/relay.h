@@ -10,6 +10,7 @@
 // the real clock only decides when a due packet is actually written to a host.
 #pragma once
 
+#include "emulate/esp_replay_analysis.h"
 #include "emulate/gateway.h"
 #include "emulate/link_hop.h"
 
@@ -69,6 +70,9 @@ public:
   const LinkHop &Hop(HopIndex index) const { return *hops_[index]; }
   const Gateway &HomeGateway() const { return *home_; }
   const Gateway &WorkGateway() const { return *work_; }
+  // The anti-replay analysis of the outer ESP packets reaching either gateway, for tunnel
+  // types that carry ESP (ipsec, gre-over-ipsec, strongswan); null for the others.
+  const EspReplayAnalysis *EspAnalysis() const { return espAnalysis_.get(); }
 
   // {"access.down": {"netem": {...}, "ack": {...}}, ...} as the engine reports impairments.
   nlohmann::json ImpairmentsJson() const;
@@ -85,6 +89,7 @@ private:
   RelaySettings settings_;
   std::array<std::unique_ptr<LinkHop>, kHopCount> hops_;
   std::unique_ptr<Gateway> home_, work_;
+  std::unique_ptr<EspReplayAnalysis> espAnalysis_;
   std::vector<Delivery> ready_;
   std::vector<Released> scratch_;
   Time lastNow_{0};

@@ -109,10 +109,20 @@ struct GreOverIpsecSpec {
   IpsecSpec ipsec;
 };
 
+// tunnel.type = "strongswan": strongSwan's charon with its userspace ESP (kernel-libipsec) as
+// both gateways, run by `tunnelsim emulate` only (scenarios/emulate/strongswan_gateways.h).
+struct StrongSwanSpec {
+  Aead encryption = Aead::kAes256Gcm; // the IKE and ESP proposal
+  uint32_t mtu = 1400;                // ipsec0's MTU (kernel-libipsec's own default)
+  // kernel-libipsec's anti-replay window is fixed (esp_context.c) and it offers no ESN.
+  static constexpr uint32_t kReplayWindow = 128;
+};
+
 // The alternatives in the order of kTunnelTypeNames.
-using TunnelOptions = std::variant<NoTunnel, WireGuardSpec, GreSpec, IpsecSpec, GreOverIpsecSpec>;
-inline constexpr std::array<std::string_view, 5> kTunnelTypeNames = {"none", "wireguard", "gre",
-                                                                     "ipsec", "gre-over-ipsec"};
+using TunnelOptions =
+    std::variant<NoTunnel, WireGuardSpec, GreSpec, IpsecSpec, GreOverIpsecSpec, StrongSwanSpec>;
+inline constexpr std::array<std::string_view, 6> kTunnelTypeNames = {
+    "none", "wireguard", "gre", "ipsec", "gre-over-ipsec", "strongswan"};
 
 struct TunnelSpec {
   TunnelOptions options;
@@ -132,6 +142,7 @@ struct TunnelSpec {
     return nullptr;
   }
   const WireGuardSpec *WireGuard() const { return std::get_if<WireGuardSpec>(&options); }
+  const StrongSwanSpec *StrongSwan() const { return std::get_if<StrongSwanSpec>(&options); }
   GreSpec *Gre() { return const_cast<GreSpec *>(std::as_const(*this).Gre()); }
   IpsecSpec *Ipsec() { return const_cast<IpsecSpec *>(std::as_const(*this).Ipsec()); }
   WireGuardSpec *WireGuard() { return std::get_if<WireGuardSpec>(&options); }
@@ -140,6 +151,7 @@ struct TunnelSpec {
     if (const auto *wg = WireGuard()) return wg->mtu;
     if (const auto *ipsec = Ipsec()) return ipsec->mtu;
     if (const auto *gre = Gre()) return gre->mtu;
+    if (const auto *strongswan = StrongSwan()) return strongswan->mtu;
     return std::nullopt;
   }
 };
@@ -157,6 +169,8 @@ inline std::optional<TunnelSpec> DefaultSpecFor(std::string_view type) {
     spec.options = IpsecSpec{};
   else if (type == kTunnelTypeNames[4])
     spec.options = GreOverIpsecSpec{};
+  else if (type == kTunnelTypeNames[5])
+    spec.options = StrongSwanSpec{};
   else
     return std::nullopt;
   return spec;

@@ -6,6 +6,7 @@
 #include "provenance.h"
 #include "relay_driver.h"
 #include "relay_from_scenario.h"
+#include "strongswan_gateways.h"
 #include "units.h"
 
 #include "realnet/clock.h"
@@ -227,6 +228,12 @@ EmulateOutcome RunEmulation(const scenario::LoadedScenario &scenario,
     throw EmulateUnsupported(std::string("tcp.congestion: ") + error.what());
   }
 
+  // strongswan: charon is each side's gateway, in the host's namespace (strongswan_gateways.h).
+  const bool strongswan = relaySettings.tunnel.spec.StrongSwan() != nullptr;
+  if (strongswan && !StrongSwanMissing().empty()) {
+    throw EmulateUnavailable("tunnel.type = strongswan needs " + StrongSwanMissing());
+  }
+
   RunLock lock(options.lockFile);
   RemoveStaleNamespaces(kNamespacePrefix);
   const std::string prefix = kNamespacePrefix + std::to_string(getpid());
@@ -234,8 +241,22 @@ EmulateOutcome RunEmulation(const scenario::LoadedScenario &scenario,
   NetworkNamespace workNs(prefix + "-work");
 
   const size_t mtu = HostMtu(resolved);
-  auto homeTun = ConfigureHost(homeNs, kHomeHostAddress, kWorkLanNetwork, mtu, tcp);
-  auto workTun = ConfigureHost(workNs, kWorkHostAddress, kHomeLanNetwork, mtu, tcp);
+  // With strongswan the TUNs carry charon's outer packets: they hold the gateways' WAN
+  // addresses, and the hosts' own addresses are routed into charon's ipsec0.
+  constexpr uint32_t kSlash24 = 0xffffff00;
+  auto homeTun = strongswan
+                     ? ConfigureHost(homeNs, kHomeGatewayWan, kWorkGatewayWan & kSlash24, mtu, tcp)
+                     : ConfigureHost(homeNs, kHomeHostAddress, kWorkLanNetwork, mtu, tcp);
+  auto workTun = strongswan
+                     ? ConfigureHost(workNs, kWorkGatewayWan, kHomeGatewayWan & kSlash24, mtu, tcp)
+                     : ConfigureHost(workNs, kWorkHostAddress, kHomeLanNetwork, mtu, tcp);
+  std::unique_ptr<StrongSwanGateways> charon; // stopped before the namespaces are removed
+  if (strongswan) {
+    StrongSwanRouteOptions routes;
+    routes.initialCwnd = tcp.at("initial_cwnd").get<int>();
+    routes.minRtoMs = *scenario::ParseDurationNs(tcp.at("min_rto").get<std::string>()) / 1000000;
+    charon = StartStrongSwanGateways(homeNs, workNs, *homeTun, *workTun, relaySettings, routes);
+  }
   // What the kernel's TCP actually runs with, read back in each namespace after setting it
   // (/proc/sys/net shows the namespace of the thread that opens it).
   json kernelTcp = json::object();
@@ -374,7 +395,9 @@ EmulateOutcome RunEmulation(const scenario::LoadedScenario &scenario,
       {"impairments", relay.ImpairmentsJson()},
       {"tunnel",
        {{"type", resolved.at("tunnel").at("type")},
-        {"counters", relay.TunnelCountersJson()},
+        {"counters", charon ? charon->TunnelCountersJson(relay.Hop(kHomeLanUp).Counters().bytes +
+                                                         relay.Hop(kWorkLanDown).Counters().bytes)
+                            : relay.TunnelCountersJson()},
         {"events", json::array()}}},
       {"emulation",
        {{"mode", "kernel"},
@@ -384,7 +407,8 @@ EmulateOutcome RunEmulation(const scenario::LoadedScenario &scenario,
         {"tcp_keys_not_applied",
          {"undo", "quick_ack_segments", "max_ack_delay", "delayed_ack_count",
           "delayed_ack_timeout"}},
-        {"ipsec_keying", "static keys derived from the seed (no IKEv2)"},
+        {"ipsec_keying", strongswan ? "IKEv2 by strongSwan's charon (PSK), ESP by kernel-libipsec"
+                                    : "static keys derived from the seed (no IKEv2)"},
         {"limits_enforced", options.enforceLimits},
         {"limits",
          {{"max_bottleneck_rate_bps", kMaxBottleneckRateBps},
@@ -403,6 +427,9 @@ EmulateOutcome RunEmulation(const scenario::LoadedScenario &scenario,
           {"lateness", LatenessJson(stats.latenessNs)},
           {"hops", relay.HopsJson()}}}}},
   };
+  if (const EspReplayAnalysis *analysis = relay.EspAnalysis()) {
+    outcome.results["emulation"]["esp_replay_analysis"] = analysis->Json();
+  }
   outcome.timeseriesCsv = csv;
   outcome.wallSeconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - wallStart).count();

@@ -195,6 +195,15 @@ void AddTunnel(SchemaBuilder &b) {
   b.Duration("dpd_delay", DurationText(ipsec.dpdDelay),
              "Dead peer detection interval; 0s turns it off.");
   b.Integer("mtu", kMtuRange.min, kMtuRange.max, ipsec.mtu, "MTU of the IPsec tunnel interface.");
+
+  const StrongSwanSpec strongswan;
+  b.Prefix("tunnel.strongswan", Presence::kIfTunnel, {"strongswan"});
+  b.Enum("encryption", names(kAeadNames),
+         std::string(kAeadNames[static_cast<size_t>(strongswan.encryption)]),
+         "IKEv2 and ESP AEAD of the two charon gateways (emulate only; kernel-libipsec's replay "
+         "window is fixed at 128 packets, no ESN).");
+  b.Integer("mtu", kMtuRange.min, kMtuRange.max, strongswan.mtu,
+            "MTU of charon's ipsec0 interface (emulate only).");
 }
 
 void AddImpairments(SchemaBuilder &b) {

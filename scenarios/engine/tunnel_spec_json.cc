@@ -91,6 +91,12 @@ TunnelSpec TunnelSpecFrom(const json &resolved) {
     spec.options = IpsecFrom(table.at("ipsec"));
   } else if (type == "gre-over-ipsec") {
     spec.options = GreOverIpsecSpec{GreFrom(table.at("gre")), IpsecFrom(table.at("ipsec"))};
+  } else if (type == "strongswan") {
+    const json &strongswan = table.at("strongswan");
+    StrongSwanSpec options;
+    options.encryption = EnumKey<Aead>(strongswan, "encryption", kAeadNames);
+    options.mtu = strongswan.at("mtu").get<uint32_t>();
+    spec.options = options;
   } else {
     throw std::invalid_argument("tunnel.type: unknown type \"" + type + "\"");
   }
