@@ -429,7 +429,9 @@ void IpsecDaemon::SendIke(const crypto::Bytes &datagram) {
   const auto &lose = options_.testDropIkeSent;
   if (std::count(lose.begin(), lose.end(), ikeSendAttempts_)) {
     ++ipsecCounters_.testIkeDropped;
-    Log::Info("test hook: IKE datagram sent #" + std::to_string(ikeSendAttempts_) + " dropped");
+    // The bytes (an encrypted IKE message: public) let a test compare them with the resend.
+    Log::Info("test hook: IKE datagram sent #" + std::to_string(ikeSendAttempts_) +
+              " dropped: " + crypto::ToHex(datagram));
     return;
   }
   const bool init =
