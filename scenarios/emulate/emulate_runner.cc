@@ -329,7 +329,9 @@ EmulateOutcome RunEmulation(const scenario::LoadedScenario &scenario,
     flow->Start();
 
   // Time series: one row per bulk flow per interval, as `run` writes them.
-  std::string csv = "time_s,flow,kind,goodput_mbps,cwnd_bytes,rtt_ms\n";
+  // The kernel's TCP_INFO state follows the common columns (issue 16 part 4).
+  std::string csv = "time_s,flow,kind,goodput_mbps,cwnd_bytes,rtt_ms,ssthresh_segments,ca_state,"
+                    "total_retrans,reord_seen,reordering\n";
   const Duration interval = DurationOf(resolved.at("output"), "interval", Milliseconds(100));
   std::atomic<bool> samplerStop{false};
   ThreadJoiner sampler(samplerStop);
@@ -374,6 +376,16 @@ EmulateOutcome RunEmulation(const scenario::LoadedScenario &scenario,
         flow["linux_tcp"] = LinuxTcpFromMib(
             fromWork ? workBefore : homeBefore, fromWork ? workAfter : homeAfter,
             fromWork ? homeBefore : workBefore, fromWork ? homeAfter : workAfter, flow);
+        // How slow start ended (issue 16 part 4): HyStart exits and the cwnd at each.
+        const auto &before = fromWork ? workBefore : homeBefore;
+        const auto &after = fromWork ? workAfter : homeAfter;
+        flow["kernel_mib"] = {
+            {"hystart_train_detect", Delta(before, after, {"TCPHystartTrainDetect"})},
+            {"hystart_train_cwnd", Delta(before, after, {"TCPHystartTrainCwnd"})},
+            {"hystart_delay_detect", Delta(before, after, {"TCPHystartDelayDetect"})},
+            {"hystart_delay_cwnd", Delta(before, after, {"TCPHystartDelayCwnd"})},
+            {"sack_reorder", Delta(before, after, {"TCPSACKReorder"})},
+            {"ts_reorder", Delta(before, after, {"TCPTSReorder"})}};
       } else {
         flow["linux_tcp"] = nullptr;
       }

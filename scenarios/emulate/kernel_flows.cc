@@ -104,7 +104,7 @@ public:
     const uint64_t received = received_.load();
     const double goodput = double(received - lastSampled_) * 8.0 / intervalSeconds / 1e6;
     lastSampled_ = received;
-    std::string cwnd, rtt;
+    std::string cwnd, rtt, state = ",,,,";
     tcp_info info{};
     socklen_t size = sizeof(info);
     const int fd = senderFd_.load();
@@ -114,9 +114,14 @@ public:
         rttSamplesMs_.push_back(info.tcpi_rtt / 1000.0);
         rtt = std::to_string(info.tcpi_rtt / 1000.0);
       }
+      // ssthresh in segments (2147483647 while slow start has never ended), the congestion
+      // state (0 open, 1 disorder, 2 CWR, 3 recovery, 4 loss), and the reordering counters.
+      state = std::to_string(info.tcpi_snd_ssthresh) + "," + std::to_string(info.tcpi_ca_state) +
+              "," + std::to_string(info.tcpi_total_retrans) + "," +
+              std::to_string(info.tcpi_reord_seen) + "," + std::to_string(info.tcpi_reordering);
     }
     csv += std::to_string(timeSeconds) + "," + id_ + ",bulk," + std::to_string(goodput) + "," +
-           cwnd + "," + rtt + "\n";
+           cwnd + "," + rtt + "," + state + "\n";
   }
 
   json ResultsJson() const override {

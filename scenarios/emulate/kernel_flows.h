@@ -42,7 +42,8 @@ public:
   virtual void Start() = 0;
   virtual void RequestStop() = 0;
   virtual void Join() = 0;
-  // One time-series sample (goodput since the last sample, cwnd, RTT); bulk flows only.
+  // One time-series sample (goodput since the last sample, cwnd, RTT, then TCP_INFO's ssthresh,
+  // ca_state, total_retrans, reord_seen and reordering); bulk flows only.
   virtual void Sample(double /*timeSeconds*/, double /*intervalSeconds*/, std::string & /*csv*/) {}
   virtual nlohmann::json ResultsJson() const = 0;
   // A problem that made the flow fail (empty when none).
