@@ -340,6 +340,9 @@ void AddTraffic(SchemaBuilder &b) {
   b.Duration("start", "0.5s", "When the flow starts.");
   b.Duration("stop", nullptr, "When the sender stops; absent: at the end of the run.");
   b.Integer("bytes", 0, kMaxInteger, 0, "Bytes to send; 0 means unlimited.");
+  b.Integer("count", 1, 1000, 1,
+            "Number of identical concurrent flows this table stands for (each its own TCP "
+            "connection, port and entry in results.json's flows).");
 
   b.Prefix("traffic.ping[]", Presence::kInTable);
   b.Enum("direction", directions, "upload",

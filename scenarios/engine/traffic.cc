@@ -119,10 +119,15 @@ std::vector<std::unique_ptr<FlowProbe>> InstallTraffic(const json &traffic,
                                                  TimeOf(flow, "stop", runEnd)));
     return probes.back().get();
   };
-  const json bulk = flowsOf("bulk");
-  for (size_t i = 0; i < bulk.size(); ++i) {
-    InstallBulk(bulk[i], i, topology, runEnd, tcpFactory,
-                *addProbe("bulk" + std::to_string(i), FlowProbe::Kind::kBulk, bulk[i]));
+  // A [[traffic.bulk]] table with count = N is N identical flows; each flow, however written,
+  // has its own port and probe ("bulk0", "bulk1", ... in table order).
+  size_t bulkIndex = 0;
+  for (const json &table : flowsOf("bulk")) {
+    const size_t count = table.contains("count") ? table.at("count").get<size_t>() : 1;
+    for (size_t copy = 0; copy < count; ++copy, ++bulkIndex) {
+      InstallBulk(table, bulkIndex, topology, runEnd, tcpFactory,
+                  *addProbe("bulk" + std::to_string(bulkIndex), FlowProbe::Kind::kBulk, table));
+    }
   }
   const json ping = flowsOf("ping");
   for (size_t i = 0; i < ping.size(); ++i) {
