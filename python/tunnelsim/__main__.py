@@ -29,6 +29,9 @@ def cmd_sweep(args) -> int:
         return 2
     spec.fixed.update(_parse_set(args.set))
     out_dir = Path(args.out) if args.out else Path("sweeps") / spec.name
+    if args.dask_workers is not None and (args.dask_workers < 1 or args.scheduler):
+        print("tunnelsim sweep: --dask-workers needs N >= 1 and no --scheduler", file=sys.stderr)
+        return 2
     if args.max_seeds is not None and args.ci_target is None:
         print("tunnelsim sweep: --max-seeds needs --ci-target", file=sys.stderr)
         return 2
@@ -39,7 +42,7 @@ def cmd_sweep(args) -> int:
         frame = sweep(spec, out_dir=out_dir, scheduler=args.scheduler, jobs=args.jobs,
                       binary=args.binary, timeout=args.timeout, progress=not args.quiet,
                       ci_target=args.ci_target, max_seeds=args.max_seeds,
-                      ci_metric=args.ci_metric)
+                      ci_metric=args.ci_metric, dask_workers=args.dask_workers)
     except SweepError as error:
         print(f"tunnelsim sweep: {error}", file=sys.stderr)
         return 1
@@ -169,6 +172,9 @@ def main(argv=None) -> int:
     p.add_argument("--out", help="output directory (default sweeps/<name>)")
     p.add_argument("--scheduler", help="Dask scheduler address, e.g. tcp://127.0.0.1:8786")
     p.add_argument("--jobs", "-j", type=int, help="local parallel runs (default: all cores)")
+    p.add_argument("--dask-workers", type=int, metavar="N",
+                   help="run on a local Dask cluster of N worker processes started for the "
+                        "sweep (instead of threads, or of --scheduler)")
     p.add_argument("--set", action="append", metavar="KEY=VALUE",
                    help="fixed override for every point (repeatable)")
     p.add_argument("--binary", help="the tunnelsim CLI to run points with")

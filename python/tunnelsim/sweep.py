@@ -12,8 +12,9 @@ A sweep file (TOML):
     "impairment.access.down.reorder" = [0, 1, 2, 5]
 
 Every point (one combination and one seed) is one `tunnelsim run` process. Points run on
-all local cores (threads that each wait on their subprocess), or on a Dask distributed
-cluster given `scheduler="tcp://host:port"`. Points with tcp.stack = "kernel" (real Linux TCP
+all local cores (threads that each wait on their subprocess), on a Dask distributed
+cluster given `scheduler="tcp://host:port"`, or on a local Dask cluster of N worker processes
+started for the sweep (`dask_workers=N`, `tunnelsim sweep --dask-workers N`). Points with tcp.stack = "kernel" (real Linux TCP
 through `tunnelsim emulate`) run in real time: always locally, one at a time, after the
 simulated points. The output directory holds
 
@@ -36,6 +37,7 @@ runs alone, so an interrupted sweep resumes the same way; sweep.json records the
 """
 
 import concurrent.futures
+import contextlib
 import hashlib
 import itertools
 import json
@@ -395,7 +397,8 @@ def sweep(spec: Union[str, Path, Mapping, SweepSpec] = None, *, out_dir=None,
           scheduler=None, jobs: Optional[int] = None, runner: Optional[Callable] = None,
           binary: Optional[str] = None, timeout: Optional[float] = None,
           progress: bool = True, ci_target=None, max_seeds: Optional[int] = None,
-          ci_metric: str = "goodput_mbps", **spec_fields) -> pd.DataFrame:
+          ci_metric: str = "goodput_mbps", dask_workers: Optional[int] = None,
+          **spec_fields) -> pd.DataFrame:
     """Runs a sweep and returns its table (one row per run).
 
     spec: a sweep file, a dict with its keys, or a SweepSpec; or pass its fields as keyword
@@ -403,6 +406,8 @@ def sweep(spec: Union[str, Path, Mapping, SweepSpec] = None, *, out_dir=None,
     out_dir: where runs/ and sweep.csv go (default: sweeps/<name>).
     scheduler: "tcp://host:port" of a Dask scheduler, or a distributed.Client; local otherwise.
     jobs: local concurrency (default: all cores).
+    dask_workers: run on a local Dask cluster of this many worker processes (one thread
+    each), started for the sweep and stopped after it; not with scheduler.
     runner: runner(point) -> {"results": dict, "timeseries_csv": str}; run_point by default.
     ci_target: add seeds until each combination's 95 % interval of ci_metric is within this
     fraction of its mean (0.05 or "5%"), up to max_seeds seeds (default DEFAULT_MAX_SEEDS).
@@ -416,6 +421,11 @@ def sweep(spec: Union[str, Path, Mapping, SweepSpec] = None, *, out_dir=None,
         spec = SweepSpec.from_dict(spec)
     else:
         spec = SweepSpec.from_file(spec)
+    if dask_workers is not None:
+        if scheduler is not None:
+            raise ValueError("give either a Dask scheduler or dask_workers, not both")
+        if int(dask_workers) < 1:
+            raise ValueError(f"dask_workers must be at least 1, not {dask_workers}")
     target = parse_ci_target(ci_target) if ci_target is not None else None
     cap = max_seeds if max_seeds is not None else DEFAULT_MAX_SEEDS
     if target is not None and cap < len(spec.seeds):
@@ -433,7 +443,10 @@ def sweep(spec: Union[str, Path, Mapping, SweepSpec] = None, *, out_dir=None,
     points = spec.points()
     todo = [p for p in points if not _is_done(out_dir, p)]
     failures: dict = {}
-    with _progress(len(points), len(points) - len(todo), progress, spec.name) as bar:
+    with contextlib.ExitStack() as cleanup, \
+            _progress(len(points), len(points) - len(todo), progress, spec.name) as bar:
+        if dask_workers is not None:
+            scheduler = cleanup.enter_context(_local_dask_client(int(dask_workers)))
 
         def run_points(batch):
             # Real-time points measure wall-clock behaviour (a relay's timers, the kernel's
@@ -464,6 +477,20 @@ def sweep(spec: Union[str, Path, Mapping, SweepSpec] = None, *, out_dir=None,
         raise SweepError(f"{len(failures)} of {len(points)} points failed (the others are "
                          f"saved; run the sweep again to retry):\n{lines}", failures)
     return frame
+
+
+@contextlib.contextmanager
+def _local_dask_client(workers: int):
+    """A Dask LocalCluster of `workers` processes with one thread each on 127.0.0.1 (each
+    point's simulation is a subprocess, so one thread per worker keeps one run per worker), and
+    a client to it. The workers inherit this process's environment (PYTHONPATH, TUNNELSIM_CLI)."""
+    import logging
+
+    from distributed import Client, LocalCluster
+    with LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
+                      host="127.0.0.1", dashboard_address=None,
+                      silence_logs=logging.ERROR) as cluster, Client(cluster) as client:
+        yield client
 
 
 class _CliRunner:
