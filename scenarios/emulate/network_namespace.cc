@@ -4,6 +4,7 @@
 #include <sched.h>
 #include <signal.h>
 #include <spawn.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -55,6 +56,22 @@ std::string CommandLine(const std::vector<std::string> &argv) {
   return line;
 }
 
+// SIGKILLs every process whose network namespace is the one bound at `bound`.
+void KillProcessesIn(const std::filesystem::path &bound) {
+  struct stat target {};
+  if (stat(bound.c_str(), &target) != 0) return;
+  std::error_code error;
+  for (const auto &process : std::filesystem::directory_iterator("/proc", error)) {
+    const std::string pidText = process.path().filename().string();
+    if (pidText.find_first_not_of("0123456789") != std::string::npos) continue;
+    struct stat ns {};
+    if (stat((process.path() / "ns" / "net").c_str(), &ns) != 0) continue;
+    if (ns.st_ino == target.st_ino && ns.st_dev == target.st_dev) {
+      kill(static_cast<pid_t>(std::atol(pidText.c_str())), SIGKILL);
+    }
+  }
+}
+
 } // namespace
 
 void RunProgram(const std::vector<std::string> &argv) {
@@ -104,6 +121,9 @@ int RemoveStaleNamespaces(const std::string &prefix) {
     const std::string rest = name.substr(prefix.size());
     const pid_t pid = static_cast<pid_t>(std::atol(rest.c_str()));
     if (pid <= 0 || (kill(pid, 0) != 0 && errno == ESRCH)) {
+      // A killed run's charon keeps running in its namespace (deleting the name does not end
+      // it): end every process still inside, which only that run can have started.
+      KillProcessesIn(entry.path());
       if (SpawnAndWait({"ip", "netns", "delete", name}, true) == 0) ++removed;
     }
   }
