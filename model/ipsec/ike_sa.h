@@ -9,6 +9,11 @@
 // itself, started by either side (RFC 7296 2.8). One request is outstanding at a time
 // (window size 1), retransmitted with exponential back-off until the peer answers or the
 // retransmission limit is reached.
+//
+// The class is implemented in several files, one concern each (as wireguard-go splits its
+// device): ike_sa.cc (entry points, framing, timers), ike_sa_proposals.cc, ike_sa_child_table.cc,
+// ike_sa_requests.cc (our requests, retransmission, the response cache), ike_sa_responder.cc,
+// ike_sa_responses.cc and ike_sa_ike_rekey.cc.
 #pragma once
 
 #include "common/time.h"
@@ -243,6 +248,11 @@ private:
   void Send(const PendingRequest &request, Time now, IkeActions &actions);
   void Enqueue(const PendingRequest &request, Time now, IkeActions &actions);
   void SendNextQueued(Time now, IkeActions &actions);
+  // Resends the outstanding request if its deadline passed; false when the retransmission
+  // limit is reached (the caller fails the IKE SA).
+  bool RetransmitOutstanding(Time now, IkeActions &actions);
+  // How long to wait after the `retransmits`-th retransmission (exponential, capped).
+  Duration RetransmitTimeout(uint32_t retransmits) const;
   crypto::Bytes Encode(IkeMessage &message, bool response);
   IkeMessage NewMessage(IkeExchange exchange, uint32_t messageId, bool response) const;
   void Finish(IkeActions &actions);
@@ -250,6 +260,12 @@ private:
   void HandleRequest(const IkeMessage &m, crypto::ByteView datagram, Time now, IkeActions &actions);
   void HandleResponse(const IkeMessage &m, crypto::ByteView datagram, Time now,
                       IkeActions &actions);
+  void HandleIkeSaInitResponse(const IkeMessage &m, crypto::ByteView datagram,
+                               const IkeNotifyPayload *error, Time now, IkeActions &actions);
+  void HandleIkeAuthResponse(const IkeMessage &m, const IkeNotifyPayload *error, Time now,
+                             IkeActions &actions);
+  void HandleCreateChildResponse(const IkeMessage &m, const IkeNotifyPayload *error, Time now,
+                                 IkeActions &actions);
   void RespondIkeSaInit(const IkeMessage &m, crypto::ByteView datagram, Time now,
                         IkeActions &actions);
   void RespondIkeAuth(const IkeMessage &m, Time now, IkeActions &actions);

@@ -1,0 +1,71 @@
+// Small helpers shared by the files of IkeSa (ike_sa*.cc); not part of the core's interface.
+#pragma once
+
+#include "crypto/random.h"
+#include "crypto/x25519.h"
+#include "ipsec/esp_sa.h"
+#include "ipsec/ike_message.h"
+#include "ipsec/wire.h"
+
+#include <algorithm>
+#include <vector>
+
+namespace tunnelsim::ipsec::ike_internal {
+
+inline constexpr size_t kNonceSize = 32;
+
+inline crypto::Bytes RandomBytes(crypto::RandomSource &rng, size_t n) {
+  crypto::Bytes b(n);
+  rng.Fill(b.data(), n);
+  return b;
+}
+
+inline crypto::Bytes SpiBytes(uint32_t spi) {
+  crypto::Bytes b(4);
+  PutU32(b.data(), spi);
+  return b;
+}
+
+inline crypto::Bytes IkeSpiBytes(uint64_t spi) {
+  crypto::Bytes b(8);
+  PutU64(b.data(), spi);
+  return b;
+}
+
+inline uint64_t NewIkeSpi(crypto::RandomSource &rng) {
+  uint64_t spi = 0;
+  while (spi == 0)
+    spi = rng.NextU64();
+  return spi;
+}
+
+inline crypto::Bytes PublicKeyBytes(const crypto::X25519KeyPair &dh) {
+  return crypto::Bytes(dh.publicKey.begin(), dh.publicKey.end());
+}
+
+inline IkeNotifyPayload Notify(uint16_t type, crypto::Bytes data = {}) {
+  IkeNotifyPayload n;
+  n.type = type;
+  n.data = std::move(data);
+  return n;
+}
+
+// INVALID_KE_PAYLOAD names the one group we accept, X25519 (RFC 7296 1.2, 3.10.1).
+inline IkeNotifyPayload InvalidKeNotify() {
+  crypto::Bytes group(2);
+  PutU16(group.data(), transform::kDhCurve25519);
+  return Notify(notify::kInvalidKePayload, group);
+}
+
+inline IkeTransform EncrTransform(EspCipher cipher) {
+  if (cipher == EspCipher::Aes256Gcm16) {
+    return IkeTransform{transform::kEncr, transform::kEncrAesGcm16, uint16_t(256)};
+  }
+  return IkeTransform{transform::kEncr, transform::kEncrChaCha20Poly1305, std::nullopt};
+}
+
+inline bool Contains(const std::vector<IkeTransform> &transforms, const IkeTransform &wanted) {
+  return std::find(transforms.begin(), transforms.end(), wanted) != transforms.end();
+}
+
+} // namespace tunnelsim::ipsec::ike_internal
