@@ -4,6 +4,7 @@
 #include "tcp/dsack.h"
 #include "tcp/linux_cubic.h"
 #include "tcp/ts_recent.h"
+#include "tcp/tx_buffer_scan.h"
 
 #include "ns3/boolean.h"
 #include "ns3/ipv4-end-point.h"
@@ -255,7 +256,7 @@ void LinuxTcpSocket::ProcessAck(const ns3::SequenceNumber32 &ackNumber, bool sco
     ack.srttNs = m_rtt->GetEstimate().GetNanoSeconds();
     ack.sndNxt = m_tcb->m_highTxMark.Get().GetValue();
     ack.inRecovery = InRecovery();
-    HandleOutcome(m_rack.OnAck(ack), currentDelivered);
+    HandleOutcome(MutableRack().OnAck(ack), currentDelivered);
   }
   GrowSendBuffer();
 }
@@ -362,7 +363,7 @@ void LinuxTcpSocket::HandleOutcome(const tcp::AckOutcome &outcome, uint32_t curr
 
 void LinuxTcpSocket::HandleFrto(tcp::FrtoVerdict verdict) {
   if (m_tcb->m_congState != ns3::TcpSocketState::CA_LOSS) {
-    if (m_rack.FrtoActive()) m_rack.AbandonFrto();
+    if (m_rack.FrtoActive()) MutableRack().AbandonFrto();
     return;
   }
   bool conventional = verdict == tcp::FrtoVerdict::kLossConfirmed;
@@ -376,7 +377,7 @@ void LinuxTcpSocket::HandleFrto(tcp::FrtoVerdict verdict) {
     const bool fits = m_txBuffer->SizeFromSequence(high) > 0 &&
                       uint64_t(outstanding) + m_tcb->m_cWnd.Get() <= m_rWnd.Get();
     if (!fits) {
-      m_rack.AbandonFrto();
+      MutableRack().AbandonFrto();
       conventional = true;
     }
   }
@@ -390,7 +391,7 @@ void LinuxTcpSocket::MarkLost(const std::vector<tcp::SeqRange> &lost, uint32_t c
   if (state == ns3::TcpSocketState::CA_RECOVERY || state == ns3::TcpSocketState::CA_LOSS) return;
   if (m_txBuffer->Size() == 0 || m_tcb->m_highTxMark.Get() <= m_txBuffer->HeadSequence()) return;
   m_probeEvent.Cancel();
-  m_rack.BeginUndoEpisode({m_tcb->m_cWnd.Get(), m_tcb->m_ssThresh.Get()});
+  MutableRack().BeginUndoEpisode({m_tcb->m_cWnd.Get(), m_tcb->m_ssThresh.Get()});
   m_fastRecoveries = m_fastRecoveries + 1;
   EnterRecovery(currentDelivered);
 }
@@ -403,12 +404,31 @@ void LinuxTcpSocket::RetransmitRackLost() {
   const uint32_t head = m_txBuffer->HeadSequence().GetValue();
   for (const auto &range : pending) {
     if (tcp::SeqLess(range.start, head)) continue;
-    if (AvailableWindow() < std::min(range.Length(), m_tcb->m_segmentSize)) break;
+    if (SendRoom() < std::min(range.Length(), m_tcb->m_segmentSize)) break;
     SendDataPacket(ns3::SequenceNumber32(range.start), range.Length(), true);
   }
 }
 
 uint32_t LinuxTcpSocket::AvailableWindow() const {
+  const uint32_t room = SendRoom();
+  // SendPendingData asks NextSeg (a walk of the whole sent list) whenever this is above zero,
+  // and then sends nothing if it is below one segment while more new data than that waits
+  // (its silly-window rule): most calls on a window-limited flow. When the next segment is
+  // known to be new data, that case answers 0, so SendPendingData (and Send) stop before the
+  // walk, having sent nothing and asked the application for nothing either way.
+  if (room == 0 || room >= m_tcb->m_segmentSize || !NextSegmentIsNewData()) return room;
+  const uint32_t unsent = m_txBuffer->SizeFromSequence(tcp::FirstUnsentSequence(*m_txBuffer));
+  return unsent > room ? 0 : room;
+}
+
+bool LinuxTcpSocket::NextSegmentIsNewData() const {
+  // NextSeg names a retransmission only by its rule 1 (a segment ns-3 marked lost) or rule 3
+  // (an unSACKed one, in SACK recovery only); with neither possible it names new data or none.
+  const bool rule3 = m_sackEnabled && m_tcb->m_congState == ns3::TcpSocketState::CA_RECOVERY;
+  return m_txBuffer->GetLost() == 0 && !rule3;
+}
+
+uint32_t LinuxTcpSocket::SendRoom() const {
   const uint32_t inflight = BytesInFlight();
   const uint32_t window = std::min(m_rWnd.Get(), m_tcb->m_cWnd.Get());
   const uint32_t available = inflight > window ? 0 : window - inflight;
@@ -421,6 +441,9 @@ uint32_t LinuxTcpSocket::AvailableWindow() const {
   if (windowRoom >= available) return available;
   ns3::SequenceNumber32 next, nextHigh;
   const bool rule3 = m_sackEnabled && m_tcb->m_congState == ns3::TcpSocketState::CA_RECOVERY;
+  // NextSeg walks ns-3's whole sent list (half of a 100 Mbit/s run's CPU): skip it when it
+  // cannot name a retransmission.
+  if (NextSegmentIsNewData()) return windowRoom;
   if (m_txBuffer->NextSeg(&next, &nextHigh, rule3) && next < m_tcb->m_highTxMark.Get())
     return available; // a retransmission, inside the window already
   return windowRoom;
@@ -429,6 +452,25 @@ uint32_t LinuxTcpSocket::AvailableWindow() const {
 uint32_t LinuxTcpSocket::BytesInFlight() const {
   const uint32_t stock = TcpSocketBase::BytesInFlight();
   if (!m_rackEnabled) return stock;
+  const uint32_t head = m_txBuffer->HeadSequence().GetValue();
+  const uint32_t high = m_tcb->m_highTxMark.Get().GetValue();
+  // SendPendingData asks several times per segment sent; each answer walks the scoreboard.
+  // Everything the answer depends on is in the key: RACK's scoreboard by its version, ns-3's
+  // by its counters (a SACK, loss mark, retransmission or cumulative ACK changes one of them;
+  // a retransmission also changes RACK's version).
+  const PipeKey key{m_rackVersion,
+                    stock,
+                    head,
+                    high,
+                    m_txBuffer->GetLost(),
+                    m_txBuffer->GetSacked(),
+                    m_txBuffer->GetRetransmitsCount()};
+  if (!(m_pipeCache && m_pipeCache->key == key)) m_pipeCache = PipeCache{key, CorrectedPipe(stock)};
+  m_tcb->m_bytesInFlight = m_pipeCache->pipe;
+  return m_pipeCache->pipe;
+}
+
+uint32_t LinuxTcpSocket::CorrectedPipe(uint32_t stock) const {
   // ns-3's scoreboard knows only its own (dupthresh/RTO) loss marks. A segment RACK marked
   // lost leaves the pipe (RFC 6675 SetPipe); once retransmitted it counts once, not twice.
   const uint32_t head = m_txBuffer->HeadSequence().GetValue();
@@ -436,20 +478,28 @@ uint32_t LinuxTcpSocket::BytesInFlight() const {
   // During F-RTO the segments sent before the RTO are not marked lost in ns-3's buffer (so
   // that new data, not retransmissions, follows), but Linux counts them out of the pipe.
   const std::optional<int64_t> frtoRtoNs = m_rack.FrtoRtoTimeNs();
-  uint32_t correction = 0;
-  const bool ns3MarksLosses = m_txBuffer->GetLost() > 0;
+  std::vector<const tcp::SegmentState *> outOfPipe;
   for (const auto &seg : m_rack.Segments()) {
     const bool presumedLost = frtoRtoNs && seg.xmitNs < *frtoRtoNs;
     if (seg.sacked || !(seg.lost || seg.retransmittedAfterLoss || presumedLost)) continue;
     if (tcp::SeqLess(seg.range.start, head) || !tcp::SeqLess(seg.range.start, high)) continue;
-    // IsLost walks ns-3's sent list: ask only when ns-3 marked anything lost itself (with
-    // RACK only a timeout does), or every call costs the window squared.
-    if (ns3MarksLosses && m_txBuffer->IsLost(ns3::SequenceNumber32(seg.range.start))) continue;
-    correction += seg.range.Length();
+    outOfPipe.push_back(&seg);
   }
-  const uint32_t corrected = stock > correction ? stock - correction : 0;
-  m_tcb->m_bytesInFlight = corrected;
-  return corrected;
+  // What ns-3 marked lost itself (after a timeout, or the head at a fast recovery's start) it
+  // already left out of its pipe. TcpTxBuffer::IsLost answers that per segment with a walk of
+  // the sent list (quadratic in the window); IsLostForEach gives the same answers in one walk.
+  std::vector<bool> ns3Lost;
+  if (m_txBuffer->GetLost() > 0 && !outOfPipe.empty()) {
+    std::vector<ns3::SequenceNumber32> starts;
+    starts.reserve(outOfPipe.size());
+    for (const tcp::SegmentState *seg : outOfPipe)
+      starts.emplace_back(seg->range.start);
+    ns3Lost = tcp::IsLostForEach(*m_txBuffer, starts);
+  }
+  uint32_t correction = 0;
+  for (size_t i = 0; i < outOfPipe.size(); ++i)
+    if (ns3Lost.empty() || !ns3Lost[i]) correction += outOfPipe[i]->range.Length();
+  return stock > correction ? stock - correction : 0;
 }
 
 void LinuxTcpSocket::ApplyUndo(const tcp::UndoSnapshot &prior) {
@@ -462,7 +512,7 @@ void LinuxTcpSocket::ApplyUndo(const tcp::UndoSnapshot &prior) {
     m_tcb->m_congState = ns3::TcpSocketState::CA_OPEN;
     m_recoverActive = false;
     m_dupAckCount = 0;
-    m_rack.UnmarkLosses();
+    MutableRack().UnmarkLosses();
   }
   // Counted last: a tracer of UndoneCwndReductions sees the restored cwnd.
   m_undoneCwndReductions = m_undoneCwndReductions + 1;
@@ -479,8 +529,8 @@ void LinuxTcpSocket::ReduceCwndAfterTlp() {
 
 void LinuxTcpSocket::OnReorderTimer() {
   if (!m_rackEnabled) return;
-  auto outcome = m_rack.OnReorderTimeout(ns3::Simulator::Now().GetNanoSeconds(),
-                                         m_rtt->GetEstimate().GetNanoSeconds(), InRecovery());
+  auto outcome = MutableRack().OnReorderTimeout(
+      ns3::Simulator::Now().GetNanoSeconds(), m_rtt->GetEstimate().GetNanoSeconds(), InRecovery());
   HandleOutcome(outcome, 0);
   SendPendingData(m_connected);
 }
@@ -524,7 +574,7 @@ void LinuxTcpSocket::OnProbeTimer() {
   if (sent == 0) return;
   m_probeEvent.Cancel();
   m_tlpsSent = m_tlpsSent + 1;
-  m_rack.OnProbeSent(m_tcb->m_highTxMark.Get().GetValue(), isRetransmission);
+  MutableRack().OnProbeSent(m_tcb->m_highTxMark.Get().GetValue(), isRetransmission);
   m_retxEvent.Cancel();
   m_retxEvent = ns3::Simulator::Schedule(m_rto, &LinuxTcpSocket::ReTxTimeout, this);
 }
@@ -558,8 +608,8 @@ uint32_t LinuxTcpSocket::SendDataPacket(ns3::SequenceNumber32 seq, uint32_t maxS
       m_dupAckLosses = m_dupAckLosses + 1;
   }
   if (m_rackEnabled) {
-    m_rack.OnTransmit({seq.GetValue(), seq.GetValue() + sent},
-                      ns3::Simulator::Now().GetNanoSeconds(), retransmission);
+    MutableRack().OnTransmit({seq.GetValue(), seq.GetValue() + sent},
+                             ns3::Simulator::Now().GetNanoSeconds(), retransmission);
     if (!retransmission) ArmProbeTimer();
   }
   return sent;
@@ -580,15 +630,15 @@ void LinuxTcpSocket::ReTxTimeout() {
   const auto state = m_tcb->m_congState.Get();
   if (m_undoEnabled && state != ns3::TcpSocketState::CA_RECOVERY &&
       state != ns3::TcpSocketState::CA_LOSS)
-    m_rack.BeginUndoEpisode({m_tcb->m_cWnd.Get(), m_tcb->m_ssThresh.Get()});
+    MutableRack().BeginUndoEpisode({m_tcb->m_cWnd.Get(), m_tcb->m_ssThresh.Get()});
   // Linux runs F-RTO unless the timeout interrupted a fast recovery (a repeated timeout
   // qualifies again); it needs SACK here, as the SACK-enhanced variant is what is modelled.
   const bool dataState =
       m_state == ns3::TcpSocket::ESTABLISHED || m_state == ns3::TcpSocket::CLOSE_WAIT;
   const bool frto = m_frtoEnabled && m_sackEnabled && dataState && m_dataRetrCount > 0 &&
                     state != ns3::TcpSocketState::CA_RECOVERY;
-  m_rack.OnRetransmissionTimeout(ns3::Simulator::Now().GetNanoSeconds(),
-                                 m_tcb->m_highTxMark.Get().GetValue(), frto);
+  MutableRack().OnRetransmissionTimeout(ns3::Simulator::Now().GetNanoSeconds(),
+                                        m_tcb->m_highTxMark.Get().GetValue(), frto);
   if (frto)
     TimeoutRetransmittingHeadOnly();
   else

@@ -86,6 +86,17 @@ protected:
 
 private:
   bool InRecovery() const;
+  // Every change to RACK's scoreboard goes through here, so the pipe cache sees it.
+  tcp::RackTlp &MutableRack() {
+    ++m_rackVersion;
+    return m_rack;
+  }
+  uint32_t CorrectedPipe(uint32_t stock) const;
+  // Bytes that may be sent now: the pipe's room in cwnd and rwnd, new data also bounded by the
+  // peer's window (AvailableWindow without its shortcut for SendPendingData).
+  uint32_t SendRoom() const;
+  // Whether ns-3's NextSeg can only answer new data (or nothing) now, known without its walk.
+  bool NextSegmentIsNewData() const;
   void ApplyLossDetectionMode();
   void HandleOutcome(const tcp::AckOutcome &outcome, uint32_t currentDelivered);
   void HandleFrto(tcp::FrtoVerdict verdict);
@@ -128,7 +139,22 @@ private:
   uint32_t m_initialReceiveWindow = 65536;
   uint32_t m_sendBufferMax = 0; // 0: the fixed SndBufSize
 
-  tcp::RackTlp m_rack;
+  tcp::RackTlp m_rack; // changed only through MutableRack()
+  uint64_t m_rackVersion = 0;
+  // BytesInFlight's last answer and what it was computed from.
+  struct PipeKey {
+    uint64_t rackVersion;
+    uint32_t stock, head, high, lost, sacked, retransmitted;
+    bool operator==(const PipeKey &o) const {
+      return rackVersion == o.rackVersion && stock == o.stock && head == o.head && high == o.high &&
+             lost == o.lost && sacked == o.sacked && retransmitted == o.retransmitted;
+    }
+  };
+  struct PipeCache {
+    PipeKey key;
+    uint32_t pipe;
+  };
+  mutable std::optional<PipeCache> m_pipeCache;
   std::shared_ptr<std::vector<ns3::Ptr<LinuxTcpSocket>>> m_registry;
   std::optional<tcp::AckInput> m_ackInFlight; // ACK being processed by ReceivedAck
   std::optional<tcp::SeqRange> m_pendingDsack;
