@@ -124,6 +124,20 @@ private:
   void ReindexTouchedPeers();
   void Reindex(Peer &peer);
 
+  // Adds the X25519 operations done during its lifetime to counters_.x25519Operations.
+  class X25519Meter {
+  public:
+    explicit X25519Meter(uint64_t &total)
+        : total_(total), start_(crypto::X25519OperationCount()) {}
+    ~X25519Meter() { total_ += crypto::X25519OperationCount() - start_; }
+    X25519Meter(const X25519Meter &) = delete;
+    X25519Meter &operator=(const X25519Meter &) = delete;
+
+  private:
+    uint64_t &total_;
+    uint64_t start_;
+  };
+
   // Observation.
   void Emit(EventType type, Time now, const Peer *peer, const std::optional<Endpoint> &endpoint);
   void Drop(DropReason reason, Time now, const Peer *peer, const std::optional<Endpoint> &endpoint);

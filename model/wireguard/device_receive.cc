@@ -13,6 +13,7 @@ using crypto::Bytes;
 using crypto::ByteView;
 
 void Device::OnDatagram(ByteView datagram, const Endpoint &from, Time now, Actions &out) {
+  X25519Meter meter(counters_.x25519Operations);
   auto type = ClassifyMessage(datagram);
   if (!type) {
     Drop(DropReason::Malformed, now, nullptr, from);

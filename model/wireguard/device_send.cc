@@ -15,6 +15,7 @@ using crypto::Bytes;
 using crypto::ByteView;
 
 void Device::OnTunnelPacket(Bytes ipPacket, Time now, Actions &out) {
+  X25519Meter meter(counters_.x25519Operations);
   auto info = ParseIpPacket(ipPacket.data(), ipPacket.size());
   if (!info) {
     Drop(DropReason::InvalidInnerPacket, now, nullptr, std::nullopt);

@@ -10,6 +10,7 @@
 namespace tunnelsim::wireguard {
 
 void Device::OnTimer(Time now, Actions &out) {
+  X25519Meter meter(counters_.x25519Operations);
   ReindexTouchedPeers();
   // Only peers with a deadline at or before `now` can have an expiry. They fire in the order
   // of the peer map (by public key), as a walk over every peer would, so the random draws

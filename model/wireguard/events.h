@@ -69,6 +69,11 @@ struct DeviceCounters {
   uint64_t dataPacketsSent = 0, dataBytesSent = 0;
   uint64_t dataPacketsReceived = 0, dataBytesReceived = 0;
   uint64_t keysZeroed = 0; // zero-key-material timer expiries
+  // X25519 operations (DH and key generations) done inside this device's OnTunnelPacket,
+  // OnDatagram and OnTimer: what a handshake flood costs it. Read from the process-wide
+  // counter around each call, so exact when one thread drives the devices (ns-3, tests).
+  // Not in CountersJson: results.json stays as it was.
+  uint64_t x25519Operations = 0;
   std::array<uint64_t, kDropReasonCount> drops{};
 
   uint64_t Drops(DropReason r) const { return drops[static_cast<size_t>(r)]; }
