@@ -41,6 +41,10 @@ std::unique_ptr<Tunnel> MakeTunnel(const std::string &name) {
   for (const Registration &registration : Registry()) {
     if (name == registration.name) return registration.factory();
   }
+  if (name == "strongswan") {
+    throw TunnelNotAvailable("tunnel.type \"strongswan\" (strongSwan's charon as the gateways) "
+                             "runs in `tunnelsim emulate` only, not in the ns-3 engine");
+  }
   std::string available;
   for (const std::string &known : AvailableTunnels()) {
     available += (available.empty() ? "" : ", ") + known;
