@@ -12,6 +12,7 @@
 #include "crypto/aead.h"
 #include "crypto/random.h"
 #include "ipsec/replay_window.h"
+#include "tunnel/spec.h"
 
 #include <cstdint>
 #include <optional>
@@ -54,7 +55,8 @@ struct EspSaConfig {
   crypto::Bytes keymat; // kEspKeymatSize bytes: key, then salt
   EspMode mode = EspMode::Tunnel;
   bool esn = false;
-  uint32_t replayWindow = 64; // inbound only; 0 = anti-replay off
+  // Inbound only; 0 = anti-replay off. The default is the scenario's (tunnel.ipsec.replay_window).
+  uint32_t replayWindow = tunnel::IpsecSpec{}.replayWindow;
   EspIvPolicy ivPolicy = EspIvPolicy::SequenceNumber;
   // Outer addresses of the SA (sender, receiver): for key export and the adapter's outer header.
   IpAddress source;

@@ -64,7 +64,7 @@ struct IkeConfig {
   EspCipher espCipher = EspCipher::Aes256Gcm16; // Child SAs
   bool esn = false;
   EspMode childMode = EspMode::Tunnel;
-  uint32_t replayWindow = 64;
+  uint32_t replayWindow = tunnel::IpsecSpec{}.replayWindow; // of the Child SAs' inbound ESP SAs
   IpAddress localAddress, remoteAddress; // the gateways (outer addresses)
   // IKE ports for NAT detection (RFC 7296 2.23); the adapter moves to 4500 itself.
   uint16_t localPort = 500, remotePort = 500;
