@@ -37,6 +37,12 @@ ns3::TypeId LinuxCubic::GetTypeId() {
                         ns3::BooleanValue(true),
                         ns3::MakeBooleanAccessor(&LinuxCubic::m_fastConvergence),
                         ns3::MakeBooleanChecker())
+          .AddAttribute("RawRttSamples",
+                        "HyStart on the raw RTT of each ACK's newly delivered data, as Linux, "
+                        "instead of the smoothed RTT ns-3 passes to PktsAcked",
+                        ns3::BooleanValue(false),
+                        ns3::MakeBooleanAccessor(&LinuxCubic::m_rawRttSamples),
+                        ns3::MakeBooleanChecker())
           .AddAttribute(
               "RenoFriendly", "Grow at least as fast as a Reno flow would", ns3::BooleanValue(true),
               ns3::MakeBooleanAccessor(&LinuxCubic::m_renoFriendly), ns3::MakeBooleanChecker());
@@ -48,7 +54,8 @@ LinuxCubic::LinuxCubic() = default;
 LinuxCubic::LinuxCubic(const LinuxCubic &other)
     : TcpCongestionOps(other), m_hystart(other.m_hystart),
       m_fastConvergence(other.m_fastConvergence), m_renoFriendly(other.m_renoFriendly),
-      m_configured(other.m_configured), m_core(other.m_core), m_cwndCnt(other.m_cwndCnt) {}
+      m_rawRttSamples(other.m_rawRttSamples), m_configured(other.m_configured),
+      m_core(other.m_core), m_cwndCnt(other.m_cwndCnt) {}
 
 tcp::CubicParams LinuxCubic::ParamsFromAttributes(bool hystart, bool fastConvergence,
                                                   bool renoFriendly) {
@@ -83,11 +90,23 @@ void LinuxCubic::IncreaseWindow(ns3::Ptr<ns3::TcpSocketState> tcb, uint32_t segm
 
 void LinuxCubic::PktsAcked(ns3::Ptr<ns3::TcpSocketState> tcb, uint32_t, const ns3::Time &rtt) {
   EnsureConfigured();
-  if (!rtt.IsStrictlyPositive() || tcb->m_segmentSize == 0) return;
+  if (m_rawRttSamples || !rtt.IsStrictlyPositive()) return;
+  RttSample(tcb, rtt.GetMicroSeconds());
+}
+
+void LinuxCubic::OnRawRttSample(ns3::Ptr<ns3::TcpSocketState> tcb, int64_t rttNs) {
+  EnsureConfigured();
+  if (!m_rawRttSamples || rttNs < 0) return;
+  RttSample(tcb, rttNs / 1000);
+}
+
+void LinuxCubic::RttSample(ns3::Ptr<ns3::TcpSocketState> tcb, int64_t rttUs) {
+  if (tcb->m_segmentSize == 0) return;
   const uint32_t cwnd = Segments(tcb->m_cWnd.Get(), tcb->m_segmentSize);
-  if (m_core.OnRttSample(NowUs(), rtt.GetMicroSeconds(), cwnd, SsThreshSegments(tcb),
-                         tcb->m_lastAckedSeq.GetValue(), tcb->m_highTxMark.Get().GetValue()))
+  if (m_core.OnRttSample(NowUs(), rttUs, cwnd, SsThreshSegments(tcb),
+                         tcb->m_lastAckedSeq.GetValue(), tcb->m_highTxMark.Get().GetValue())) {
     tcb->m_ssThresh = tcb->m_cWnd.Get();
+  }
 }
 
 void LinuxCubic::CongestionStateSet(ns3::Ptr<ns3::TcpSocketState> tcb,

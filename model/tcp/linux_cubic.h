@@ -36,6 +36,11 @@ public:
   // lsndtime). LinuxTcpSocket calls this, ns-3 has no last-send time in the socket state.
   void OnTransmitAfterIdle(ns3::Time lastSend);
 
+  // The raw RTT of the data this ACK newly delivered (Linux's ack_sample.rtt_us), from
+  // LinuxTcpSocket. With the RawRttSamples attribute HyStart and the minimum delay use these
+  // instead of the smoothed RTT ns-3 passes to PktsAcked.
+  void OnRawRttSample(ns3::Ptr<ns3::TcpSocketState> tcb, int64_t rttNs);
+
   const tcp::CubicCore &Core() const { return m_core; }
 
 private:
@@ -45,11 +50,13 @@ private:
   bool m_hystart = true;
   bool m_fastConvergence = true;
   bool m_renoFriendly = true;
+  bool m_rawRttSamples = false;
   bool m_configured = false; // attributes are applied to the core on first use
   tcp::CubicCore m_core;
   uint32_t m_cwndCnt = 0; // Linux's snd_cwnd_cnt, which ns-3's socket state lacks
 
   void EnsureConfigured();
+  void RttSample(ns3::Ptr<ns3::TcpSocketState> tcb, int64_t rttUs);
 };
 
 } // namespace tunnelsim

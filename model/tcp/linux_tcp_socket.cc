@@ -97,6 +97,12 @@ ns3::TypeId LinuxTcpSocket::GetTypeId() {
                         "max(SRTT + 4 RTTVAR, MinRto)",
                         BooleanValue(true), MakeBooleanAccessor(&LinuxTcpSocket::m_linuxRto),
                         MakeBooleanChecker())
+          .AddAttribute("RackRttFromLastDelivered",
+                        "RACK.rtt from the last segment each ACK delivers, as Linux's "
+                        "tcp_rack_advance, instead of only the most recently sent (RFC 8985)",
+                        BooleanValue(false),
+                        MakeBooleanAccessor(&LinuxTcpSocket::m_rackRttFromLastDelivered),
+                        MakeBooleanChecker())
           .AddAttribute("QuickAckSegments", "Segments ACKed at once at connection start",
                         UintegerValue(16),
                         MakeUintegerAccessor(&LinuxTcpSocket::m_quickAckSegments),
@@ -211,6 +217,7 @@ bool LinuxTcpSocket::InRecovery() const {
 void LinuxTcpSocket::ApplyLossDetectionMode() {
   m_rack.SetSegmentSize(m_tcb->m_segmentSize);
   m_rack.SetMaxAckDelay(m_maxAckDelay.GetNanoSeconds());
+  m_rack.SetRttFromLastDelivered(m_rackRttFromLastDelivered);
   if (!m_rackEnabled || m_retxThresh == kNeverDupThresh) return;
   m_retxThresh = kNeverDupThresh;
   m_txBuffer->SetDupAckThresh(kNeverDupThresh);
@@ -256,7 +263,12 @@ void LinuxTcpSocket::ProcessAck(const ns3::SequenceNumber32 &ackNumber, bool sco
     ack.srttNs = m_rtt->GetEstimate().GetNanoSeconds();
     ack.sndNxt = m_tcb->m_highTxMark.Get().GetValue();
     ack.inRecovery = InRecovery();
-    HandleOutcome(MutableRack().OnAck(ack), currentDelivered);
+    const tcp::AckOutcome outcome = MutableRack().OnAck(ack);
+    HandleOutcome(outcome, currentDelivered);
+    // Linux's CUBIC takes HyStart's samples from the raw per-ACK RTT; ns-3 passes the SRTT.
+    if (outcome.caRttNs)
+      if (auto cubic = ns3::DynamicCast<LinuxCubic>(CongestionOps()))
+        cubic->OnRawRttSample(m_tcb, *outcome.caRttNs);
   }
   GrowSendBuffer();
 }

@@ -66,9 +66,10 @@ void RackTlp::UpdateRack(const SegmentState &delivered, int64_t nowNs) {
   if (delivered.retransmitted && minRtt && rtt < *minRtt)
     return; // the ACK is for the original transmission: ambiguous, RFC 8985 step 1
   if (!delivered.retransmitted) m_minRtt.Update(rtt, nowNs);
-  if (m_rackXmitNs < 0 ||
-      SentAfter(delivered.xmitNs, delivered.range.end, m_rackXmitNs, m_rackEndSeq)) {
-    m_rackRttNs = rtt;
+  const bool sentAfter = m_rackXmitNs < 0 || SentAfter(delivered.xmitNs, delivered.range.end,
+                                                       m_rackXmitNs, m_rackEndSeq);
+  if (sentAfter || m_config.rttFromLastDelivered) m_rackRttNs = rtt;
+  if (sentAfter) {
     m_rackXmitNs = delivered.xmitNs;
     m_rackEndSeq = delivered.range.end;
   }
@@ -171,8 +172,9 @@ AckOutcome RackTlp::OnAck(const AckInput &ack) {
   if (cumAdvanced) m_sndUna = ack.cumAck;
 
   std::vector<SegmentState> delivered;
+  std::vector<SegmentState> cumAcked; // never SACKed before this ACK
   while (!m_segments.empty() && SeqLessEq(m_segments.front().range.end, ack.cumAck)) {
-    if (!m_segments.front().sacked) delivered.push_back(m_segments.front());
+    if (!m_segments.front().sacked) cumAcked.push_back(m_segments.front());
     m_segments.pop_front();
   }
   if (!m_segments.empty() && SeqLess(m_segments.front().range.start, ack.cumAck))
@@ -192,12 +194,33 @@ AckOutcome RackTlp::OnAck(const AckInput &ack) {
   // FLAG_ORIG_SACK_ACKED): an original transmission arrived after the timeout.
   bool origDelivered = false;
   if (const std::optional<uint32_t> highSeq = m_frto.HighSeq()) {
-    for (const auto &seg : delivered)
-      origDelivered |= !seg.retransmitted && SeqLessEq(seg.range.end, *highSeq);
+    for (const auto *list : {&delivered, &cumAcked})
+      for (const auto &seg : *list)
+        origDelivered |= !seg.retransmitted && SeqLessEq(seg.range.end, *highSeq);
   }
-  std::sort(delivered.begin(), delivered.end(), [](const SegmentState &a, const SegmentState &b) {
+  const auto bySequence = [](const SegmentState &a, const SegmentState &b) {
     return SeqLess(a.range.end, b.range.end);
-  });
+  };
+  if (m_config.rttFromLastDelivered) {
+    // Linux's order: the SACK blocks are tagged before the cumulative ACK cleans the queue.
+    std::sort(delivered.begin(), delivered.end(), bySequence);
+    delivered.insert(delivered.end(), cumAcked.begin(), cumAcked.end());
+  } else {
+    delivered.insert(delivered.end(), cumAcked.begin(), cumAcked.end());
+    std::sort(delivered.begin(), delivered.end(), bySequence);
+  }
+  // Linux's ca_rtt: newly SACKed data wins over cumulatively ACKed data; a retransmission
+  // among the cumulatively ACKed segments makes that sample ambiguous (FLAG_RETRANS_DATA_ACKED).
+  const SegmentState *caRttFrom = nullptr;
+  for (const auto &seg : delivered)
+    if (seg.sacked && !seg.retransmitted &&
+        (!caRttFrom || SeqLess(caRttFrom->range.end, seg.range.end)))
+      caRttFrom = &seg;
+  if (!caRttFrom && !cumAcked.empty() &&
+      std::none_of(cumAcked.begin(), cumAcked.end(),
+                   [](const SegmentState &seg) { return seg.retransmitted; }))
+    caRttFrom = &cumAcked.back();
+  if (caRttFrom) out.caRttNs = ack.nowNs - caRttFrom->xmitNs;
   for (const auto &seg : delivered) {
     UpdateRack(seg, ack.nowNs);
     NoteDelivery(seg);

@@ -25,6 +25,13 @@ struct RackConfig {
   int64_t minRttWindowNs = 300000000000; // Linux net.ipv4.tcp_min_rtt_wlen (300 s)
   bool frto = true;                      // Linux net.ipv4.tcp_frto (2: SACK-enhanced F-RTO)
   int64_t tsTickNs = 1000000;            // TCP timestamp clock (ns-3 and Linux: 1 ms)
+  // RACK.rtt as Linux keeps it (tcp_rack_advance): the RTT of the last segment an ACK delivers,
+  // newly SACKed segments first and then the cumulatively ACKed ones, each in sequence order,
+  // whether or not that segment was sent after RACK.xmit_ts. After a segment that overtook
+  // others (skipped a reordering hold) is SACKed, the next ACK for an earlier-sent segment
+  // raises RACK.rtt back to that segment's RTT, so segments still queued behind are not judged
+  // by the overtaker's short RTT. false: RFC 8985 step 2 (only the most recently sent).
+  bool rttFromLastDelivered = false;
 };
 
 struct SegmentState {
@@ -62,6 +69,11 @@ struct AckOutcome {
   bool undoByTimestamp = false;            // `undo` because the ACK echoed an original (Eifel)
   bool spuriousRto = false;                // the last RTO was spurious (F-RTO or Eifel)
   FrtoVerdict frto = FrtoVerdict::kNone;   // F-RTO step taken on this ACK
+  // The RTT sample Linux hands congestion control (ack_sample.rtt_us, tcp_ack_update_rtt's
+  // ca_rtt): now minus the send time of the highest never-retransmitted segment newly SACKed
+  // by this ACK, or without one, of the highest one it cumulatively ACKs (none when a
+  // retransmission was among those). Raw, not smoothed; absent when nothing new was delivered.
+  std::optional<int64_t> caRttNs;
 };
 
 struct RackCounters {
@@ -80,6 +92,7 @@ public:
   // Segment size and delayed-ACK bound become known only once the connection is set up.
   void SetSegmentSize(uint32_t mss) { m_config.mss = mss; }
   void SetMaxAckDelay(int64_t ns) { m_config.maxAckDelayNs = ns; }
+  void SetRttFromLastDelivered(bool on) { m_config.rttFromLastDelivered = on; }
 
   void OnTransmit(const SeqRange &range, int64_t nowNs, bool retransmission);
   AckOutcome OnAck(const AckInput &ack);
@@ -116,6 +129,7 @@ public:
   bool ProbeOutstanding() const { return m_tlpEndSeq.has_value(); }
 
   int64_t ReorderWindowNs(int64_t srttNs, bool inRecovery) const;
+  int64_t RackRttNs() const { return m_rackRttNs; }
   uint32_t ReoWndMult() const { return m_reoWndMult; }
   bool ReorderingSeen() const { return m_reorderingSeen; }
   uint32_t ReorderingDegree() const { return m_reordering; }

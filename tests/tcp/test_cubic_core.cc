@@ -223,3 +223,37 @@ BOOST_AUTO_TEST_CASE(hystart_ignores_samples_in_first_second_of_an_epoch) {
   core.OnRttSample(1500 * kMs, 40 * kMs, 70, 70, 0, 0);
   BOOST_TEST(core.DelayMinUs() == 40 * kMs);
 }
+
+// Issue 16 part 4: on the reorder-collapse path every HyStart exit of real Linux was a delay
+// detection (TCPHystartDelayDetect, no train detection). Jitter alone must not trigger it:
+// Linux compares the smallest sample of the round, so large samples (ACK delay jitter, a
+// segment held by reordering) do not count while one sample per round stays near the minimum.
+BOOST_AUTO_TEST_CASE(hystart_delay_ignores_jitter_while_the_round_minimum_stays_low) {
+  auto core = WithMinRtt40(); // threshold 40 + 5 = 45 ms
+  // A round of 16 samples jittering between 44 and 70 ms (a reordered, 10 ms late segment
+  // and ACK delay jitter): its minimum, 44 ms, is below the threshold.
+  for (int i = 0; i < 16; ++i) {
+    const int64_t rtt = (i % 4 == 3) ? 44 * kMs : (50 + 5 * (i % 4)) * kMs + (i % 2) * 10 * kMs;
+    BOOST_TEST(!core.OnRttSample(100 * kMs + i * 5 * kMs, rtt, 20, kInfinite, 1000, 5000));
+  }
+  BOOST_TEST(!core.HystartFound());
+  // The same jitter on top of a queue that has grown by 6 ms: every sample of the next round
+  // is above 45 ms, and the ninth sample ends slow start.
+  int exitAt = 0;
+  for (int i = 0; i < 16 && exitAt == 0; ++i) {
+    const int64_t rtt = (i % 4 == 3) ? 46 * kMs : (56 + 5 * (i % 4)) * kMs + (i % 2) * 10 * kMs;
+    if (core.OnRttSample(300 * kMs + i * 5 * kMs, rtt, 20, kInfinite, 5001, 9000)) exitAt = i + 1;
+  }
+  BOOST_TEST(exitAt == 9);
+  BOOST_TEST(core.HystartFound());
+}
+
+BOOST_AUTO_TEST_CASE(hystart_delay_minimum_is_taken_over_the_whole_round) {
+  // One low sample after the eighth still keeps the round's minimum below the threshold; a new
+  // round starts from scratch once SND.UNA passes the round's end.
+  auto core = WithMinRtt40();
+  BOOST_TEST(FeedRound(core, 100 * kMs, 5 * kMs, 7, 60 * kMs, 20, 1000, 5000) == 0);
+  BOOST_TEST(!core.OnRttSample(140 * kMs, 41 * kMs, 20, kInfinite, 1000, 5000));
+  BOOST_TEST(FeedRound(core, 145 * kMs, 5 * kMs, 10, 60 * kMs, 20, 1000, 5000) == 0);
+  BOOST_TEST(FeedRound(core, 300 * kMs, 5 * kMs, 10, 60 * kMs, 20, 5001, 9000) == 9);
+}

@@ -2,6 +2,9 @@
 #define BOOST_TEST_MODULE tcp_core
 #include <boost/test/unit_test.hpp>
 
+#include <algorithm>
+#include <optional>
+
 #include "tcp/dsack.h"
 #include "tcp/rack_tlp.h"
 #include "tcp/windowed_min.h"
@@ -428,4 +431,167 @@ BOOST_AUTO_TEST_CASE(rack_min_rtt_is_windowed_as_linux_min_rtt_wlen) {
   // A connection-wide minimum would still say 20 ms; the windowed one has moved on.
   BOOST_TEST(*rack.MinRttNs() == 40 * kMs);
   BOOST_TEST(rack.ReorderWindowNs(40 * kMs, false) == 10 * kMs);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Issue 16 part 4: the spurious slow-start recoveries. A replay of the pattern traced on the
+// reorder-collapse path (100 Mbit/s, 10 ms reordering hold, min_RTT 50 ms here): a burst of 20
+// segments is sent at one instant and queues behind itself at the bottleneck (1 ms each); 5 ms
+// later a second burst follows, one of whose segments skips the 10 ms hold and overtakes the
+// first burst's tail. Real Linux takes no recovery on this path (0 fast recoveries at 2 %
+// reordering, seeds 1, 4 and 5): its RACK.rtt (tcp_rack_advance) is the RTT of the last segment
+// each ACK delivers, so the first burst's tail, delivered after the overtaker, raises RACK.rtt
+// again at once. With RFC 8985's rule RACK.rtt stays at the overtaker's short RTT until a later
+// sent segment is delivered, and the tail still in the queue is marked lost.
+namespace {
+
+struct Arrival {
+  uint32_t segment;
+  int64_t sentNs;
+  int64_t arrivesNs; // when its (S)ACK reaches the sender (every arrival is ACKed); < 0: lost
+};
+
+// Replays `arrivals` (any order) into `rack` as a receiver would acknowledge them: cumulative
+// ACK plus SACK blocks for everything above it, one ACK per arrival, the reordering timer fired
+// when it is due. Returns the number of segments marked lost.
+size_t Replay(RackTlp &rack, uint32_t firstSegment, std::vector<Arrival> arrivals, int64_t srttNs) {
+  std::sort(arrivals.begin(), arrivals.end(), [](const Arrival &a, const Arrival &b) {
+    return a.sentNs < b.sentNs || (a.sentNs == b.sentNs && a.segment < b.segment);
+  });
+  uint32_t sndNxt = 0;
+  for (const auto &a : arrivals) {
+    rack.OnTransmit(Seg(a.segment), a.sentNs, false);
+    sndNxt = std::max(sndNxt, Seg(a.segment).end);
+  }
+  // Segments that never arrive were sent, but are acknowledged by nobody.
+  arrivals.erase(std::remove_if(arrivals.begin(), arrivals.end(),
+                                [](const Arrival &a) { return a.arrivesNs < 0; }),
+                 arrivals.end());
+  std::sort(arrivals.begin(), arrivals.end(),
+            [](const Arrival &a, const Arrival &b) { return a.arrivesNs < b.arrivesNs; });
+  std::vector<bool> received(arrivals.size() + 64, false);
+  uint32_t cum = firstSegment;
+  std::optional<int64_t> timerAt;
+  size_t lost = 0;
+  for (const auto &a : arrivals) {
+    if (timerAt && *timerAt <= a.arrivesNs) {
+      const int64_t firedAt = *timerAt;
+      auto fired = rack.OnReorderTimeout(firedAt, srttNs, false);
+      lost += fired.newlyLost.size();
+      timerAt.reset();
+      if (fired.reorderTimeoutNs) timerAt = firedAt + *fired.reorderTimeoutNs;
+    }
+    received[a.segment - firstSegment] = true;
+    while (cum - firstSegment < received.size() && received[cum - firstSegment])
+      ++cum;
+    std::vector<SeqRange> sack;
+    for (uint32_t i = cum; i - firstSegment < received.size(); ++i) {
+      if (!received[i - firstSegment]) continue;
+      if (!sack.empty() && sack.back().end == Seg(i).start)
+        sack.back().end = Seg(i).end;
+      else
+        sack.push_back(Seg(i));
+    }
+    AckInput ack;
+    ack.cumAck = Seg(cum).start;
+    ack.sackBlocks = sack;
+    ack.nowNs = a.arrivesNs;
+    ack.srttNs = srttNs;
+    ack.sndNxt = sndNxt;
+    auto out = rack.OnAck(ack);
+    lost += out.newlyLost.size();
+    timerAt.reset();
+    if (out.reorderTimeoutNs) timerAt = a.arrivesNs + *out.reorderTimeoutNs;
+  }
+  if (timerAt) lost += rack.OnReorderTimeout(*timerAt, srttNs, false).newlyLost.size();
+  return lost;
+}
+
+// A flow that knows min_RTT = 50 ms and has seen reordering (reo_wnd = 12.5 ms).
+RackTlp SlowStartFlow(bool rttFromLastDelivered) {
+  RackConfig config{kMss};
+  config.rttFromLastDelivered = rttFromLastDelivered;
+  RackTlp rack(config);
+  std::vector<Arrival> warm;
+  for (uint32_t i = 0; i < 10; ++i)
+    warm.push_back({i, i * kMs / 10, 50 * kMs + i * kMs / 10 + (i == 3 ? kMs / 4 : 0)});
+  BOOST_REQUIRE(Replay(rack, 0, warm, 50 * kMs) == 0);
+  BOOST_REQUIRE(rack.ReorderingSeen());
+  BOOST_REQUIRE(*rack.MinRttNs() == 50 * kMs);
+  BOOST_REQUIRE(rack.ReorderWindowNs(60 * kMs, false) == 12500 * 1000);
+  return rack;
+}
+
+std::vector<Arrival> BurstTailBehindOvertaker() {
+  const int64_t t0 = 1000 * kMs;
+  std::vector<Arrival> a;
+  // Burst 1: segments 10..29 at t0, held 10 ms, then 1 ms apart behind each other: 60..79 ms.
+  for (uint32_t k = 0; k < 20; ++k)
+    a.push_back({10 + k, t0, t0 + 60 * kMs + k * kMs});
+  // Burst 2: segments 30..49 at t0 + 5 ms. Segment 40 skips the hold and arrives 56.5 ms after
+  // it was sent, while burst 1's tail is still queued; the rest queue behind burst 1.
+  for (uint32_t k = 0; k < 20; ++k) {
+    const int64_t sent = t0 + 5 * kMs;
+    a.push_back({30 + k, sent, k == 10 ? sent + 56500 * 1000 : t0 + 80 * kMs + k * kMs});
+  }
+  return a;
+}
+
+} // namespace
+
+BOOST_AUTO_TEST_CASE(burst_tail_behind_an_overtaker_is_not_lost_with_linux_rack_rtt) {
+  RackTlp linuxRule = SlowStartFlow(true);
+  BOOST_TEST(Replay(linuxRule, 10, BurstTailBehindOvertaker(), 60 * kMs) == 0u);
+  BOOST_TEST(linuxRule.Counters().rackLosses == 0u);
+  // RACK.rtt ends at the last delivered segment's RTT (segment 49: sent t0 + 5, ACKed t0 + 99).
+  BOOST_TEST(linuxRule.RackRttNs() == 94 * kMs);
+}
+
+BOOST_AUTO_TEST_CASE(burst_tail_behind_an_overtaker_is_marked_with_rfc_rack_rtt) {
+  // The same ACK sequence with RFC 8985's RACK.rtt: the spurious marks the model took.
+  RackTlp rfcRule = SlowStartFlow(false);
+  BOOST_TEST(Replay(rfcRule, 10, BurstTailBehindOvertaker(), 60 * kMs) > 0u);
+}
+
+BOOST_AUTO_TEST_CASE(real_loss_is_still_marked_with_linux_rack_rtt) {
+  // Burst 1's segment 15 never arrives: it is marked by RACK.rtt + reo_wnd after the last
+  // delivered segment sent with or after it, whatever the RTT rule.
+  for (bool rule : {true, false}) {
+    RackTlp rack = SlowStartFlow(rule);
+    auto arrivals = BurstTailBehindOvertaker();
+    std::find_if(arrivals.begin(), arrivals.end(), [](const Arrival &a) {
+      return a.segment == 15;
+    })->arrivesNs = -1;
+    BOOST_TEST(Replay(rack, 10, arrivals, 60 * kMs) >= 1u);
+    const auto &segs = rack.Segments();
+    BOOST_REQUIRE(!segs.empty());
+    BOOST_TEST(segs.front().range.start == Seg(15).start);
+    BOOST_TEST(segs.front().lost);
+  }
+}
+
+BOOST_AUTO_TEST_CASE(congestion_control_rtt_sample_is_linux_ca_rtt) {
+  Flow f;
+  for (uint32_t i = 0; i < 8; ++i)
+    f.Send(i, i * kMs);
+  // Cumulative ACK of 0..1: the highest of them (segment 1, sent at 1 ms).
+  auto out = f.Ack(30 * kMs, Seg(2).start);
+  BOOST_REQUIRE(out.caRttNs);
+  BOOST_TEST(*out.caRttNs == 29 * kMs);
+  // SACK of 4..6 while 2 is also ACKed: the newly SACKed data wins (segment 6, sent 6 ms).
+  out = f.Ack(40 * kMs, Seg(3).start, {{Seg(4).start, Seg(6).end}});
+  BOOST_REQUIRE(out.caRttNs);
+  BOOST_TEST(*out.caRttNs == 34 * kMs);
+  // Nothing new delivered: no sample.
+  out = f.Ack(41 * kMs, Seg(3).start, {{Seg(4).start, Seg(6).end}});
+  BOOST_TEST(!out.caRttNs);
+  // The hole (segment 3) fills: the sample is its own, long RTT (sent 3 ms, ACKed 60 ms).
+  out = f.Ack(60 * kMs, Seg(7).start);
+  BOOST_REQUIRE(out.caRttNs);
+  BOOST_TEST(*out.caRttNs == 57 * kMs);
+  // A retransmission among the cumulatively ACKed data makes the sample ambiguous.
+  f.Send(8, 61 * kMs);
+  f.Send(8, 70 * kMs, true);
+  out = f.Ack(90 * kMs, Seg(9).start);
+  BOOST_TEST(!out.caRttNs);
 }
