@@ -5,6 +5,7 @@ charon's retransmitted requests are answered from our response cache with the sa
 
 import os
 import re
+import time
 
 import pytest
 
@@ -70,3 +71,66 @@ def test_charons_retransmissions_are_answered_from_our_response_cache(topo):
     for lost in dropped:
         assert sent.count(lost) == 1, (lost, sent)
     assert len(set(sent)) == len(sent)  # and each response went out once more, not twice
+
+
+def test_lost_messages_of_our_ike_sa_rekey_are_retransmitted(topo):
+    """Our IKE SA rekey (rekey_time = 2s) with charon's CREATE_CHILD_SA answer lost (IKE
+    datagram 3 we receive) and our Delete of the old IKE SA lost (datagram 5 we send: 3 and 4
+    are the rekey request and its retransmission): both requests are retransmitted, charon
+    answers the first from its cache, and ends with only the new IKE SA."""
+    topo.start_charon(1, net.swanctl_conf(1, IKE, ESP, start=False))
+    topo.start_ours(0, net.swanctl_conf(0, IKE, ESP, start=True,
+                                        extra_connection="    rekey_time = 2s"),
+                    *FAST_OURS, "--test-drop-ike-received", "3", "--test-drop-ike-sent", "5")
+    first = topo.wait_event("ours-a", "ike_sa_up")
+    child = topo.wait_event("ours-a", "child_sa_up")
+    rekeyed = topo.wait_event("ours-a", "ike_sa_rekeyed", timeout=10)
+    assert rekeyed["reason"] == "by us"
+    # The Delete's retransmission goes 0.5 s after the lost one.
+    deadline = time.monotonic() + 5
+    while time.monotonic() < deadline:
+        sas = topo.swanctl(1, "--list-sas")
+        if first["spi_i"] not in sas:
+            break
+        time.sleep(0.1)
+    assert first["spi_i"] not in sas and f"{rekeyed['spi_i']}_i" in sas, sas
+    assert child["spi_in"] in sas, sas
+    stats = topo.stats("ours-a")
+    assert stats["driver"]["test_ike_dropped"] == 2, stats["driver"]
+    assert stats["ike"]["retransmissions"] == 2, stats["ike"]
+    assert stats["ike"]["ike_sa_rekeys_started"] >= 1, stats["ike"]
+    log = topo.log("charon-b")
+    assert "received retransmit of request with ID 2, retransmitting response" in log
+    assert log.count("received DELETE for IKE_SA") == 1, log[-3000:]
+    for side in (0, 1):
+        assert "3 received" in topo.ping(side, 3).stdout
+
+
+def test_charons_ike_sa_rekey_is_answered_again_when_our_answer_is_lost(topo):
+    """charon rekeys the IKE SA (rekey_time = 2s) and our answer is lost (IKE datagram 3 we
+    send): charon retransmits the CREATE_CHILD_SA on the old IKE SA, which we answer from the
+    old SA's response cache although we already moved to the new one."""
+    topo.start_ours(0, net.swanctl_conf(0, IKE, ESP, start=False), *FAST_OURS,
+                    "--test-drop-ike-sent", "3")
+    topo.start_charon(1, net.swanctl_conf(
+        1, IKE, ESP, start=True,
+        extra_connection="    rekey_time = 2s\n    over_time = 30s\n    rand_time = 0s"),
+        FAST_CHARON)
+    first = topo.wait_event("ours-a", "ike_sa_up")
+    rekeyed = topo.wait_event("ours-a", "ike_sa_rekeyed", timeout=10)
+    assert rekeyed["reason"] == "by peer"
+    deadline = time.monotonic() + 5
+    while time.monotonic() < deadline:
+        sas = topo.swanctl(1, "--list-sas")
+        if first["spi_i"] not in sas and f"{rekeyed['spi_i']}_i" in sas:
+            break
+        time.sleep(0.1)
+    assert first["spi_i"] not in sas and f"{rekeyed['spi_i']}_i" in sas, sas
+    stats = topo.stats("ours-a")
+    assert stats["driver"]["test_ike_dropped"] == 1, stats["driver"]
+    assert stats["ike"]["responses_resent"] == 1, stats["ike"]
+    assert stats["ike"]["drop_integrity"] == 0 and stats["ike"]["drop_unexpected"] == 0
+    assert re.search(r"retransmit 1 of request with message ID 2\b", topo.log("charon-b"))
+    assert "IKE_SA rekeying failed" not in topo.log("charon-b")
+    for side in (0, 1):
+        assert "3 received" in topo.ping(side, 3).stdout
