@@ -347,6 +347,7 @@ void WireGuardApplication::StartApplication() {
   m_config.exportKeyLog = !m_keyLogPath.empty();
   if (m_config.exportKeyLog) m_keyLog = std::make_unique<KeyLogWriter>(m_keyLogPath);
   m_tunnel->SetMtu(m_mtu);
+  m_gatewayPolicy.Configure(m_gatewaySpec, m_mtu);
 
   m_rng = std::make_unique<crypto::DeterministicRandom>(DeriveSeed(nodeId, m_randomStream, 2));
   // Peers are added one by one after the observer is attached, so events of a peer that is
@@ -402,6 +403,7 @@ bool WireGuardApplication::FromTunnel(Ptr<Packet> packet, uint16_t) {
   if (!m_device) return false;
   crypto::Bytes bytes(packet->GetSize());
   packet->CopyData(bytes.data(), bytes.size());
+  if (!m_gatewayPolicy.FromLan(bytes, GetNode())) return true; // PMTU discovery: counted
   wg::Actions actions;
   m_device->OnTunnelPacket(std::move(bytes), Now(), actions);
   Execute(actions, std::nullopt);
@@ -444,6 +446,7 @@ void WireGuardApplication::Execute(wg::Actions &actions, const std::optional<wg:
     }
   }
   for (crypto::Bytes &inner : actions.toTunnel) {
+    m_gatewayPolicy.ToLan(inner);
     Ptr<Packet> packet = Create<Packet>(inner.data(), inner.size());
     if (m_cpu) {
       const std::optional<wg::Endpoint> source = from;

@@ -9,6 +9,7 @@
 
 #include "crypto-cpu-model.h"
 #include "key-log-writer.h"
+#include "tunnel-gateway-policy.h"
 #include "tunnel-net-device.h"
 
 #include "tunnel/spec.h"
@@ -43,6 +44,10 @@ public:
   // threshold), overriding the attributes of the same meaning. Before SetTunnelDevice, which
   // gives the interface its MTU.
   void ApplySpec(const tunnelsim::tunnel::WireGuardSpec &spec);
+  // MSS clamping and PMTU discovery at this gateway (tunnel.clamp_mss, tunnel.pmtu_discovery),
+  // against the interface's MTU as the application starts with it. Before start.
+  void SetGatewaySpec(const tunnelsim::tunnel::GatewaySpec &spec) { m_gatewaySpec = spec; }
+  TunnelGatewayCounters GetGatewayCounters() const { return m_gatewayPolicy.Counters(); }
   // Before start: kept for the device; after start: added to the running device (as `wg set`).
   void AddPeer(const tunnelsim::wireguard::PeerConfig &peer);
   void SetTunnelDevice(Ptr<TunnelNetDevice> device);
@@ -105,6 +110,8 @@ private:
   uint64_t m_randomStream = 0;
   std::string m_keyLogPath;
   Ptr<CryptoCpuModel> m_cpu;
+  tunnelsim::tunnel::GatewaySpec m_gatewaySpec;
+  TunnelGatewayPolicy m_gatewayPolicy;
 
   tunnelsim::wireguard::DeviceConfig m_config;
   tunnelsim::crypto::X25519PublicKey m_publicKey{};

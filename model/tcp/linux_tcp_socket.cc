@@ -316,6 +316,7 @@ void LinuxTcpSocket::GrowSendBuffer() {
 void LinuxTcpSocket::DoForwardUp(ns3::Ptr<ns3::Packet> packet, const ns3::Address &fromAddress,
                                  const ns3::Address &toAddress) {
   if (m_timestampEnabled && (m_linuxTsRecent || m_rcvTuner)) InspectArrival(packet);
+  if (m_state == ns3::TcpSocket::SYN_SENT) ApplyPeerMssOfSynAck(packet);
   TcpSocketBase::DoForwardUp(packet, fromAddress, toAddress);
 }
 
@@ -417,7 +418,14 @@ void LinuxTcpSocket::RetransmitRackLost() {
   for (const auto &range : pending) {
     if (tcp::SeqLess(range.start, head)) continue;
     if (SendRoom() < std::min(range.Length(), m_tcb->m_segmentSize)) break;
-    SendDataPacket(ns3::SequenceNumber32(range.start), range.Length(), true);
+    // A range sent before ICMP lowered the MSS goes again in MSS-sized pieces, as Linux's
+    // tcp_retransmit_skb fragments it (linux_tcp_pmtu.cc); otherwise this is one segment.
+    for (uint32_t done = 0; done < range.Length();) {
+      const uint32_t piece = std::min(range.Length() - done, m_tcb->m_segmentSize);
+      const uint32_t sent = SendDataPacket(ns3::SequenceNumber32(range.start + done), piece, true);
+      if (sent == 0) break;
+      done += sent;
+    }
   }
 }
 
@@ -713,13 +721,17 @@ int LinuxTcpSocket::Bind(const ns3::Address &address) {
 void LinuxTcpSocket::CompleteFork(ns3::Ptr<ns3::Packet> packet, const ns3::TcpHeader &header,
                                   const ns3::Address &fromAddress, const ns3::Address &toAddress) {
   TcpSocketBase::CompleteFork(packet, header, fromAddress, toAddress);
+  ApplyPeerMss(header);
   HookReceivePath();
 }
 
 void LinuxTcpSocket::HookReceivePath() {
-  if (m_endPoint != nullptr)
+  if (m_endPoint != nullptr) {
     m_endPoint->SetRxCallback(ns3::MakeCallback(&LinuxTcpSocket::ForwardUpNotingDuplicates,
                                                 ns3::Ptr<LinuxTcpSocket>(this)));
+    m_endPoint->SetIcmpCallback(
+        ns3::MakeCallback(&LinuxTcpSocket::OnIcmp, ns3::Ptr<LinuxTcpSocket>(this)));
+  }
   if (m_endPoint6 != nullptr)
     m_endPoint6->SetRxCallback(ns3::MakeCallback(&LinuxTcpSocket::ForwardUp6NotingDuplicates,
                                                  ns3::Ptr<LinuxTcpSocket>(this)));

@@ -65,6 +65,8 @@ public:
   uint32_t SendBufferLimit() const;
   // The timestamp this socket echoes (TS.Recent).
   uint32_t TimestampToEcho() const { return m_timestampToEcho; }
+  // ICMP "fragmentation needed" messages that lowered the send MSS (linux_tcp_pmtu.cc).
+  uint64_t PmtuReductions() const { return m_pmtuReductions; }
 
 protected:
   ns3::Ptr<ns3::TcpSocketBase> Fork() override;
@@ -112,6 +114,11 @@ private:
   // TcpSocketBase::ForwardUp ACKs a segment wholly below RCV.NXT before DoForwardUp runs, so
   // the endpoint's receive callback is redirected here to note the duplicate first.
   void HookReceivePath();
+  // The peer's MSS option and path MTU discovery (linux_tcp_pmtu.cc).
+  void ApplyPeerMss(const ns3::TcpHeader &header);
+  void ApplyPeerMssOfSynAck(ns3::Ptr<const ns3::Packet> packet);
+  void OnIcmp(ns3::Ipv4Address source, uint8_t ttl, uint8_t type, uint8_t code, uint32_t info);
+  void LowerSendMss(uint32_t mss);
   void ForwardUpNotingDuplicates(ns3::Ptr<ns3::Packet> packet, ns3::Ipv4Header header,
                                  uint16_t port, ns3::Ptr<ns3::Ipv4Interface> incomingInterface);
   void ForwardUp6NotingDuplicates(ns3::Ptr<ns3::Packet> packet, ns3::Ipv6Header header,
@@ -183,6 +190,7 @@ private:
   ns3::TracedValue<uint64_t> m_spuriousRtos{0};
   uint64_t m_timestampUndos = 0;
   uint32_t m_maxReoWndMult = 1;
+  uint64_t m_pmtuReductions = 0;
 };
 
 } // namespace tunnelsim

@@ -46,6 +46,55 @@ struct CpuSpec {
   bool reserialise = true; // restore per-flow order after parallel workers
 };
 
+// tunnel.clamp_mss and tunnel.pmtu_discovery: what both gateways do, for every tunnel type,
+// to TCP SYNs and to packets too big for the tunnel (docs/gre-ipsec.md#mss-clamping-and-pmtu-
+// discovery). Both off by default, so a scenario without them runs as before.
+struct GatewaySpec {
+  enum class ClampMss { kOff, kPmtu, kFixed };
+  ClampMss clampMss = ClampMss::kOff;
+  uint32_t clampMssValue = 0; // kFixed: the MSS written into SYNs (iptables --set-mss)
+  // Linux's TCP_MIN_MSS up to the largest 16-bit MSS.
+  static constexpr Range<uint32_t> kClampMssRange{88, 65535};
+  // A packet larger than the tunnel's MTU with DF set is dropped and answered with ICMP
+  // "fragmentation needed" (RFC 1191), and the hosts' TCP sets DF and honours the answer.
+  bool pmtuDiscovery = false;
+  // The MSS the gateways clamp SYNs to for a tunnel of `innerMtu`; nullopt when off.
+  // "pmtu" is --clamp-mss-to-pmtu: the MTU less the IPv4 and TCP headers.
+  std::optional<uint16_t> ClampMssFor(uint32_t innerMtu) const {
+    switch (clampMss) {
+    case ClampMss::kOff:
+      return std::nullopt;
+    case ClampMss::kPmtu:
+      return static_cast<uint16_t>(innerMtu > 40 + kClampMssRange.min ? innerMtu - 40
+                                                                      : kClampMssRange.min);
+    case ClampMss::kFixed:
+      return static_cast<uint16_t>(clampMssValue);
+    }
+    return std::nullopt;
+  }
+  // Takes a tunnel.clamp_mss value: "off", "pmtu" or a decimal MSS within kClampMssRange.
+  // Returns false (and changes nothing) for anything else.
+  bool ParseClampMss(std::string_view text) {
+    if (text == "off" || text == "pmtu") {
+      clampMss = text == "off" ? ClampMss::kOff : ClampMss::kPmtu;
+      return true;
+    }
+    if (text.empty() || text.size() > 5) return false;
+    uint32_t value = 0;
+    for (const char digit : text) {
+      if (digit < '0' || digit > '9') return false;
+      value = value * 10 + static_cast<uint32_t>(digit - '0');
+    }
+    if (!kClampMssRange.Contains(value)) return false;
+    clampMss = ClampMss::kFixed;
+    clampMssValue = value;
+    return true;
+  }
+  // Whether the hosts' TCP must advertise and honour the MSS option (Linux always does; the
+  // ns-3 hosts do only when a gateway feature depends on it, so results stay as they were).
+  bool HostsUseMssOption() const { return clampMss != ClampMss::kOff || pmtuDiscovery; }
+};
+
 // tunnel.wireguard: the interface and the protocol's timer constants (WireGuard paper §6).
 struct WireGuardSpec {
   uint16_t listenPort = 51820;
@@ -127,6 +176,7 @@ inline constexpr std::array<std::string_view, 6> kTunnelTypeNames = {
 struct TunnelSpec {
   TunnelOptions options;
   CpuSpec cpu;
+  GatewaySpec gateway;
 
   std::string_view TypeName() const { return kTunnelTypeNames[options.index()]; }
   bool IsTunnel() const { return !std::holds_alternative<NoTunnel>(options); }

@@ -4,6 +4,8 @@
 #include "schema.h"
 #include "units.h"
 
+#include "tunnel/spec.h"
+
 #include <set>
 
 namespace tunnelsim::scenario {
@@ -145,6 +147,17 @@ void CheckFlows(const json &resolved, Checker &checker) {
 }
 
 void CheckTunnel(const json &tunnel, Checker &checker) {
+  using tunnelsim::tunnel::GatewaySpec;
+  if (tunnel.contains("clamp_mss")) {
+    const std::string clamp = tunnel.at("clamp_mss").get<std::string>();
+    if (!GatewaySpec().ParseClampMss(clamp)) {
+      checker.Fail("tunnel.clamp_mss", "expected \"off\", \"pmtu\" or an MSS from " +
+                                           std::to_string(GatewaySpec::kClampMssRange.min) +
+                                           " to " +
+                                           std::to_string(GatewaySpec::kClampMssRange.max) +
+                                           " as a quoted number, got \"" + clamp + "\"");
+    }
+  }
   if (tunnel.contains("wireguard")) {
     const json &wg = tunnel.at("wireguard");
     auto positive = [&](const std::string &key) {

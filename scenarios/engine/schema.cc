@@ -125,6 +125,15 @@ void AddTunnel(SchemaBuilder &b) {
   b.Boolean("reserialise", cpu.reserialise,
             "Restore per-flow order after parallel workers (as Linux WireGuard's serial queues).");
 
+  const GatewaySpec gateway;
+  b.Prefix("tunnel", Presence::kIfTunnel, allTunnels);
+  b.String("clamp_mss", "off",
+           "TCP MSS clamping at both gateways, as iptables -j TCPMSS: \"off\", \"pmtu\" "
+           "(the tunnel MTU less 40) or an MSS as a quoted number from 88 to 65535.");
+  b.Boolean("pmtu_discovery", gateway.pmtuDiscovery,
+            "Path MTU discovery: hosts' TCP sets DF, a gateway answers a DF packet too big for "
+            "the tunnel with ICMP fragmentation-needed and drops it; TCP lowers its MSS.");
+
   const WireGuardSpec wg;
   b.Prefix("tunnel.wireguard", Presence::kIfTunnel, {"wireguard"});
   b.Integer("listen_port", WireGuardSpec::kListenPortRange.min, WireGuardSpec::kListenPortRange.max,

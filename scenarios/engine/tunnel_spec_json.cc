@@ -75,6 +75,17 @@ IpsecSpec IpsecFrom(const json &ipsec) {
   return spec;
 }
 
+// tunnel.clamp_mss ("off" | "pmtu" | a number, checked by scenario_checks.cc) and
+// tunnel.pmtu_discovery.
+GatewaySpec GatewayFrom(const json &tunnel) {
+  GatewaySpec spec;
+  const std::string clamp = tunnel.at("clamp_mss").get<std::string>();
+  if (!spec.ParseClampMss(clamp))
+    throw std::invalid_argument("tunnel.clamp_mss: unknown value \"" + clamp + "\"");
+  spec.pmtuDiscovery = tunnel.at("pmtu_discovery").get<bool>();
+  return spec;
+}
+
 } // namespace
 
 TunnelSpec TunnelSpecFrom(const json &resolved) {
@@ -83,6 +94,7 @@ TunnelSpec TunnelSpecFrom(const json &resolved) {
   TunnelSpec spec;
   if (type == "none") return spec;
   spec.cpu = CpuFrom(table.at("cpu"));
+  spec.gateway = GatewayFrom(table);
   if (type == "wireguard") {
     spec.options = WireGuardFrom(table.at("wireguard"));
   } else if (type == "gre") {

@@ -340,6 +340,7 @@ void GreIpsecGateway::ApplySpec(const spec::TunnelSpec &tunnel) {
     m_ikeMaxRetransmits = ipsec->retransmitTries;
   }
   m_mtu = static_cast<uint16_t>(*tunnel.InterfaceMtu());
+  m_gatewaySpec = tunnel.gateway;
 }
 
 void GreIpsecGateway::SetTunnelDevice(Ptr<TunnelNetDevice> device) { m_tunnel = device; }
@@ -455,6 +456,7 @@ void GreIpsecGateway::StartApplication() {
     mtu = TunnelMtuFor(ipv4->GetMtu(wan));
   }
   m_tunnel->SetMtu(mtu);
+  m_gatewayPolicy.Configure(m_gatewaySpec, mtu);
 
   if (m_mode != IPSEC_TUNNEL) m_gre = std::make_unique<gre::GreTunnel>(MakeGreConfig());
   m_rng = std::make_unique<crypto::DeterministicRandom>(
@@ -509,9 +511,10 @@ void GreIpsecGateway::DoDispose() {
 // Data path
 
 bool GreIpsecGateway::FromTunnel(Ptr<Packet> packet, uint16_t) {
-  m_innerTx(packet);
   m_buffer.resize(packet->GetSize());
   packet->CopyData(m_buffer.data(), m_buffer.size());
+  if (!m_gatewayPolicy.FromLan(m_buffer, GetNode())) return true; // PMTU discovery: counted
+  m_innerTx(packet);
   const crypto::ByteView inner(m_buffer.data(), m_buffer.size());
   if (m_mode == IPSEC_TUNNEL) {
     ProtectAndSend(m_sad.ProtectTunnel(inner, m_rng.get()), packet);
@@ -631,7 +634,14 @@ void GreIpsecGateway::DecapsulateGre(const uint8_t *data, size_t size, Ptr<const
 }
 
 void GreIpsecGateway::Deliver(const uint8_t *data, size_t size) {
-  Ptr<Packet> inner = Create<Packet>(data, size);
+  Ptr<Packet> inner;
+  if (m_gatewayPolicy.ClampsMss()) {
+    std::vector<uint8_t> bytes(data, data + size);
+    m_gatewayPolicy.ToLan(bytes);
+    inner = Create<Packet>(bytes.data(), bytes.size());
+  } else {
+    inner = Create<Packet>(data, size);
+  }
   m_innerRx(inner);
   if (m_tunnel && !m_tunnel->Receive(inner)) Drop("interface-refused", inner);
 }

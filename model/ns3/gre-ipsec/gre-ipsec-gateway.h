@@ -24,6 +24,7 @@
 
 #include "ns3/crypto-cpu-model.h"
 #include "ns3/key-log-writer.h"
+#include "ns3/tunnel-gateway-policy.h"
 #include "ns3/tunnel-net-device.h"
 
 #include "gre/gre_tunnel.h"
@@ -66,6 +67,8 @@ public:
   // overriding the attributes of the same meaning. Before the application starts. Aborts for a
   // spec that is not GRE and/or IPsec.
   void ApplySpec(const tunnelsim::tunnel::TunnelSpec &spec);
+  // MSS clamping and PMTU discovery counters (the spec's GatewaySpec, read by ApplySpec).
+  TunnelGatewayCounters GetGatewayCounters() const { return m_gatewayPolicy.Counters(); }
   void SetTunnelDevice(Ptr<TunnelNetDevice> device);
   Ptr<TunnelNetDevice> GetTunnelDevice() const { return m_tunnel; }
 
@@ -175,6 +178,8 @@ private:
   std::string m_ikeLine;
   std::map<std::string, uint64_t> m_dropCounts;
   std::vector<uint8_t> m_buffer;
+  tunnelsim::tunnel::GatewaySpec m_gatewaySpec;
+  TunnelGatewayPolicy m_gatewayPolicy;
 
   TracedCallback<uint32_t, bool> m_saInstalled, m_saDeleted;
   TracedCallback<uint32_t> m_saRekeyed;

@@ -3,6 +3,7 @@
 // types share this file because they are one adapter with one attribute set; only the mode and
 // which option tables apply differ.
 #include "../tunnel.h"
+#include "gateway_features.h"
 
 #include "ipsec/counters_json.h"
 #include "ns3/gre-ipsec/gre-ipsec-helper.h"
@@ -50,6 +51,8 @@ public:
   void Install(const TunnelContext &context) override {
     ns3::GreIpsecHelper helper;
     helper.SetSpec(context.spec); // mode, GRE and IPsec options, interface MTU
+    gatewaySpec_ = context.spec.gateway;
+    InstallHostTcpShims(gatewaySpec_);
     helper.SetAttribute("RandomStream", ns3::UintegerValue(context.seed));
     helper.SetCpuSpec(context.spec.cpu, context.seed);
     if (context.keyLog && context.spec.Ipsec()) {
@@ -97,6 +100,8 @@ public:
     counters.extra = {{"home", SideJson(*home_, home)},
                       {"work", SideJson(*work_, work)},
                       {"outer_bytes_sent", home.outerTxBytes + work.outerTxBytes}};
+    AddGatewayCounters(gatewaySpec_, home_->GetGatewayCounters(), work_->GetGatewayCounters(),
+                       counters.extra);
     return counters;
   }
 
@@ -170,6 +175,7 @@ private:
 
   ns3::GreIpsecGateway::Mode mode_;
   ns3::Ptr<ns3::GreIpsecGateway> home_, work_;
+  tunnelsim::tunnel::GatewaySpec gatewaySpec_;
   std::map<std::string, SideTally> tally_;
   TunnelEventLog events_;
 };

@@ -1,6 +1,7 @@
 // tunnel.type = "wireguard": one WireGuard interface on each gateway (WireGuardHelper), each
 // the other's peer with the far LAN as allowed IPs, so the gateways route the LANs through it.
 #include "../tunnel.h"
+#include "gateway_features.h"
 
 #include "ns3/inet-socket-address.h"
 #include "ns3/string.h"
@@ -44,6 +45,10 @@ public:
                           ns3::StringValue((context.outDir / "wireguard-work.keylog").string()));
     }
     work_ = helper.Install(context.work.node);
+    gatewaySpec_ = context.spec.gateway;
+    InstallHostTcpShims(gatewaySpec_);
+    home_->SetGatewaySpec(gatewaySpec_);
+    work_->SetGatewaySpec(gatewaySpec_);
     ns3::WireGuardHelper::AssignAddress(home_, "10.99.0.1/30");
     ns3::WireGuardHelper::AssignAddress(work_, "10.99.0.2/30");
 
@@ -87,6 +92,8 @@ public:
     counters.extra = {{"home", wg::CountersJson(home)},
                       {"work", wg::CountersJson(work)},
                       {"outer_bytes_sent", outerBytes_}};
+    AddGatewayCounters(gatewaySpec_, home_->GetGatewayCounters(), work_->GetGatewayCounters(),
+                       counters.extra);
     return counters;
   }
 
@@ -120,6 +127,7 @@ private:
   }
 
   ns3::Ptr<ns3::WireGuardApplication> home_, work_;
+  tunnelsim::tunnel::GatewaySpec gatewaySpec_;
   uint64_t outerBytes_ = 0;
   TunnelEventLog events_;
 };
