@@ -298,15 +298,19 @@ EmulateOutcome RunEmulation(const scenario::LoadedScenario &scenario,
   };
   std::vector<size_t> bulkIndices;
   if (traffic.contains("bulk")) {
-    for (size_t i = 0; i < traffic.at("bulk").size(); ++i) {
-      const json &flow = traffic.at("bulk")[i];
+    // A table with count = N is N flows, numbered on across tables as `run` numbers them.
+    size_t i = 0;
+    for (const json &flow : traffic.at("bulk")) {
       const std::string direction = flow.at("direction");
-      bulkIndices.push_back(flows.size());
-      flowSenders.push_back(direction == "download" ? "work" : "home");
-      flows.push_back(MakeBulkFlow("bulk" + std::to_string(i), direction,
-                                   endsFor(direction, direction == "download"), timingFor(flow),
-                                   flow.at("bytes").get<uint64_t>(),
-                                   static_cast<uint16_t>(5001 + i), tcpOptions));
+      const size_t count = flow.contains("count") ? flow.at("count").get<size_t>() : 1;
+      for (size_t copy = 0; copy < count; ++copy, ++i) {
+        bulkIndices.push_back(flows.size());
+        flowSenders.push_back(direction == "download" ? "work" : "home");
+        flows.push_back(MakeBulkFlow("bulk" + std::to_string(i), direction,
+                                     endsFor(direction, direction == "download"), timingFor(flow),
+                                     flow.at("bytes").get<uint64_t>(),
+                                     static_cast<uint16_t>(5001 + i), tcpOptions));
+      }
     }
   }
   if (traffic.contains("ping")) {
