@@ -17,6 +17,9 @@ import statistics
 import sys
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "python"))
+from tunnelsim import stats  # noqa: E402
+
 VARIANTS = [("strongswan", "kernel", "strongSwan ESP, Linux TCP"),
             ("gre-over-ipsec", "kernel", "our ESP, Linux TCP"),
             ("gre-over-ipsec", "linux", "our ESP, ns-3 model")]
@@ -43,6 +46,18 @@ def load(sweep: Path):
 
 def mean(values):
     return statistics.fmean(values) if values else float("nan")
+
+
+def interval(values) -> str:
+    mean_value, half_width, _ = stats.mean_ci(values)
+    return f"{mean_value:.1f} ± {half_width:.1f}" if len(values) > 1 else f"{mean_value:.1f}"
+
+
+def p_value(a, b) -> str:
+    """Mann-Whitney U two-sided p of two variants' runs ('-' when both are all equal)."""
+    if len(set(a) | set(b)) <= 1:
+        return "-"
+    return f"{stats.mann_whitney_u(a, b)[1]:.2f}"
 
 
 def within(a: float, b: float) -> str:
@@ -89,6 +104,20 @@ def main() -> None:
             print(f"| {point['reorder']:g} | {label} | {v['seeds']} | {v['goodput']:.1f}; "
                   f"{', '.join(map(str, v['goodput_runs']))} | {v['drops']:.0f}; "
                   f"{', '.join(map(str, v['drops_runs']))} | {analysis} |")
+    print()
+    print("| reorder % | goodput, 95 % interval: strongSwan / our ESP / model | drops, 95 % "
+          "interval: strongSwan / our ESP / model | Mann-Whitney p, strongSwan vs our ESP: "
+          "goodput, drops | vs model: goodput, drops |")
+    print("| ---: | --- | --- | --- | --- |")
+    for point in table:
+        a, b, c = point[ss], point[ours], point[model]
+        print(f"| {point['reorder']:g} | "
+              + " / ".join(interval(v["goodput_runs"]) for v in (a, b, c)) + " | "
+              + " / ".join(interval(v["drops_runs"]) for v in (a, b, c)) + " | "
+              + f"{p_value(a['goodput_runs'], b['goodput_runs'])}, "
+              + f"{p_value(a['drops_runs'], b['drops_runs'])} | "
+              + f"{p_value(a['goodput_runs'], c['goodput_runs'])}, "
+              + f"{p_value(a['drops_runs'], c['drops_runs'])} |")
     print()
     print("| reorder % | drops: strongSwan vs our ESP (Linux TCP) | goodput: strongSwan vs our "
           "ESP | drops: strongSwan vs ns-3 model | goodput: strongSwan vs ns-3 model |")
