@@ -11,7 +11,9 @@
 #include <boost/test/unit_test.hpp>
 
 #include "runner.h"
+#include "scenario_error.h"
 #include "scenario_loader.h"
+#include "tunnel_spec_json.h"
 
 #include "ns3/config.h"
 #include "ns3/ipv4-header.h"
@@ -92,6 +94,32 @@ uint64_t Received(const json &results) {
 } // namespace
 
 BOOST_AUTO_TEST_SUITE(gateway_mss_pmtu)
+
+BOOST_AUTO_TEST_CASE(the_keys_decode_to_the_gateway_spec_and_bad_values_are_refused) {
+  using tunnelsim::tunnel::GatewaySpec;
+  const auto spec = [](const std::vector<std::string> &sets) {
+    std::vector<Override> overrides = {ParseOverride("tunnel.type=wireguard")};
+    for (const std::string &set : sets)
+      overrides.push_back(ParseOverride(set));
+    return TunnelSpecFrom(LoadScenarioText("", "case.toml", overrides).resolved).gateway;
+  };
+  const GatewaySpec off = spec({});
+  BOOST_TEST(!off.ClampMssFor(1420).has_value());
+  BOOST_TEST(!off.pmtuDiscovery);
+  BOOST_TEST(!off.HostsUseMssOption());
+  BOOST_TEST(*spec({"tunnel.clamp_mss=pmtu"}).ClampMssFor(1420) == 1380);
+  BOOST_TEST(*spec({"tunnel.clamp_mss=pmtu"}).ClampMssFor(1400) == 1360);
+  BOOST_TEST(*spec({"tunnel.clamp_mss=1200"}).ClampMssFor(1420) == 1200);
+  BOOST_TEST(spec({"tunnel.pmtu_discovery=true"}).HostsUseMssOption());
+  for (const std::string bad : {"12", "65536", "pmtu ", "1e3", "-5", "", "on"}) {
+    BOOST_TEST_CONTEXT("clamp_mss = \"" << bad << "\"") {
+      BOOST_CHECK_THROW(LoadScenarioText("", "case.toml",
+                                         {ParseOverride("tunnel.type=wireguard"),
+                                          ParseOverride("tunnel.clamp_mss=" + bad)}),
+                        ScenarioErrors);
+    }
+  }
+}
 
 const std::vector<std::string> kTunnels = {"wireguard", "gre-over-ipsec"};
 

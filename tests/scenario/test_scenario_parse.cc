@@ -58,6 +58,7 @@ std::string ValidValue(const KeySpec &spec) {
       {"impairment.access.up.ack_thin_drop", "1"},
       {"impairment.access.up.ack_thin_every", "2"},
       {"name", "\"custom\""},
+      {"tunnel.clamp_mss", "\"1360\""}, // "off", "pmtu" or a number (scenario_checks.cc)
   };
   if (auto it = special.find(spec.path); it != special.end()) return it->second;
   if (spec.path == "impairment.access.up.trace") return "\"" + ValidTraceFile() + "\"";
@@ -152,6 +153,9 @@ std::string ScenarioSetting(const KeySpec &spec, const std::string &value) {
   } else {
     header = "[" + table + "]";
   }
+  // A key of [tunnel] itself (clamp_mss, pmtu_discovery) goes under the type's own header.
+  if (!tunnelLine.empty() && table == "tunnel")
+    return text + tunnelLine + key + " = " + value + "\n";
   text += tunnelLine + header + "\n";
   if (table.rfind("impairment.", 0) == 0) {
     for (const auto &[needKey, needValue] : Prerequisites(key)) {
