@@ -148,9 +148,12 @@ void IkeSa::RetransmitOldIkeSaDelete(Time now, IkeActions &actions) {
 
 void IkeSa::ScheduleIkeRekey(Time now) {
   ikeRekeyAt_ = kNever;
-  if (config_.ikeRekeyTime.count() <= 0) return; // no random draw: other runs stay identical
+  if (config_.ikeRekeyTime.count() <= 0) return;
+  // No random draw without jitter: a host that sets only a rekey time keeps the random stream
+  // (SPIs, nonces, keys) of runs made before IKE SA rekeying existed.
   const double jitter = std::clamp(config_.ikeRekeyJitter, 0.0, 1.0);
-  const double fraction = jitter * double(rng_.Uniform(1u << 20)) / double(1u << 20);
+  const double fraction =
+      jitter > 0 ? jitter * double(rng_.Uniform(1u << 20)) / double(1u << 20) : 0.0;
   ikeRekeyAt_ = now + Duration(int64_t(double(config_.ikeRekeyTime.count()) * (1.0 - fraction)));
 }
 

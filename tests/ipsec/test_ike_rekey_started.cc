@@ -148,4 +148,25 @@ BOOST_AUTO_TEST_CASE(refused_ike_rekey_is_retried_and_the_old_sa_stays) {
   BOOST_TEST(net.b().ike->state() == IkeState::Established);
 }
 
+BOOST_AUTO_TEST_CASE(a_rekey_time_without_jitter_leaves_the_random_stream_alone) {
+  // Until the first rekey, a run with ikeRekeyTime set (no jitter) draws exactly what a run
+  // without IKE SA rekeying draws: the same SPIs, keys and Child SAs for the same seed.
+  auto childSpisAndKeys = [](Duration rekeyTime) {
+    IkeConfig a = BaseConfig(true), b = BaseConfig(false);
+    a.ikeRekeyTime = b.ikeRekeyTime = rekeyTime;
+    TwoPeers net(a, b, 24);
+    net.Start();
+    net.Apply(0, net.a().ike->RekeyChildSa(Seconds(0)));
+    net.RunUntil(Seconds(5));
+    net.Apply(1, net.b().ike->RekeyChildSa(net.now()));
+    net.RunUntil(Seconds(9));
+    std::vector<crypto::Bytes> out{net.a().ike->keys()->skD};
+    for (const IkeSaInstall &i : net.a().installs)
+      out.push_back(i.config.keymat);
+    return out;
+  };
+  BOOST_TEST((childSpisAndKeys(Seconds(0)) == childSpisAndKeys(Seconds(10))));
+  BOOST_TEST(childSpisAndKeys(Seconds(0)).size() >= 5u); // IKE keys + 2 Child SAs, both ways
+}
+
 BOOST_AUTO_TEST_SUITE_END()
