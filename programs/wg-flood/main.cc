@@ -238,7 +238,7 @@ int main(int argc, char *argv[]) {
 
   std::vector<std::string> failures;
   if (!g_underLoadFrom) failures.push_back("the victim never went under load");
-  if (v.cookieRepliesSent < 0.9 * (flood->sent() - threshold))
+  if (double(v.cookieRepliesSent) < 0.9 * (double(flood->sent()) - threshold))
     failures.push_back("fewer cookie replies than 90 % of the flood");
   if (floodDh >= threshold)
     failures.push_back("more flood initiations reached DH than the under-load threshold");
