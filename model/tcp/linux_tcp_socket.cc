@@ -365,7 +365,10 @@ void LinuxTcpSocket::HandleOutcome(const tcp::AckOutcome &outcome, uint32_t curr
   }
   HandleFrto(outcome.frto);
   if (outcome.tlpRepairedLoss) ReduceCwndAfterTlp();
-  if (!outcome.newlyLost.empty()) MarkLost(outcome.newlyLost, currentDelivered);
+  if (!outcome.newlyLost.empty()) {
+    m_rackLossMarksPossible = true;
+    MarkLost(outcome.newlyLost, currentDelivered);
+  }
   m_reorderEvent.Cancel();
   if (outcome.reorderTimeoutNs)
     m_reorderEvent = ns3::Simulator::Schedule(ns3::NanoSeconds(*outcome.reorderTimeoutNs),
@@ -498,13 +501,18 @@ uint32_t LinuxTcpSocket::CorrectedPipe(uint32_t stock) const {
   // During F-RTO the segments sent before the RTO are not marked lost in ns-3's buffer (so
   // that new data, not retransmissions, follows), but Linux counts them out of the pipe.
   const std::optional<int64_t> frtoRtoNs = m_rack.FrtoRtoTimeNs();
+  // Most of the time no segment carries a RACK loss mark: skip the walk then.
+  if (!m_rackLossMarksPossible && !frtoRtoNs) return stock;
+  bool anyLossMark = false;
   std::vector<const tcp::SegmentState *> outOfPipe;
   for (const auto &seg : m_rack.Segments()) {
+    anyLossMark |= seg.lost || seg.retransmittedAfterLoss;
     const bool presumedLost = frtoRtoNs && seg.xmitNs < *frtoRtoNs;
     if (seg.sacked || !(seg.lost || seg.retransmittedAfterLoss || presumedLost)) continue;
     if (tcp::SeqLess(seg.range.start, head) || !tcp::SeqLess(seg.range.start, high)) continue;
     outOfPipe.push_back(&seg);
   }
+  if (!anyLossMark) m_rackLossMarksPossible = false;
   // What ns-3 marked lost itself (after a timeout, or the head at a fast recovery's start) it
   // already left out of its pipe. TcpTxBuffer::IsLost answers that per segment with a walk of
   // the sent list (quadratic in the window); IsLostForEach gives the same answers in one walk.

@@ -163,6 +163,9 @@ private:
     uint32_t pipe;
   };
   mutable std::optional<PipeCache> m_pipeCache;
+  // False once a walk found no segment marked lost (or retransmitted after it) by RACK; set
+  // again when RACK marks a loss (only its outcomes do, through HandleOutcome).
+  mutable bool m_rackLossMarksPossible = false;
   std::shared_ptr<std::vector<ns3::Ptr<LinuxTcpSocket>>> m_registry;
   std::optional<tcp::AckInput> m_ackInFlight; // ACK being processed by ReceivedAck
   std::optional<tcp::SeqRange> m_pendingDsack;

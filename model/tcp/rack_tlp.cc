@@ -25,7 +25,14 @@ void RackTlp::OnTransmit(const SeqRange &range, int64_t nowNs, bool retransmissi
     m_sndUnaKnown = true;
   }
   bool overlapped = false;
-  for (auto &seg : m_segments) {
+  // m_segments is in sequence order and disjoint: only those from the first that ends after
+  // range.start can overlap (none for new data), so the search does not walk the window.
+  const auto first =
+      std::partition_point(m_segments.begin(), m_segments.end(), [&range](const SegmentState &seg) {
+        return SeqLessEq(seg.range.end, range.start);
+      });
+  for (auto it = first; it != m_segments.end() && SeqLess(it->range.start, range.end); ++it) {
+    SegmentState &seg = *it;
     if (!seg.range.Overlaps(range)) continue;
     overlapped = true;
     seg.xmitNs = nowNs;
@@ -182,7 +189,12 @@ AckOutcome RackTlp::OnAck(const AckInput &ack) {
   bool newlySacked = false;
   for (const auto &block : blocks) {
     if (block.Empty()) continue;
-    for (auto &seg : m_segments) {
+    // The segments the block contains are consecutive, from the first starting in it.
+    const auto first = std::partition_point(
+        m_segments.begin(), m_segments.end(),
+        [&block](const SegmentState &seg) { return SeqLess(seg.range.start, block.start); });
+    for (auto it = first; it != m_segments.end() && SeqLessEq(it->range.end, block.end); ++it) {
+      SegmentState &seg = *it;
       if (seg.sacked || !block.Contains(seg.range)) continue;
       seg.sacked = true;
       seg.lost = false;
