@@ -127,6 +127,16 @@ int RemoveStaleNamespaces(const std::string &prefix) {
       if (SpawnAndWait({"ip", "netns", "delete", name}, true) == 0) ++removed;
     }
   }
+  // And its charon directories (strongswan_gateways.cc: /tmp/<prefix><pid>-strongswan-*).
+  for (const auto &entry : std::filesystem::directory_iterator("/tmp", error)) {
+    const std::string name = entry.path().filename().string();
+    if (name.rfind(prefix, 0) != 0 || name.find("-strongswan-") == std::string::npos) continue;
+    const pid_t pid = static_cast<pid_t>(std::atol(name.substr(prefix.size()).c_str()));
+    if (pid > 0 && kill(pid, 0) != 0 && errno == ESRCH) {
+      std::error_code ignored;
+      std::filesystem::remove_all(entry.path(), ignored);
+    }
+  }
   return removed;
 }
 

@@ -32,7 +32,8 @@ private:
 void RunProgram(const std::vector<std::string> &argv);
 
 // Deletes namespaces named "<prefix><pid>-..." whose pid no longer runs: what a killed run
-// left behind. Returns how many it removed.
+// left behind (processes still inside them are killed first; the run's charon directories in
+// /tmp go too). Returns how many namespaces it removed.
 int RemoveStaleNamespaces(const std::string &prefix);
 
 } // namespace tunnelsim::emulate

@@ -142,3 +142,25 @@ def test_sigterm_stops_charon_and_removes_everything(strongswan_env, tunnelsim, 
     assert "interrupted" in stderr
     assert leftovers(proc.pid) == []
     assert not (out / "results.json").exists()
+
+
+def test_a_killed_runs_charon_is_ended_by_the_next_run(strongswan_env, tunnelsim, tmp_path):
+    scenario = tmp_path / "strongswan.toml"
+    scenario.write_text(SCENARIO.format(duration="20s"))
+    proc = subprocess.Popen([tunnelsim, "emulate", str(scenario), "--out", str(tmp_path / "a")],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 60
+    while not any(item.startswith("process") for item in leftovers(proc.pid)):
+        assert proc.poll() is None, "the run ended before charon started"
+        assert time.monotonic() < deadline, "charon never started"
+        time.sleep(0.05)
+    proc.kill()  # SIGKILL: no cleanup of its own
+    proc.wait()
+    assert any(item.startswith("process") for item in leftovers(proc.pid))
+    # The next emulation (any tunnel type) removes the dead run's namespaces, the charons
+    # inside them and their directory before it starts.
+    plain = tmp_path / "plain.toml"
+    plain.write_text(SCENARIO.format(duration="2s").replace('"strongswan"', '"none"'))
+    subprocess.run([tunnelsim, "emulate", str(plain), "--out", str(tmp_path / "b")], check=True,
+                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=120)
+    assert leftovers(proc.pid) == []
