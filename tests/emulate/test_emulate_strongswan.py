@@ -79,12 +79,15 @@ def leftovers(pid):
     return found
 
 
+@pytest.mark.parametrize("encryption,algorithm", [("aes-256-gcm", "AES_GCM_16"),
+                                                  ("chacha20-poly1305", "CHACHA20_POLY1305")])
 def test_charon_carries_the_download_and_the_relay_counts_its_replay_drops(
-        strongswan_env, tunnelsim, tmp_path):
+        strongswan_env, tunnelsim, tmp_path, encryption, algorithm):
     scenario = tmp_path / "strongswan.toml"
     scenario.write_text(SCENARIO.format(duration="3s"))
     out = tmp_path / "out"
-    proc = subprocess.Popen([tunnelsim, "emulate", str(scenario), "--out", str(out)],
+    proc = subprocess.Popen([tunnelsim, "emulate", str(scenario), "--out", str(out), "--set",
+                             f"tunnel.strongswan.encryption={encryption}"],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     _, stderr = proc.communicate(timeout=120)
     assert proc.returncode == 0, stderr
@@ -96,7 +99,7 @@ def test_charon_carries_the_download_and_the_relay_counts_its_replay_drops(
     charon = counters["extra"]
     for side in ("home", "work"):
         assert charon[side]["state"] == "INSTALLED", charon
-        assert charon[side]["encap"] == "yes" and charon[side]["encr-alg"] == "AES_GCM_16"
+        assert charon[side]["encap"] == "yes" and charon[side]["encr-alg"] == algorithm
     # Each side's inbound SA is the other's outbound one.
     assert charon["home"]["spi-in"] == charon["work"]["spi-out"]
     bulk = next(f for f in results["flows"] if f["kind"] == "bulk")
