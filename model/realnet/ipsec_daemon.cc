@@ -122,6 +122,7 @@ bool IpsecDaemon::SetUp(std::string &error) {
   tun_ = TunDevice::Open(options_.interfaceName, error);
   if (!tun_) return false;
   if (!tun_->SetMtu(kTunMtu, error) || !tun_->SetUp(error)) return false;
+  if (const auto mss = options_.gateway.ClampMssFor(kTunMtu)) mssClamp_.emplace(*mss);
   for (const IpPrefix &route : setup_.routes) {
     if (!AddInterfaceRoute(tun_->index(), route, error)) return false;
   }
@@ -192,8 +193,13 @@ void IpsecDaemon::OnTunReadable() {
     }
     ++counters_.tunPacketsRead;
     counters_.tunBytesRead += static_cast<uint64_t>(n);
-    EspProtectResult result =
-        sad_.ProtectTunnel(crypto::ByteView(buffer_.data(), static_cast<size_t>(n)));
+    crypto::ByteView inner(buffer_.data(), static_cast<size_t>(n));
+    if (mssClamp_) {
+      clamped_.assign(buffer_.begin(), buffer_.begin() + n);
+      mssClamp_->Apply(clamped_);
+      inner = crypto::ByteView(clamped_.data(), clamped_.size());
+    }
+    EspProtectResult result = sad_.ProtectTunnel(inner);
     if (result.status == EspStatus::NoSa) {
       ++ipsecCounters_.noOutboundSa;
       continue;
@@ -294,6 +300,7 @@ void IpsecDaemon::OnEspPacket(crypto::ByteView packet) {
   }
   ikeSa_->NotePeerAlive(now);
   if (!result.payload.empty()) {
+    if (mssClamp_) mssClamp_->Apply(result.payload);
     if (tun_->Write(result.payload.data(), result.payload.size())) {
       ++counters_.tunPacketsWritten;
       counters_.tunBytesWritten += result.payload.size();
@@ -508,42 +515,50 @@ nlohmann::json IpsecDaemon::Stats() const {
   }
   const DriverCounters &d = counters_;
   const IpsecDriverCounters &p = ipsecCounters_;
-  return {{"interface", tun_ ? tun_->name() : options_.interfaceName},
-          {"connection", setup_.connection},
-          {"role", setup_.initiate ? "initiator" : "responder"},
-          {"uptime_seconds", ToSeconds(MonotonicNow() - startedAt_)},
-          {"ike_state", ikeSa_ ? IkeStateName(ikeSa_->state()) : "none"},
-          {"udp_encapsulation", ikeSa_ && ikeSa_->udpEncapsulation()},
-          {"ike", IkeCountersJson(ike)},
-          {"child_sas", children},
-          {"esp_in", EspStatsJson(sad_.inboundTotals())},
-          {"esp_out", EspStatsJson(sad_.outboundTotals())},
-          {"driver",
-           {{"tun_packets_read", d.tunPacketsRead},
-            {"tun_bytes_read", d.tunBytesRead},
-            {"tun_packets_written", d.tunPacketsWritten},
-            {"tun_bytes_written", d.tunBytesWritten},
-            {"tun_read_errors", d.tunReadErrors},
-            {"tun_write_errors", d.tunWriteErrors},
-            {"udp_datagrams_received", d.udpDatagramsReceived},
-            {"udp_datagrams_sent", d.udpDatagramsSent},
-            {"udp_receive_errors", d.udpReceiveErrors},
-            {"udp_send_errors", d.udpSendErrors},
-            {"ike_datagrams_received", p.ikeDatagramsReceived},
-            {"ike_datagrams_sent", p.ikeDatagramsSent},
-            {"test_ike_dropped", p.testIkeDropped},
-            {"esp_udp_received", p.espUdpReceived},
-            {"esp_raw_received", p.espRawReceived},
-            {"esp_udp_sent", p.espUdpSent},
-            {"esp_raw_sent", p.espRawSent},
-            {"esp_send_errors", p.espSendErrors},
-            {"nat_keepalives_sent", p.natKeepalivesSent},
-            {"nat_keepalives_received", p.natKeepalivesReceived},
-            {"unknown_source", p.unknownSource},
-            {"no_outbound_sa", p.noOutboundSa},
-            {"ike_restarts", p.ikeRestarts},
-            {"timer_calls", d.timerCalls},
-            {"loop_wakeups", loop_.wakeups()}}}};
+  nlohmann::json stats = {{"interface", tun_ ? tun_->name() : options_.interfaceName},
+                          {"connection", setup_.connection},
+                          {"role", setup_.initiate ? "initiator" : "responder"},
+                          {"uptime_seconds", ToSeconds(MonotonicNow() - startedAt_)},
+                          {"ike_state", ikeSa_ ? IkeStateName(ikeSa_->state()) : "none"},
+                          {"udp_encapsulation", ikeSa_ && ikeSa_->udpEncapsulation()},
+                          {"ike", IkeCountersJson(ike)},
+                          {"child_sas", children},
+                          {"esp_in", EspStatsJson(sad_.inboundTotals())},
+                          {"esp_out", EspStatsJson(sad_.outboundTotals())},
+                          {"driver",
+                           {{"tun_packets_read", d.tunPacketsRead},
+                            {"tun_bytes_read", d.tunBytesRead},
+                            {"tun_packets_written", d.tunPacketsWritten},
+                            {"tun_bytes_written", d.tunBytesWritten},
+                            {"tun_read_errors", d.tunReadErrors},
+                            {"tun_write_errors", d.tunWriteErrors},
+                            {"udp_datagrams_received", d.udpDatagramsReceived},
+                            {"udp_datagrams_sent", d.udpDatagramsSent},
+                            {"udp_receive_errors", d.udpReceiveErrors},
+                            {"udp_send_errors", d.udpSendErrors},
+                            {"ike_datagrams_received", p.ikeDatagramsReceived},
+                            {"ike_datagrams_sent", p.ikeDatagramsSent},
+                            {"test_ike_dropped", p.testIkeDropped},
+                            {"esp_udp_received", p.espUdpReceived},
+                            {"esp_raw_received", p.espRawReceived},
+                            {"esp_udp_sent", p.espUdpSent},
+                            {"esp_raw_sent", p.espRawSent},
+                            {"esp_send_errors", p.espSendErrors},
+                            {"nat_keepalives_sent", p.natKeepalivesSent},
+                            {"nat_keepalives_received", p.natKeepalivesReceived},
+                            {"unknown_source", p.unknownSource},
+                            {"no_outbound_sa", p.noOutboundSa},
+                            {"ike_restarts", p.ikeRestarts},
+                            {"timer_calls", d.timerCalls},
+                            {"loop_wakeups", loop_.wakeups()}}}};
+  if (mssClamp_) {
+    const MssClampCounters &clamp = mssClamp_->counters();
+    stats["mss_clamp"] = {{"mss", mssClamp_->limit()},
+                          {"syns_seen", clamp.synsSeen},
+                          {"clamped_syns", clamp.Clamped()},
+                          {"malformed", clamp.malformed}};
+  }
+  return stats;
 }
 
 void IpsecDaemon::WriteStatsFile() {

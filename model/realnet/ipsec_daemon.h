@@ -14,12 +14,14 @@
 #include "tun_device.h"
 #include "udp_socket.h"
 
+#include "common/mss_clamp.h"
 #include "crypto/random.h"
 #include "ipsec/esp_sad.h"
 #include "ipsec/ike_sa.h"
 
 #include <memory>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <string>
 
 namespace tunnelsim::realnet {
@@ -84,6 +86,8 @@ private:
   uint64_t ikeSendAttempts_ = 0; // every IKE datagram handed to SendIke (test hook numbering)
   LogThrottle sendLogThrottle_, dropLogThrottle_;
   std::vector<uint8_t> buffer_;
+  std::optional<MssClamp> mssClamp_; // --clamp-mss, against the TUN's MTU
+  std::vector<uint8_t> clamped_;     // a packet from the TUN, copied to be clamped
 };
 
 } // namespace tunnelsim::realnet

@@ -10,7 +10,7 @@ const char kIpsecUpUsage[] =
     "usage: tunnelsim-ipsec-up SWANCTL.CONF [--connection NAME] [--interface NAME]\n"
     "                          [--stats-file PATH] [--key-dir DIR] [--retransmit-timeout S]\n"
     "                          [--retransmit-base B] [--retransmit-tries N]\n"
-    "                          [--nat-keepalive S] [--verbose]\n"
+    "                          [--nat-keepalive S] [--clamp-mss off|pmtu|N] [--verbose]\n"
     "                          [--test-drop-ike-sent N,..] [--test-drop-ike-received N,..]\n"
     "       (also: tunnelsim ipsec-up ...)\n"
     "\n"
@@ -32,6 +32,9 @@ const char kIpsecUpUsage[] =
     "                         strongswan.conf's charon.keep_alive)\n"
     "      --test-drop-ike-sent N,.., --test-drop-ike-received N,..\n"
     "                         test hooks: lose the Nth IKE datagram sent / received (from 1)\n"
+    "      --clamp-mss VALUE  lower the MSS option of TCP SYNs through the TUN, both ways,\n"
+    "                         as iptables -j TCPMSS: pmtu (the MTU less 40), a number\n"
+    "                         (88-65535) or off (the default)\n"
     "  -v, --verbose          log every IKE message and dropped packet\n"
     "  -h, --help             show this help\n";
 
@@ -55,6 +58,13 @@ std::optional<IpsecUpOptions> ParseIpsecUpOptions(const std::vector<std::string>
       options.help = true;
     } else if (a == "-v" || a == "--verbose") {
       options.verbose = true;
+    } else if (a == "--clamp-mss") {
+      std::string text;
+      if (!value(text)) return std::nullopt;
+      if (!options.gateway.ParseClampMss(text)) {
+        error = "--clamp-mss: expected off, pmtu or an MSS from 88 to 65535, got '" + text + "'";
+        return std::nullopt;
+      }
     } else if (a == "-c" || a == "--connection") {
       if (!value(options.connection)) return std::nullopt;
     } else if (a == "-i" || a == "--interface") {

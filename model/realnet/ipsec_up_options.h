@@ -3,6 +3,8 @@
 //            [--key-dir DIR] [--verbose]
 #pragma once
 
+#include "tunnel/spec.h"
+
 #include <optional>
 #include <string>
 #include <vector>
@@ -23,6 +25,9 @@ struct IpsecUpOptions {
   unsigned retransmitTries = 5;
   // NAT keepalive interval while UDP-encapsulated (strongswan.conf's charon.keep_alive).
   double natKeepalive = 20.0;
+  // --clamp-mss off|pmtu|N: TCP MSS clamping of SYNs in both directions through the TUN
+  // (iptables -j TCPMSS, which swanctl.conf has no key for; "pmtu": the TUN's MTU less 40).
+  tunnel::GatewaySpec gateway;
   // Test hooks for the interop suite: the IKE datagrams (1-based, counting every datagram
   // sent, resp. received, keepalives excluded) to drop as if the network lost them.
   std::vector<unsigned> testDropIkeSent, testDropIkeReceived;

@@ -64,6 +64,7 @@ bool WgDaemon::SetUp(std::string &error) {
   tun_ = TunDevice::Open(options_.interfaceName, error);
   if (!tun_) return false;
   if (!tun_->SetMtu(static_cast<int>(config_.mtu), error)) return false;
+  if (const auto mss = options_.gateway.ClampMssFor(config_.mtu)) mssClamp_.emplace(*mss);
   udp_ = UdpSocket::Open(config_.listenPort, error);
   if (!udp_) return false;
   if (config_.fwMark != 0 &&
@@ -173,7 +174,9 @@ void WgDaemon::OnTunReadable() {
     }
     ++counters_.tunPacketsRead;
     counters_.tunBytesRead += static_cast<uint64_t>(n);
-    device_->OnTunnelPacket(crypto::Bytes(buffer_.begin(), buffer_.begin() + n), now, actions_);
+    crypto::Bytes packet(buffer_.begin(), buffer_.begin() + n);
+    if (mssClamp_) mssClamp_->Apply(packet);
+    device_->OnTunnelPacket(std::move(packet), now, actions_);
   }
   Perform(actions_);
 }
@@ -225,7 +228,8 @@ void WgDaemon::Perform(wireguard::Actions &actions) {
                    (suppressed ? " (" + std::to_string(suppressed) + " similar suppressed)" : ""));
     }
   }
-  for (const crypto::Bytes &packet : actions.toTunnel) {
+  for (crypto::Bytes &packet : actions.toTunnel) {
+    if (mssClamp_) mssClamp_->Apply(packet);
     if (tun_->Write(packet.data(), packet.size())) {
       ++counters_.tunPacketsWritten;
       counters_.tunBytesWritten += packet.size();
@@ -246,7 +250,15 @@ nlohmann::json WgDaemon::Stats() const {
                        udp_ ? udp_->port() : uint16_t{0}, startedAt_, MonotonicNow()};
   DriverCounters driver = counters_;
   driver.loopWakeups = loop_.wakeups();
-  return StatsJson(*device_, driver, context);
+  nlohmann::json stats = StatsJson(*device_, driver, context);
+  if (mssClamp_) {
+    const MssClampCounters &clamp = mssClamp_->counters();
+    stats["mss_clamp"] = {{"mss", mssClamp_->limit()},
+                          {"syns_seen", clamp.synsSeen},
+                          {"clamped_syns", clamp.Clamped()},
+                          {"malformed", clamp.malformed}};
+  }
+  return stats;
 }
 
 void WgDaemon::WriteStatsFile() {

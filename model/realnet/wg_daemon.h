@@ -13,10 +13,12 @@
 #include "wg_up_options.h"
 #include "wireguard/device.h"
 
+#include "common/mss_clamp.h"
 #include "crypto/random.h"
 
 #include <array>
 #include <memory>
+#include <optional>
 #include <string>
 
 namespace tunnelsim::realnet {
@@ -56,6 +58,7 @@ private:
   LogThrottle udpSendLogThrottle_, udpReceiveLogThrottle_, tunWriteLogThrottle_,
       tunReadLogThrottle_;
   std::vector<uint8_t> buffer_;
+  std::optional<MssClamp> mssClamp_; // --clamp-mss, against the interface MTU
 };
 
 } // namespace tunnelsim::realnet

@@ -4,7 +4,7 @@ namespace tunnelsim::realnet {
 
 const char kWgUpUsage[] =
     "usage: tunnelsim-wg-up CONFIG [--interface NAME] [--stats-file PATH] [--no-ip-config]\n"
-    "                       [--verbose]\n"
+    "                       [--clamp-mss off|pmtu|N] [--verbose]\n"
     "       (also: tunnelsim wg-up ..., wg-up ...)\n"
     "\n"
     "Runs a WireGuard interface in user space: creates the TUN interface NAME (default: the\n"
@@ -16,6 +16,9 @@ const char kWgUpUsage[] =
     "  -i, --interface NAME   interface name (at most 15 characters)\n"
     "  -s, --stats-file PATH  write counters as JSON on exit and on SIGUSR1\n"
     "      --no-ip-config     do not assign Address= nor add routes for AllowedIPs\n"
+    "      --clamp-mss VALUE  lower the MSS option of TCP SYNs through the interface, both\n"
+    "                         ways, as iptables -j TCPMSS: pmtu (the MTU less 40), a number\n"
+    "                         (88-65535) or off (the default)\n"
     "  -v, --verbose          also log every handshake message and dropped packet\n"
     "  -h, --help             show this help\n";
 
@@ -65,6 +68,17 @@ std::optional<WgUpOptions> ParseWgUpOptions(const std::vector<std::string> &args
       options.statsFile = *value;
     } else if (arg.rfind("--stats-file=", 0) == 0) {
       options.statsFile = arg.substr(13);
+    } else if (arg == "--clamp-mss" || arg.rfind("--clamp-mss=", 0) == 0) {
+      std::optional<std::string> value;
+      if (arg == "--clamp-mss")
+        value = valueOf(arg);
+      else
+        value = arg.substr(12);
+      if (!value) return std::nullopt;
+      if (!options.gateway.ParseClampMss(*value)) {
+        error = "--clamp-mss: expected off, pmtu or an MSS from 88 to 65535, got '" + *value + "'";
+        return std::nullopt;
+      }
     } else if (arg == "--no-ip-config") {
       options.configureIp = false;
     } else if (arg == "-v" || arg == "--verbose") {

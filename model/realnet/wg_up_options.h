@@ -1,6 +1,9 @@
 // Command line of `tunnelsim-wg-up` (also reached as `tunnelsim wg-up` and `wg-up`):
-//   wg-up CONFIG [--interface NAME] [--stats-file PATH] [--no-ip-config] [--verbose]
+//   wg-up CONFIG [--interface NAME] [--stats-file PATH] [--no-ip-config] [--clamp-mss VALUE]
+//         [--verbose]
 #pragma once
+
+#include "tunnel/spec.h"
 
 #include <optional>
 #include <string>
@@ -15,6 +18,9 @@ struct WgUpOptions {
   std::string statsFile; // empty: no stats file
   // Assign the config's Address= entries and route its peers' AllowedIPs to the interface.
   bool configureIp = true;
+  // --clamp-mss off|pmtu|N: TCP MSS clamping of SYNs in both directions through the interface
+  // (iptables -j TCPMSS; "pmtu" is the interface MTU less 40). Off by default.
+  tunnel::GatewaySpec gateway;
   bool verbose = false;
   bool help = false;
 };
