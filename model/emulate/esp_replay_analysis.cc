@@ -133,20 +133,34 @@ nlohmann::json EspReplayAnalysis::Json() const {
                         {"malformed_esp", malformed_}, {"other_packets", other_}};
   for (uint32_t w : windows_)
     out["window_" + std::to_string(w) + "_drops"] = Drops(w);
-  nlohmann::json perSpi = nlohmann::json::object();
+  // Per SPI as a list (an SA's SPI is random, so as object keys they would make new columns
+  // in every sweep table), and per receiving gateway under stable keys.
+  nlohmann::json perSpi = nlohmann::json::array();
+  nlohmann::json perReceiver = nlohmann::json::object();
+  const auto windowJson = [](uint64_t outside, uint64_t duplicates) {
+    return nlohmann::json{
+        {"drops", outside + duplicates}, {"outside_window", outside}, {"duplicates", duplicates}};
+  };
   for (const auto &[spi, state] : spis_) {
-    nlohmann::json entry = {{"receiver", state.receiver},
+    nlohmann::json entry = {{"spi", SpiText(spi)},
+                            {"receiver", state.receiver},
                             {"packets", state.packets},
                             {"highest_sequence", state.highest}};
+    nlohmann::json &receiver = perReceiver[state.receiver];
+    receiver["spis"].push_back(SpiText(spi));
+    receiver["packets"] = receiver.value("packets", uint64_t{0}) + state.packets;
     for (size_t i = 0; i < windows_.size(); ++i) {
       const WindowState &w = state.windows[i];
-      entry["window_" + std::to_string(windows_[i])] = {{"drops", w.outsideWindow + w.duplicates},
-                                                        {"outside_window", w.outsideWindow},
-                                                        {"duplicates", w.duplicates}};
+      const std::string key = "window_" + std::to_string(windows_[i]);
+      entry[key] = windowJson(w.outsideWindow, w.duplicates);
+      const nlohmann::json &sum = receiver.contains(key) ? receiver[key] : windowJson(0, 0);
+      receiver[key] = windowJson(sum["outside_window"].get<uint64_t>() + w.outsideWindow,
+                                 sum["duplicates"].get<uint64_t>() + w.duplicates);
     }
-    perSpi[SpiText(spi)] = entry;
+    perSpi.push_back(entry);
   }
   out["per_spi"] = perSpi;
+  out["per_receiver"] = perReceiver;
   return out;
 }
 

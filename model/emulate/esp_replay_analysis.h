@@ -54,8 +54,9 @@ public:
 
   // {"windows": [...], "window_<W>_drops": n, ..., "esp_packets", "ike_packets",
   //  "nat_keepalives", "malformed_esp", "other_packets",
-  //  "per_spi": {"0x...": {"receiver", "packets", "highest_sequence",
-  //               "window_<W>": {"drops", "outside_window", "duplicates"}}}}
+  //  "per_spi": [{"spi": "0x...", "receiver", "packets", "highest_sequence",
+  //               "window_<W>": {"drops", "outside_window", "duplicates"}}, ...],
+  //  "per_receiver": {"home"|"work": {"spis": [...], "packets", "window_<W>": {...}}}}
   nlohmann::json Json() const;
 
 private:

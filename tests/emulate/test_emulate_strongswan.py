@@ -112,9 +112,9 @@ def test_charon_carries_the_download_and_the_relay_counts_its_replay_drops(
     analysis = results["emulation"]["esp_replay_analysis"]
     assert isinstance(analysis["window_128_drops"], int)
     # Every ESP packet of the download crossed the relay, under the SPI charon reports.
-    per_spi = analysis["per_spi"]
-    download = per_spi["0x" + charon["home"]["spi-in"]]
+    download = next(e for e in analysis["per_spi"] if e["spi"] == "0x" + charon["home"]["spi-in"])
     assert download["receiver"] == "home"
+    assert analysis["per_receiver"]["home"]["spis"] == [download["spi"]]
     assert download["packets"] >= charon["home"]["packets-in"]
     assert analysis["window_32_drops"] >= analysis["window_128_drops"] >= analysis[
         "window_1024_drops"]

@@ -108,7 +108,12 @@ BOOST_AUTO_TEST_CASE(window_edge_is_kernel_libipsecs) {
   BOOST_TEST(analysis.Drops(128) == 4u);
   BOOST_TEST(analysis.Drops(256) == 2u); // 72 and 150: both duplicates inside 256
   const auto json = analysis.Json();
-  const auto &entry = json.at("per_spi").at("0xcba85c96");
+  BOOST_REQUIRE(json.at("per_spi").size() == 1u);
+  const auto &entry = json.at("per_spi").at(0);
+  BOOST_TEST(entry.at("spi").get<std::string>() == "0xcba85c96");
+  const auto &home = json.at("per_receiver").at("home");
+  BOOST_TEST(home.at("window_128").at("drops").get<uint64_t>() == 4u);
+  BOOST_TEST(home.at("packets").get<uint64_t>() == 202u);
   BOOST_TEST(entry.at("window_128").at("outside_window").get<uint64_t>() == 3u);
   BOOST_TEST(entry.at("window_128").at("duplicates").get<uint64_t>() == 1u);
   BOOST_TEST(entry.at("highest_sequence").get<uint32_t>() == 200u);
@@ -140,6 +145,11 @@ BOOST_AUTO_TEST_CASE(each_spi_has_its_own_window_and_non_esp_is_counted_apart) {
   BOOST_TEST(json.at("nat_keepalives").get<uint64_t>() == 1u);
   BOOST_TEST(json.at("ike_packets").get<uint64_t>() == 1u);
   BOOST_TEST(json.at("per_spi").size() == 2u);
+  // Both SAs reached the same gateway: its sums cover both.
+  const auto &home = json.at("per_receiver").at("home");
+  BOOST_TEST(home.at("spis").size() == 2u);
+  BOOST_TEST(home.at("packets").get<uint64_t>() == 111u);
+  BOOST_TEST(home.at("window_32").at("outside_window").get<uint64_t>() == 1u);
   BOOST_CHECK_THROW(EspReplayAnalysis({}), std::invalid_argument);
   BOOST_CHECK_THROW(EspReplayAnalysis({0}), std::invalid_argument);
 }
