@@ -40,7 +40,7 @@ ns3::TypeId LinuxCubic::GetTypeId() {
           .AddAttribute("RawRttSamples",
                         "HyStart on the raw RTT of each ACK's newly delivered data, as Linux, "
                         "instead of the smoothed RTT ns-3 passes to PktsAcked",
-                        ns3::BooleanValue(false),
+                        ns3::BooleanValue(true),
                         ns3::MakeBooleanAccessor(&LinuxCubic::m_rawRttSamples),
                         ns3::MakeBooleanChecker())
           .AddAttribute(

@@ -50,7 +50,7 @@ private:
   bool m_hystart = true;
   bool m_fastConvergence = true;
   bool m_renoFriendly = true;
-  bool m_rawRttSamples = false;
+  bool m_rawRttSamples = true;
   bool m_configured = false; // attributes are applied to the core on first use
   tcp::CubicCore m_core;
   uint32_t m_cwndCnt = 0; // Linux's snd_cwnd_cnt, which ns-3's socket state lacks

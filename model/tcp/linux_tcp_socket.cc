@@ -100,7 +100,7 @@ ns3::TypeId LinuxTcpSocket::GetTypeId() {
           .AddAttribute("RackRttFromLastDelivered",
                         "RACK.rtt from the last segment each ACK delivers, as Linux's "
                         "tcp_rack_advance, instead of only the most recently sent (RFC 8985)",
-                        BooleanValue(false),
+                        BooleanValue(true),
                         MakeBooleanAccessor(&LinuxTcpSocket::m_rackRttFromLastDelivered),
                         MakeBooleanChecker())
           .AddAttribute("QuickAckSegments", "Segments ACKed at once at connection start",

@@ -139,7 +139,7 @@ private:
   bool m_frtoEnabled = true;
   bool m_timestampUndoEnabled = true;
   bool m_linuxRto = true;
-  bool m_rackRttFromLastDelivered = false; // RackTlp RackConfig::rttFromLastDelivered
+  bool m_rackRttFromLastDelivered = true; // RackTlp RackConfig::rttFromLastDelivered
   uint32_t m_quickAckSegments = 16;
   ns3::Time m_maxAckDelay;
   bool m_linuxTsRecent = true;
