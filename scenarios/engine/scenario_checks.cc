@@ -206,6 +206,13 @@ std::vector<ScenarioError> CheckCombinations(const json &resolved, const OriginL
     checker.Fail("topology.roam_at", "must be after 0s and before the end of the run");
   }
   CheckTunnel(resolved.at("tunnel"), checker);
+  // ns-3's own TCP ignores ICMP fragmentation-needed: with DF on every segment it would stall.
+  if (resolved.at("tunnel").value("pmtu_discovery", false) && resolved.contains("tcp") &&
+      resolved.at("tcp").value("stack", "") == "ns3") {
+    checker.Fail("tunnel.pmtu_discovery",
+                 "needs tcp.stack = \"linux\" (ns-3's own TCP does not act on ICMP "
+                 "fragmentation-needed and would stall)");
+  }
   if (resolved.contains("impairment")) {
     for (const auto &[link, directions] : resolved.at("impairment").items()) {
       for (const auto &[direction, table] : directions.items()) {

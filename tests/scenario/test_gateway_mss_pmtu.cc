@@ -111,6 +111,12 @@ BOOST_AUTO_TEST_CASE(the_keys_decode_to_the_gateway_spec_and_bad_values_are_refu
   BOOST_TEST(*spec({"tunnel.clamp_mss=pmtu"}).ClampMssFor(1400) == 1360);
   BOOST_TEST(*spec({"tunnel.clamp_mss=1200"}).ClampMssFor(1420) == 1200);
   BOOST_TEST(spec({"tunnel.pmtu_discovery=true"}).HostsUseMssOption());
+  // ns-3's own TCP would stall on PMTU discovery: refused.
+  BOOST_CHECK_THROW(LoadScenarioText("", "case.toml",
+                                     {ParseOverride("tunnel.type=wireguard"),
+                                      ParseOverride("tunnel.pmtu_discovery=true"),
+                                      ParseOverride("tcp.stack=ns3")}),
+                    ScenarioErrors);
   for (const std::string bad : {"12", "65536", "pmtu ", "1e3", "-5", "", "on"}) {
     BOOST_TEST_CONTEXT("clamp_mss = \"" << bad << "\"") {
       BOOST_CHECK_THROW(LoadScenarioText("", "case.toml",
