@@ -46,7 +46,8 @@ NetDeviceContainer Link(Ptr<Node> a, Ptr<Node> b, const std::string& rateAtoB,
 
 // Writes through a temporary file and renames it, so a failed run never leaves half a file.
 void WriteJsonAtomically(const std::filesystem::path& path, const nlohmann::json& json) {
-  std::filesystem::create_directories(path.parent_path());
+  // A bare file name has no parent: create_directories("") throws.
+  if (path.has_parent_path()) std::filesystem::create_directories(path.parent_path());
   const std::filesystem::path temporary = path.string() + ".tmp";
   {
     std::ofstream out(temporary);
