@@ -164,9 +164,9 @@ LinuxTcpSocket::LinuxTcpSocket(const LinuxTcpSocket &other)
     : TcpSocketBase(other), m_rackEnabled(other.m_rackEnabled), m_tlpEnabled(other.m_tlpEnabled),
       m_dsackEnabled(other.m_dsackEnabled), m_undoEnabled(other.m_undoEnabled),
       m_frtoEnabled(other.m_frtoEnabled), m_timestampUndoEnabled(other.m_timestampUndoEnabled),
-      m_linuxRto(other.m_linuxRto), m_quickAckSegments(other.m_quickAckSegments),
-      m_maxAckDelay(other.m_maxAckDelay), m_linuxTsRecent(other.m_linuxTsRecent),
-      m_receiveBufferMax(other.m_receiveBufferMax),
+      m_linuxRto(other.m_linuxRto), m_rackRttFromLastDelivered(other.m_rackRttFromLastDelivered),
+      m_quickAckSegments(other.m_quickAckSegments), m_maxAckDelay(other.m_maxAckDelay),
+      m_linuxTsRecent(other.m_linuxTsRecent), m_receiveBufferMax(other.m_receiveBufferMax),
       m_initialReceiveWindow(other.m_initialReceiveWindow), m_sendBufferMax(other.m_sendBufferMax),
       m_registry(other.m_registry) {}
 
