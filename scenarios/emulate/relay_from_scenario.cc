@@ -43,6 +43,17 @@ void CheckSupported(const json &resolved, const tunnel::TunnelSpec &spec) {
     throw EmulateUnsupported("tunnel.cpu.enabled: emulate uses no CPU model (the relay's own "
                              "CPU is real); set tunnel.cpu.enabled = false");
   }
+  // The kernel hosts and charon would need iptables TCPMSS and ICMP from the relay's gateways;
+  // neither is modelled here, and running without them would report a path the user did not ask
+  // for.
+  if (spec.gateway.clampMss != tunnel::GatewaySpec::ClampMss::kOff) {
+    throw EmulateUnsupported("tunnel.clamp_mss: emulate's gateways do not clamp the MSS; set "
+                             "tunnel.clamp_mss = \"off\"");
+  }
+  if (spec.gateway.pmtuDiscovery) {
+    throw EmulateUnsupported("tunnel.pmtu_discovery: emulate's gateways send no ICMP "
+                             "fragmentation-needed; set tunnel.pmtu_discovery = false");
+  }
   if (resolved.at("topology").contains("roam_at")) {
     throw EmulateUnsupported("topology.roam_at: emulate does not support roaming");
   }

@@ -33,6 +33,17 @@ BOOST_AUTO_TEST_CASE(the_relay_takes_the_scenarios_ipsec_settings_and_defaults) 
   BOOST_TEST(set.tunnel.innerMtu == 1300u);
 }
 
+BOOST_AUTO_TEST_CASE(gateway_features_the_relay_does_not_model_are_refused) {
+  for (const char *tunnel : {"tunnel.type=wireguard", "tunnel.type=gre-over-ipsec"}) {
+    BOOST_CHECK_NO_THROW(From({tunnel, "tunnel.clamp_mss=\"off\""}));
+    BOOST_CHECK_THROW(From({tunnel, "tunnel.clamp_mss=\"pmtu\"", "tunnel.pmtu_discovery=false"}),
+                      EmulateUnsupported);
+    BOOST_CHECK_THROW(From({tunnel, "tunnel.clamp_mss=\"pmtu\""}), EmulateUnsupported);
+    BOOST_CHECK_THROW(From({tunnel, "tunnel.clamp_mss=\"1300\""}), EmulateUnsupported);
+    BOOST_CHECK_THROW(From({tunnel, "tunnel.pmtu_discovery=true"}), EmulateUnsupported);
+  }
+}
+
 BOOST_AUTO_TEST_CASE(the_relay_takes_the_scenarios_wireguard_settings) {
   const RelaySettings wg = From({"tunnel.type=wireguard", "tunnel.wireguard.listen_port=4000",
                                  "tunnel.wireguard.rekey_after_time=\"30s\""});
