@@ -30,7 +30,7 @@ def daemon(realnet_env) -> str:
     path = os.environ.get("TUNNELSIM_WG_UP")
     if not path:
         build = Path(os.environ.get("TUNNELSIM_BUILD_DIR", REPO / "build"))
-        path = str(build / "model" / "realnet" / "tunnelsim-wg-up")
+        path = str(build / "programs" / "wg-up" / "tunnelsim-wg-up")
     if not os.access(path, os.X_OK):
         pytest.fail(f"tunnelsim-wg-up not found at {path}; build it or set TUNNELSIM_WG_UP")
     return path

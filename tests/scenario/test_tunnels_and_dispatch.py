@@ -124,7 +124,7 @@ def test_sweep_and_report_run_the_python_package_with_the_build_environment(tunn
 
 
 def test_wg_up_runs_the_real_interface_driver(tunnelsim):
-    wg_up = Path(tunnelsim).resolve().parents[2] / "model" / "realnet" / "tunnelsim-wg-up"
+    wg_up = Path(tunnelsim).resolve().parents[2] / "programs" / "wg-up" / "tunnelsim-wg-up"
     assert wg_up.exists(), "build the tunnelsim-wg-up target"
     direct = subprocess.run([wg_up, "--help"], capture_output=True, text=True, timeout=30)
     proc = run(tunnelsim, "wg-up", "--help", timeout=30)

@@ -1,8 +1,8 @@
 // tunnelsim-wg-up: a WireGuard interface in user space, driven by tunnelsim's protocol core.
 // Also reached as `tunnelsim wg-up ...` (the project CLI passes "wg-up" as the first word).
-#include "log.h"
-#include "wg_daemon.h"
-#include "wg_up_options.h"
+#include "realnet/log.h"
+#include "realnet/wg_daemon.h"
+#include "realnet/wg_up_options.h"
 #include "wireguard/config.h"
 
 #include <cstdio>
