@@ -551,13 +551,7 @@ nlohmann::json IpsecDaemon::Stats() const {
                             {"ike_restarts", p.ikeRestarts},
                             {"timer_calls", d.timerCalls},
                             {"loop_wakeups", loop_.wakeups()}}}};
-  if (mssClamp_) {
-    const MssClampCounters &clamp = mssClamp_->counters();
-    stats["mss_clamp"] = {{"mss", mssClamp_->limit()},
-                          {"syns_seen", clamp.synsSeen},
-                          {"clamped_syns", clamp.Clamped()},
-                          {"malformed", clamp.malformed}};
-  }
+  if (mssClamp_) stats["mss_clamp"] = MssClampJson(*mssClamp_);
   return stats;
 }
 

@@ -95,6 +95,14 @@ nlohmann::json StatsJson(const wireguard::Device &device, const DriverCounters &
           {"driver", DriverJson(driver)}};
 }
 
+nlohmann::json MssClampJson(const MssClamp &clamp) {
+  const MssClampCounters &counters = clamp.counters();
+  return {{"mss", clamp.limit()},
+          {"syns_seen", counters.synsSeen},
+          {"clamped_syns", counters.Clamped()},
+          {"malformed", counters.malformed}};
+}
+
 bool WriteJsonFile(const std::string &path, const nlohmann::json &json, std::string &error) {
   std::string temporary = path + ".tmp";
   {

@@ -2,6 +2,7 @@
 // device and per-peer counters plus the driver's. Public keys only; no secrets.
 #pragma once
 
+#include "common/mss_clamp.h"
 #include "driver_counters.h"
 #include "wireguard/device.h"
 
@@ -19,6 +20,10 @@ struct StatsContext {
 
 nlohmann::json StatsJson(const wireguard::Device &device, const DriverCounters &driver,
                          const StatsContext &context);
+
+// The "mss_clamp" section of either daemon's stats (--clamp-mss): the limit and the SYNs seen,
+// clamped and malformed.
+nlohmann::json MssClampJson(const MssClamp &clamp);
 
 // Writes `json` to `path` through a temporary file and rename, so readers never see half a
 // file. False with `error` on failure.

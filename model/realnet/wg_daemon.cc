@@ -251,13 +251,7 @@ nlohmann::json WgDaemon::Stats() const {
   DriverCounters driver = counters_;
   driver.loopWakeups = loop_.wakeups();
   nlohmann::json stats = StatsJson(*device_, driver, context);
-  if (mssClamp_) {
-    const MssClampCounters &clamp = mssClamp_->counters();
-    stats["mss_clamp"] = {{"mss", mssClamp_->limit()},
-                          {"syns_seen", clamp.synsSeen},
-                          {"clamped_syns", clamp.Clamped()},
-                          {"malformed", clamp.malformed}};
-  }
+  if (mssClamp_) stats["mss_clamp"] = MssClampJson(*mssClamp_);
   return stats;
 }
 

@@ -3,6 +3,7 @@
 #include <sys/resource.h>
 
 #include <algorithm>
+#include <iostream>
 
 namespace tunnelsim::hub {
 
@@ -30,6 +31,19 @@ nlohmann::ordered_json CostJson(const WallClock &clock, double simulatedSeconds,
           {"wall_per_sim_s", runWall / simulatedSeconds},
           {"max_rss_kib", usage.ru_maxrss}, // Linux: kibibytes
           {"rss_per_peer_kib", double(usage.ru_maxrss) / peers}};
+}
+
+void PrintResultLine(nlohmann::ordered_json out, const WallClock &clock, double simulatedSeconds,
+                     uint32_t peers, bool ok, bool listPerPeer,
+                     const std::vector<uint64_t> &deliveredPerPeer,
+                     const std::vector<uint64_t> &echoedPerPeer) {
+  out.update(CostJson(clock, simulatedSeconds, peers));
+  out["ok"] = ok;
+  if (listPerPeer) {
+    out["delivered_per_peer"] = deliveredPerPeer;
+    out["echoed_per_peer"] = echoedPerPeer;
+  }
+  std::cout << out.dump() << std::endl;
 }
 
 } // namespace tunnelsim::hub

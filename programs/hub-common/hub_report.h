@@ -22,4 +22,11 @@ struct WallClock {
 // setup_wall_s, wall_s, wall_per_sim_s, max_rss_kib (getrusage), rss_per_peer_kib.
 nlohmann::ordered_json CostJson(const WallClock &clock, double simulatedSeconds, uint32_t peers);
 
+// Completes a hub program's JSON line and prints it on stdout: the run's cost, "ok", and with
+// `listPerPeer` every peer's delivered and echoed counts.
+void PrintResultLine(nlohmann::ordered_json out, const WallClock &clock, double simulatedSeconds,
+                     uint32_t peers, bool ok, bool listPerPeer,
+                     const std::vector<uint64_t> &deliveredPerPeer,
+                     const std::vector<uint64_t> &echoedPerPeer);
+
 } // namespace tunnelsim::hub

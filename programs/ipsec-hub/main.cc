@@ -6,7 +6,8 @@
 // echo requests to a host behind the hub and the host's replies back (programs/hub-common).
 //
 //   spoke i --p2p 10.128.x.y/30-- hub --p2p 10.200.0.0/24-- host (echo server 10.200.0.2)
-//   spoke i gre 10.99.0.(i+2)/32   hub: one gre per spoke (10.99.0.1/32 on each), route 10.99.0.(i+2)/32
+//   spoke i gre 10.99.0.(i+2)/32   hub: one gre per spoke (10.99.0.1/32 on each),
+//                                       route 10.99.0.(i+2)/32 through it
 //
 // The hub demultiplexes ESP to the spoke's gateway by the (local, remote) outer address pair
 // (OuterIpProtocol, a map) and each gateway looks the SPI up in its own SAD, so the hub's
@@ -33,6 +34,7 @@
 #include <iostream>
 #include <map>
 #include <string>
+#include <utility>
 #include <vector>
 
 using namespace ns3;
@@ -185,13 +187,8 @@ int main(int argc, char *argv[]) {
       {"spoke_drops", DropsJson(spokeGateways)},
       {"hub_esp_unmatched",
        OuterIpProtocol::Get(star.hub, GreIpsecGateway::kEspProtocol)->UnmatchedPackets()}};
-  out.update(hub::CostJson(clock, durationSeconds, peers));
-  out["ok"] = ok;
-  if (listPerPeer) {
-    out["delivered_per_peer"] = echo.Delivered();
-    out["echoed_per_peer"] = echo.Echoed();
-  }
-  std::cout << out.dump() << std::endl;
+  hub::PrintResultLine(std::move(out), clock, durationSeconds, peers, ok, listPerPeer,
+                       echo.Delivered(), echo.Echoed());
   Simulator::Destroy();
   if (!ok) {
     std::cerr << "ipsec-hub: " << peers - ikeEstablished << " peers without an IKE SA at the hub, "

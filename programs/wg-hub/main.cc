@@ -35,6 +35,7 @@
 #include <map>
 #include <set>
 #include <string>
+#include <utility>
 
 using namespace ns3;
 namespace hub = tunnelsim::hub;
@@ -138,13 +139,8 @@ int main(int argc, char *argv[]) {
                                 {"delivered", delivered},
                                 {"echoed", echoed},
                                 {"unknown_sources", echo.UnknownSources()}};
-  out.update(hub::CostJson(clock, durationSeconds, peers));
-  out["ok"] = ok;
-  if (listPerPeer) {
-    out["delivered_per_peer"] = echo.Delivered();
-    out["echoed_per_peer"] = echo.Echoed();
-  }
-  std::cout << out.dump() << std::endl;
+  hub::PrintResultLine(std::move(out), clock, durationSeconds, peers, ok, listPerPeer,
+                       echo.Delivered(), echo.Echoed());
   Simulator::Destroy();
   if (!ok) {
     std::cerr << "wg-hub: " << peers - handshakes << " peers without a handshake, "
