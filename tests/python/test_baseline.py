@@ -6,9 +6,14 @@ import sys
 from conftest import REPO
 
 
+def baseline(build_dir):
+    """The plain ns-3 example program (scenarios/examples/baseline.cc)."""
+    return str(build_dir / "scenarios" / "examples" / "tunnelsim-baseline")
+
+
 def test_baseline_goodput_is_close_to_the_bottleneck(build_dir, tmp_path):
     out = tmp_path / "results.json"
-    subprocess.run([str(build_dir / "scenarios" / "tunnelsim-baseline"), "--duration=5",
+    subprocess.run([baseline(build_dir), "--duration=5",
                     f"--out={out}"], check=True, capture_output=True)
     result = json.loads(out.read_text())
     goodput = result["flows"][0]["goodput_mbps"]
@@ -22,14 +27,14 @@ def test_baseline_is_deterministic(build_dir, tmp_path):
     outputs = []
     for name in ("a.json", "b.json"):
         out = tmp_path / name
-        subprocess.run([str(build_dir / "scenarios" / "tunnelsim-baseline"), "--duration=2",
+        subprocess.run([baseline(build_dir), "--duration=2",
                         "--seed=3", f"--out={out}"], check=True, capture_output=True)
         outputs.append(out.read_bytes())
     assert outputs[0] == outputs[1]
 
 
 def test_bad_option_is_a_clear_error(build_dir, tmp_path):
-    proc = subprocess.run([str(build_dir / "scenarios" / "tunnelsim-baseline"), "--duration=0",
+    proc = subprocess.run([baseline(build_dir), "--duration=0",
                            f"--out={tmp_path / 'r.json'}"], capture_output=True, text=True)
     assert proc.returncode == 2
     assert "--duration" in proc.stderr
@@ -39,7 +44,7 @@ def test_bad_option_is_a_clear_error(build_dir, tmp_path):
 def test_summary_writes_table_and_figure(build_dir, tmp_path):
     run = tmp_path / "runs"
     run.mkdir()
-    subprocess.run([str(build_dir / "scenarios" / "tunnelsim-baseline"), "--duration=2",
+    subprocess.run([baseline(build_dir), "--duration=2",
                     f"--out={run / 'seed-1.json'}"], check=True, capture_output=True)
     subprocess.run([sys.executable, str(REPO / "analysis" / "baseline_summary.py"), str(run),
                     str(tmp_path / "s.csv"), str(tmp_path / "g.png")], check=True)

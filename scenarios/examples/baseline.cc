@@ -31,8 +31,8 @@ struct PathConfig {
   std::string wanDelay = "15ms";
 };
 
-NetDeviceContainer Link(Ptr<Node> a, Ptr<Node> b, const std::string& rateAtoB,
-                        const std::string& rateBtoA, const std::string& delay) {
+NetDeviceContainer Link(Ptr<Node> a, Ptr<Node> b, const std::string &rateAtoB,
+                        const std::string &rateBtoA, const std::string &delay) {
   PointToPointHelper p2p;
   p2p.SetChannelAttribute("Delay", StringValue(delay));
   p2p.SetQueue("ns3::DropTailQueue", "MaxSize", StringValue("1000p"));
@@ -45,7 +45,7 @@ NetDeviceContainer Link(Ptr<Node> a, Ptr<Node> b, const std::string& rateAtoB,
 }
 
 // Writes through a temporary file and renames it, so a failed run never leaves half a file.
-void WriteJsonAtomically(const std::filesystem::path& path, const nlohmann::json& json) {
+void WriteJsonAtomically(const std::filesystem::path &path, const nlohmann::json &json) {
   // A bare file name has no parent: create_directories("") throws.
   if (path.has_parent_path()) std::filesystem::create_directories(path.parent_path());
   const std::filesystem::path temporary = path.string() + ".tmp";
@@ -59,7 +59,7 @@ void WriteJsonAtomically(const std::filesystem::path& path, const nlohmann::json
 
 } // namespace
 
-int main(int argc, char* argv[]) {
+int main(int argc, char *argv[]) {
   PathConfig path;
   double durationSeconds = 20.0;
   uint32_t seed = 1;
@@ -101,8 +101,8 @@ int main(int argc, char* argv[]) {
   Ipv4InterfaceContainer homeLan =
       addresses.Assign(Link(homeHost, homeGateway, path.lanRate, path.lanRate, path.lanDelay));
   addresses.SetBase("100.64.0.0", "255.255.255.252");
-  addresses.Assign(Link(homeGateway, wanRouter, path.accessUpRate, path.accessDownRate,
-                        path.accessDelay));
+  addresses.Assign(
+      Link(homeGateway, wanRouter, path.accessUpRate, path.accessDownRate, path.accessDelay));
   addresses.SetBase("198.51.100.0", "255.255.255.252");
   addresses.Assign(Link(wanRouter, workGateway, path.wanRate, path.wanRate, path.wanDelay));
   addresses.SetBase("10.1.0.0", "255.255.255.0");

@@ -12,6 +12,7 @@
 #include "ns3/gre-ipsec/gre-ipsec-helper.h"
 
 #include "impairment/ns3/impairment_helper.h"
+#include "tunnel/spec.h"
 
 #include "ns3/applications-module.h"
 #include "ns3/core-module.h"
@@ -40,7 +41,10 @@ int main(int argc, char *argv[]) {
   std::string netem, pcapPrefix, keysPrefix;
   int64_t greKey = -1;
   bool greSeq = false, greIseq = false, esn = false, cpuReserialise = true;
-  uint32_t replayWindow = 64, cpuWorkers = 0;
+  // The scenario's default and range for the window (tunnel.ipsec.replay_window), from the one
+  // tunnel spec rather than a copy here.
+  const tunnelsim::tunnel::IpsecSpec ipsecDefaults;
+  uint32_t replayWindow = ipsecDefaults.replayWindow, cpuWorkers = 0;
   double softLifetime = 0, hardLifetime = 0, jitter = 0.1, cpuFixedUs = 2.0, cpuPerByteNs = 1.0;
 
   CommandLine cmd(__FILE__);
@@ -89,6 +93,12 @@ int main(int argc, char *argv[]) {
       (rekeyMode != "make-before-break" && rekeyMode != "break-before-make") ||
       durationSeconds <= 1.0) {
     std::cerr << "gre-ipsec-site-to-site: bad --cipher, --rekeyMode or --duration (> 1 s)\n";
+    return 2;
+  }
+  constexpr auto kWindowRange = tunnelsim::tunnel::IpsecSpec::kReplayWindowRange;
+  if (!kWindowRange.Contains(replayWindow)) {
+    std::cerr << "gre-ipsec-site-to-site: --replayWindow must be within " << kWindowRange.min
+              << ".." << kWindowRange.max << "\n";
     return 2;
   }
 
