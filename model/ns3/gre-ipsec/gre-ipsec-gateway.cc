@@ -170,7 +170,8 @@ TypeId GreIpsecGateway::GetTypeId() {
           .AddAttribute("ReplayWindow", "ESP anti-replay window in packets (0: anti-replay off)",
                         UintegerValue(kIpsecDefaults.replayWindow),
                         MakeUintegerAccessor(&GreIpsecGateway::m_replayWindow),
-                        MakeUintegerChecker<uint32_t>(0, ipsec::ReplayWindow::kMaxWindowSize))
+                        MakeUintegerChecker<uint32_t>(spec::IpsecSpec::kReplayWindowRange.min,
+                                                      spec::IpsecSpec::kReplayWindowRange.max))
           .AddAttribute("Esn", "Negotiate 64-bit Extended Sequence Numbers (RFC 4304)",
                         BooleanValue(kIpsecDefaults.esn),
                         MakeBooleanAccessor(&GreIpsecGateway::m_esn), MakeBooleanChecker())
