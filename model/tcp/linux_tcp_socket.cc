@@ -347,10 +347,27 @@ void LinuxTcpSocket::InspectArrival(ns3::Ptr<const ns3::Packet> packet) {
     // TcpSocketBase then stores it again only for an in-order segment, with the same value.
     if (tcp::ShouldStoreTsRecent(in)) m_timestampToEcho = in.tsVal;
   }
+  if (!m_rcvTuner) return;
+  MeasureReceiveMss(length, headerSize);
   // Linux tcp_rcv_rtt_measure_ts: full-sized data echoing one of our timestamps.
-  if (m_rcvTuner && length >= m_tcb->m_segmentSize && ts->GetEcho() != 0)
+  if (length >= m_rcvMss && ts->GetEcho() != 0)
     m_rcvTuner->OnRttSample(
         ns3::TcpOptionTS::ElapsedTimeFromTsValue(ts->GetEcho()).GetNanoSeconds());
+}
+
+void LinuxTcpSocket::MeasureReceiveMss(uint32_t payload, uint32_t headerSize) {
+  // The peer's segments are full-sized at this socket's own MSS until they are not: after an
+  // ICMP-lowered MSS at the sender, two equal segments in a row of at least 536 bytes (with a
+  // bare 20-byte header) set the estimate, and a larger one raises it again (up to our MSS).
+  constexpr uint32_t kDefaultMssWithHeader = 536 + 20;
+  if (m_rcvMss == 0 || payload >= m_rcvMss) {
+    m_rcvMss = m_rcvMss == 0 ? m_tcb->m_segmentSize : std::min(payload, m_tcb->m_segmentSize);
+    return;
+  }
+  if (payload + headerSize < kDefaultMssWithHeader) return;
+  const uint32_t previous = m_lastSegSize;
+  m_lastSegSize = payload;
+  if (payload == previous) m_rcvMss = payload;
 }
 
 void LinuxTcpSocket::HandleOutcome(const tcp::AckOutcome &outcome, uint32_t currentDelivered) {
@@ -413,7 +430,12 @@ void LinuxTcpSocket::MarkLost(const std::vector<tcp::SeqRange> &lost, uint32_t c
 }
 
 void LinuxTcpSocket::RetransmitRackLost() {
-  if (m_tcb->m_congState != ns3::TcpSocketState::CA_RECOVERY) return;
+  const auto state = m_tcb->m_congState.Get();
+  if (state != ns3::TcpSocketState::CA_LOSS) m_pmtuLossRecovery = false;
+  // Outside fast recovery, only the loss state an MTU reduction entered sends RACK's marks.
+  if (state != ns3::TcpSocketState::CA_RECOVERY &&
+      !(state == ns3::TcpSocketState::CA_LOSS && m_pmtuLossRecovery))
+    return;
   std::vector<tcp::SeqRange> pending;
   for (const auto &seg : m_rack.Segments())
     if (seg.lost) pending.push_back(seg.range);
@@ -644,6 +666,7 @@ uint32_t LinuxTcpSocket::SendDataPacket(ns3::SequenceNumber32 seq, uint32_t maxS
 }
 
 void LinuxTcpSocket::ReTxTimeout() {
+  m_pmtuLossRecovery = false; // the timeout's own recovery takes over
   const bool outstanding =
       m_txBuffer->Size() > 0 && m_tcb->m_highTxMark.Get() > m_txBuffer->HeadSequence() &&
       m_state != ns3::TcpSocket::CLOSED && m_state != ns3::TcpSocket::TIME_WAIT;

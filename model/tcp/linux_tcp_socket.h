@@ -118,7 +118,10 @@ private:
   void ApplyPeerMss(const ns3::TcpHeader &header);
   void ApplyPeerMssOfSynAck(ns3::Ptr<const ns3::Packet> packet);
   void OnIcmp(ns3::Ipv4Address source, uint8_t ttl, uint8_t type, uint8_t code, uint32_t info);
-  void LowerSendMss(uint32_t mss);
+  // Whether the send MSS fell.
+  bool LowerSendMss(uint32_t mss);
+  // Linux's tcp_simple_retransmit, after ICMP lowered the MSS.
+  void RetransmitTooBig();
   void ForwardUpNotingDuplicates(ns3::Ptr<ns3::Packet> packet, ns3::Ipv4Header header,
                                  uint16_t port, ns3::Ptr<ns3::Ipv4Interface> incomingInterface);
   void ForwardUp6NotingDuplicates(ns3::Ptr<ns3::Packet> packet, ns3::Ipv6Header header,
@@ -126,6 +129,8 @@ private:
   void NoteDuplicateSegment(ns3::Ptr<const ns3::Packet> packet);
   // Before TcpSocketBase sees a segment: Linux's TS.Recent rule and the receiver RTT sample.
   void InspectArrival(ns3::Ptr<const ns3::Packet> packet);
+  // Linux tcp_measure_rcv_mss: the receiver's estimate of the peer's send MSS.
+  void MeasureReceiveMss(uint32_t payload, uint32_t headerSize);
   void StartAutotuning();
   void ReceivedDataLinuxAcks(ns3::Ptr<ns3::Packet> packet, const ns3::TcpHeader &header);
   void GrowSendBuffer();
@@ -178,6 +183,8 @@ private:
   ns3::Ptr<CwndGate> m_gate;
   bool m_gateResolved = false;
   std::optional<tcp::ReceiveSpaceTuner> m_rcvTuner;
+  uint32_t m_rcvMss = 0;      // 0: not measured yet, this socket's own MSS stands for it
+  uint32_t m_lastSegSize = 0; // Linux icsk_ack.last_seg_size, payload bytes
 
   ns3::TracedValue<uint64_t> m_spuriousRetransmissions{0};
   ns3::TracedValue<uint64_t> m_undoneCwndReductions{0};
@@ -194,6 +201,8 @@ private:
   uint64_t m_timestampUndos = 0;
   uint32_t m_maxReoWndMult = 1;
   uint64_t m_pmtuReductions = 0;
+  // CA_LOSS was entered (or continued) by RetransmitTooBig: RACK's lost ranges are sent then.
+  bool m_pmtuLossRecovery = false;
 };
 
 } // namespace tunnelsim

@@ -362,6 +362,17 @@ void RackTlp::UnmarkLosses() {
     seg.lost = false;
 }
 
+size_t RackTlp::MarkLongerThanLost(uint32_t mss) {
+  size_t marked = 0;
+  for (auto &seg : m_segments) {
+    if (seg.sacked || seg.range.Length() <= mss) continue;
+    seg.lost = true;
+    seg.retransmittedAfterLoss = false;
+    ++marked;
+  }
+  return marked;
+}
+
 std::optional<int64_t> RackTlp::ProbeTimeout(int64_t srttNs, int64_t rtoRemainingNs) const {
   if (m_tlpEndSeq || m_segments.empty()) return std::nullopt;
   int64_t pto = srttNs > 0 ? 2 * srttNs : 1000000000;

@@ -122,6 +122,10 @@ public:
   bool UndoEpisodeActive() const { return m_undo.has_value(); }
   // Forget RACK loss marks after an undo (Linux tcp_undo_cwnd_reduction unmark_loss).
   void UnmarkLosses();
+  // Linux tcp_simple_retransmit's marking, after ICMP lowered the MSS to `mss`: every segment
+  // not SACKed that is longer than `mss` was sent too big for the path and is lost, even one
+  // already retransmitted. Returns how many segments it marked.
+  size_t MarkLongerThanLost(uint32_t mss);
 
   // TLP (RFC 8985 7.2): how long after now the probe should fire, or nullopt when none is due.
   std::optional<int64_t> ProbeTimeout(int64_t srttNs, int64_t rtoRemainingNs) const;
