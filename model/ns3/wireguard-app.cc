@@ -458,14 +458,19 @@ void WireGuardApplication::Execute(wg::Actions &actions, const std::optional<wg:
   }
   // Sending and delivering can re-enter the device (a decrypted packet the node forwards back
   // into the tunnel), so the deadline is read afresh rather than from `actions`.
+  //
+  // A data flow moves the deadline on almost every packet (sending arms the new-handshake
+  // timer, the peer's reply disarms it). Cancelling and rescheduling each time cost an event
+  // allocation per packet and left the cancelled events in ns-3's scheduler until their time
+  // (seconds ahead), so its map grew by thousands. Instead an event that is due no later than
+  // the deadline is kept: firing early is harmless, as the core's OnTimer handles only peers
+  // whose deadline has passed (no random draws otherwise), and the rescheduling that follows
+  // it reads the deadline afresh. Only a deadline earlier than the pending event reschedules.
   if (!m_device) return;
   const tunnelsim::Time next = m_device->NextTimer();
-  if (next == tunnelsim::kNever) {
-    Simulator::Cancel(m_timer);
-    return;
-  }
+  if (next == tunnelsim::kNever) return; // a pending event fires once and finds nothing due
   const Time at = std::max(Simulator::Now(), NanoSeconds(next.count()));
-  if (m_timer.IsRunning() && Time(m_timer.GetTs()) == at) return;
+  if (m_timer.IsRunning() && Time(m_timer.GetTs()) <= at) return;
   Simulator::Cancel(m_timer);
   m_timer = Simulator::Schedule(at - Simulator::Now(), &WireGuardApplication::OnTimer, this);
 }
