@@ -595,3 +595,26 @@ BOOST_AUTO_TEST_CASE(congestion_control_rtt_sample_is_linux_ca_rtt) {
   out = f.Ack(90 * kMs, Seg(9).start);
   BOOST_TEST(!out.caRttNs);
 }
+
+BOOST_AUTO_TEST_CASE(an_mtu_reduction_marks_only_unsacked_segments_longer_than_the_new_mss) {
+  // Linux's tcp_simple_retransmit after ICMP frag-needed: segments 0..3 went out at 1000 bytes;
+  // segment 2 was SACKed (it got through somehow) and a 600-byte segment followed at the new
+  // size. Only the unSACKed 1000-byte ones are lost, including one already retransmitted.
+  Flow f;
+  for (uint32_t i = 0; i < 4; ++i)
+    f.Send(i, i * kMs / 10);
+  f.rack.OnTransmit({Seg(4).start, Seg(4).start + 600}, kMs, false);
+  f.sndNxt = Seg(4).start + 600;
+  f.Ack(kRtt, 0, {Seg(2)});
+  f.Send(1, kRtt + kMs, true);
+  BOOST_TEST(f.rack.MarkLongerThanLost(600) == 3u);
+  std::vector<uint32_t> lostStarts;
+  for (const auto &seg : f.rack.Segments()) {
+    if (seg.lost) lostStarts.push_back(seg.range.start);
+    if (seg.lost) BOOST_TEST(!seg.retransmittedAfterLoss); // back in the pipe only once resent
+  }
+  BOOST_TEST(lostStarts == (std::vector<uint32_t>{Seg(0).start, Seg(1).start, Seg(3).start}),
+             boost::test_tools::per_element());
+  // Nothing is longer than the MSS it was last sent at: nothing to mark.
+  BOOST_TEST(f.rack.MarkLongerThanLost(1000) == 0u);
+}
