@@ -3,6 +3,7 @@
 //
 //   hostA --LAN-- gwA ==access== router ==WAN== gwB --LAN-- hostB
 //          10.1.0.0/24     gre1 10.255.255.1 <-tunnel-> gre1 10.255.255.2     10.2.0.0/24
+//   (the path of the ns-3 tunnel tests: model/ns3/site-path.h)
 //
 //   tunnelsim-gre-ipsec-site-to-site --duration=10 --softLifetime=4 --pcap=out/s2s --keys=out/s2s
 //   mkdir -p prof/wireshark && cp out/s2s.esp_sa prof/wireshark/esp_sa &&
@@ -10,6 +11,7 @@
 //   XDG_CONFIG_HOME=prof tshark -r out/s2s-wan.pcap -o esp.enable_encryption_decode:TRUE -Y gre
 // The same seed (--run) gives the same run, keys included.
 #include "ns3/gre-ipsec/gre-ipsec-helper.h"
+#include "ns3/site-path.h"
 
 #include "impairment/ns3/impairment_helper.h"
 #include "tunnel/spec.h"
@@ -107,35 +109,15 @@ int main(int argc, char *argv[]) {
   Config::SetDefault("ns3::TcpSocket::SndBufSize", UintegerValue(4 << 20));
   Config::SetDefault("ns3::TcpSocket::RcvBufSize", UintegerValue(4 << 20));
 
-  NodeContainer nodes;
-  nodes.Create(5);
-  Ptr<Node> hostA = nodes.Get(0), gwA = nodes.Get(1), router = nodes.Get(2), gwB = nodes.Get(3),
-            hostB = nodes.Get(4);
-  InternetStackHelper internet;
-  internet.SetIpv6StackInstall(false);
-  internet.Install(nodes);
-  PointToPointHelper p2p;
-  p2p.SetDeviceAttribute("DataRate", StringValue("1Gbps"));
-  p2p.SetChannelAttribute("Delay", StringValue("100us"));
-  NetDeviceContainer lanA = p2p.Install(hostA, gwA), lanB = p2p.Install(gwB, hostB);
-  p2p.SetDeviceAttribute("DataRate", StringValue(accessRate));
-  p2p.SetChannelAttribute("Delay", StringValue(accessDelay));
-  NetDeviceContainer access = p2p.Install(gwA, router);
-  p2p.SetDeviceAttribute("DataRate", StringValue(wanRate));
-  p2p.SetChannelAttribute("Delay", StringValue(wanDelay));
-  NetDeviceContainer wan = p2p.Install(router, gwB);
-
-  Ipv4AddressHelper addresses;
-  addresses.SetBase("10.1.0.0", "255.255.255.0");
-  addresses.Assign(lanA);
-  addresses.SetBase("10.2.0.0", "255.255.255.0");
-  const Ipv4Address hostBAddress = addresses.Assign(lanB).GetAddress(1);
-  addresses.SetBase("100.64.0.0", "255.255.255.0");
-  const Ipv4Address gwAOuter = addresses.Assign(access).GetAddress(0);
-  addresses.SetBase("198.51.100.0", "255.255.255.252");
-  const Ipv4Address gwBOuter = addresses.Assign(wan).GetAddress(1);
+  site_path::PathOptions options;
+  options.accessRate = accessRate;
+  options.accessDelay = Time(accessDelay);
+  options.wanRate = wanRate;
+  options.wanDelay = Time(wanDelay);
+  site_path::SitePath path(options);
+  Ptr<Node> hostA = path.hostA, gwA = path.gwA, gwB = path.gwB, hostB = path.hostB;
   std::replace(netem.begin(), netem.end(), ',', ' ');
-  if (!netem.empty()) tunnelsim::ImpairmentHelper::Install(wan.Get(0), netem);
+  if (!netem.empty()) tunnelsim::ImpairmentHelper::Install(path.wan.Get(0), netem);
 
   GreIpsecHelper helper;
   helper.SetAttribute("Mode", EnumValue(tunnelMode));
@@ -166,7 +148,7 @@ int main(int argc, char *argv[]) {
     helper.EnableKeyExport(keysPrefix + ".esp_sa", keysPrefix + ".ikev2_decryption_table");
   }
   GreIpsecTunnel tunnel =
-      helper.Install(gwA, gwAOuter, gwB, gwBOuter, {{"10.1.0.0/24"}, {"10.2.0.0/24"}});
+      helper.Install(gwA, path.gwAOuter, gwB, path.gwBOuter, {{"10.1.0.0/24"}, {"10.2.0.0/24"}});
   tunnel.a->TraceConnectWithoutContext("SaRekeyed", MakeCallback(&CountRekey));
   Ipv4GlobalRoutingHelper::PopulateRoutingTables();
 
@@ -177,11 +159,11 @@ int main(int argc, char *argv[]) {
   PacketSinkHelper sinkHelper("ns3::TcpSocketFactory",
                               InetSocketAddress(Ipv4Address::GetAny(), 5001));
   ApplicationContainer sinkApp = sinkHelper.Install(hostB);
-  BulkSendHelper bulk("ns3::TcpSocketFactory", InetSocketAddress(hostBAddress, 5001));
+  BulkSendHelper bulk("ns3::TcpSocketFactory", InetSocketAddress(path.hostBAddress, 5001));
   bulk.SetAttribute("MaxBytes", UintegerValue(0));
   bulk.Install(hostA).Start(Seconds(1));
   if (!pcapPrefix.empty()) {
-    p2p.EnablePcap(pcapPrefix + "-wan.pcap", wan.Get(1), false, true);
+    PointToPointHelper().EnablePcap(pcapPrefix + "-wan.pcap", path.wan.Get(1), false, true);
     helper.EnablePcap(pcapPrefix + "-gre1.pcap", tunnel.b->GetTunnelDevice(), false, true);
   }
 

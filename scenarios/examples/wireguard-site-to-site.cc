@@ -3,9 +3,11 @@
 //
 //   hostA --LAN-- gwA ==access== router ==WAN== gwB --LAN-- hostB
 //          10.1.0.0/24     wg0 10.99.0.1 <-tunnel-> wg0 10.99.0.2     10.2.0.0/24
+//   (the path of the ns-3 tunnel tests: model/ns3/site-path.h)
 //
 //   tunnelsim-wireguard-site-to-site --duration=10 --pcap=out/s2s --keylog=out/s2s-keys.log
 //   tshark -r out/s2s-outer.pcap -o wg.keylog_file:out/s2s-keys.log -Y tcp   # inner TCP
+#include "ns3/site-path.h"
 #include "ns3/wireguard-helper.h"
 
 #include "ns3/applications-module.h"
@@ -52,35 +54,13 @@ int main(int argc, char *argv[]) {
   Config::SetDefault("ns3::TcpSocket::SndBufSize", UintegerValue(4 << 20));
   Config::SetDefault("ns3::TcpSocket::RcvBufSize", UintegerValue(4 << 20));
 
-  NodeContainer nodes;
-  nodes.Create(5);
-  Ptr<Node> hostA = nodes.Get(0), gwA = nodes.Get(1), router = nodes.Get(2), gwB = nodes.Get(3),
-            hostB = nodes.Get(4);
-  InternetStackHelper internet;
-  internet.Install(nodes);
-  PointToPointHelper p2p;
-  p2p.SetQueue("ns3::DropTailQueue", "MaxSize", StringValue("1000p"));
-  p2p.SetDeviceAttribute("DataRate", StringValue("1Gbps"));
-  p2p.SetChannelAttribute("Delay", StringValue("100us"));
-  NetDeviceContainer lanA = p2p.Install(hostA, gwA), lanB = p2p.Install(gwB, hostB);
-  p2p.SetDeviceAttribute("DataRate", StringValue(accessRate));
-  p2p.SetChannelAttribute("Delay", StringValue(accessDelay));
-  NetDeviceContainer access = p2p.Install(gwA, router);
-  p2p.SetDeviceAttribute("DataRate", StringValue(wanRate));
-  p2p.SetChannelAttribute("Delay", StringValue(wanDelay));
-  NetDeviceContainer wan = p2p.Install(router, gwB);
-
-  Ipv4AddressHelper addresses;
-  addresses.SetBase("10.1.0.0", "255.255.255.0");
-  addresses.Assign(lanA);
-  addresses.SetBase("10.2.0.0", "255.255.255.0");
-  Ipv4InterfaceContainer lanBIf = addresses.Assign(lanB);
-  addresses.SetBase("100.64.0.0", "255.255.255.252");
-  addresses.Assign(access);
-  addresses.SetBase("198.51.100.0", "255.255.255.252");
-  Ipv4InterfaceContainer wanIf = addresses.Assign(wan);
-  TrafficControlHelper tc;
-  tc.Uninstall(access);
+  site_path::PathOptions options;
+  options.accessRate = accessRate;
+  options.accessDelay = Time(accessDelay);
+  options.wanRate = wanRate;
+  options.wanDelay = Time(wanDelay);
+  site_path::SitePath path(options);
+  Ptr<Node> hostA = path.hostA, gwA = path.gwA, gwB = path.gwB, hostB = path.hostB;
 
   WireGuardHelper wireguard;
   if (!keyLog.empty()) wireguard.SetAttribute("KeyLogFile", StringValue(keyLog));
@@ -93,11 +73,11 @@ int main(int argc, char *argv[]) {
   WireGuardHelper::AssignAddress(wgA, "10.99.0.1/24");
   WireGuardHelper::AssignAddress(wgB, "10.99.0.2/24");
   WireGuardHelper::AddPeer(wgA, wgB, {"10.99.0.2/32", "10.2.0.0/24"},
-                           InetSocketAddress(wanIf.GetAddress(1), wgB->GetListenPort()));
+                           InetSocketAddress(path.gwBOuter, wgB->GetListenPort()));
   WireGuardHelper::AddPeer(wgB, wgA, {"10.99.0.1/32", "10.1.0.0/24"});
   Ipv4GlobalRoutingHelper::PopulateRoutingTables();
   if (!pcapPrefix.empty()) {
-    p2p.EnablePcap(pcapPrefix + "-outer.pcap", access.Get(0), false, true);
+    PointToPointHelper().EnablePcap(pcapPrefix + "-outer.pcap", path.access.Get(0), false, true);
     wireguard.EnablePcap(pcapPrefix + "-wg0.pcap", wgA->GetTunnelDevice(), false, true);
   }
 
@@ -105,7 +85,7 @@ int main(int argc, char *argv[]) {
   PacketSinkHelper sinkHelper("ns3::TcpSocketFactory",
                               InetSocketAddress(Ipv4Address::GetAny(), port));
   ApplicationContainer sinkApp = sinkHelper.Install(hostB);
-  BulkSendHelper bulk("ns3::TcpSocketFactory", InetSocketAddress(lanBIf.GetAddress(1), port));
+  BulkSendHelper bulk("ns3::TcpSocketFactory", InetSocketAddress(path.hostBAddress, port));
   bulk.SetAttribute("MaxBytes", UintegerValue(0));
   ApplicationContainer sourceApp = bulk.Install(hostA);
   const double start = 0.5;

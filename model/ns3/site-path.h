@@ -1,4 +1,5 @@
-// The five-node path every tunnel test topology is built on:
+// The five-node path the ns-3 tunnel tests (tests/ns3-wireguard, tests/ns3-gre-ipsec) and the
+// site-to-site example programs (scenarios/examples/) are built on:
 //
 //   hostA --LAN-- gwA ==access (100 Mbit/s, 10 ms)== router ==WAN (1 Gbit/s, 10 ms)== gwB
 //   --LAN-- hostB
@@ -6,7 +7,8 @@
 // Sites 10.1.0.0/24 and 10.2.0.0/24; outer addresses gwA 100.64.0.1/24 (router
 // 100.64.0.254), gwB 198.51.100.2/30. Plain drop-tail queues on every link (no queue disc),
 // so the bottleneck behaves the same with and without a tunnel (no AQM tuned to one packet
-// size). The tunnel suites derive their SiteToSite from it and add the gateways' tunnel.
+// size). The tunnel suites derive their SiteToSite from it and add the gateways' tunnel; the
+// tests rely on these addresses, so change them only together with the tests.
 #pragma once
 
 #include "ns3/core-module.h"
