@@ -63,7 +63,7 @@ MssClampOutcome ClampTcpMss(std::vector<uint8_t> &packet, uint16_t limitMss) {
   const uint8_t version = packet[0] >> 4;
   if (version == 6) return MssClampOutcome::kNotApplicable;
   if (version != 4 || packet.size() < kIpv4MinHeader) return MssClampOutcome::kMalformed;
-  const size_t ipHeader = size_t{packet[0] & 0x0f} * 4;
+  const size_t ipHeader = static_cast<size_t>(packet[0] & 0x0f) * 4;
   const size_t totalLength = Read16(&packet[2]);
   if (ipHeader < kIpv4MinHeader || totalLength < ipHeader || totalLength > packet.size())
     return MssClampOutcome::kMalformed;
@@ -74,7 +74,7 @@ MssClampOutcome ClampTcpMss(std::vector<uint8_t> &packet, uint16_t limitMss) {
   uint8_t *tcp = packet.data() + ipHeader;
   const size_t segmentLength = totalLength - ipHeader;
   if (segmentLength < kTcpMinHeader) return MssClampOutcome::kMalformed;
-  const size_t tcpHeader = size_t{tcp[12] >> 4} * 4;
+  const size_t tcpHeader = static_cast<size_t>(tcp[12] >> 4) * 4;
   if (tcpHeader < kTcpMinHeader || tcpHeader > segmentLength) return MssClampOutcome::kMalformed;
   const uint8_t flags = tcp[13];
   if ((flags & (kSyn | kRst)) != kSyn) return MssClampOutcome::kNotApplicable;
