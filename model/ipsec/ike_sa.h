@@ -65,7 +65,7 @@ struct IkeConfig {
   bool esn = false;
   EspMode childMode = EspMode::Tunnel;
   uint32_t replayWindow = tunnel::IpsecSpec{}.replayWindow; // of the Child SAs' inbound ESP SAs
-  IpAddress localAddress, remoteAddress; // the gateways (outer addresses)
+  IpAddress localAddress, remoteAddress;                    // the gateways (outer addresses)
   // IKE ports for NAT detection (RFC 7296 2.23); the adapter moves to 4500 itself.
   uint16_t localPort = 500, remotePort = 500;
   // Pretend to be behind a NAT (a NAT_DETECTION_SOURCE_IP that cannot match) so that both
@@ -344,6 +344,7 @@ private:
   Time ikeRekeyAt_ = kNever;                  // when we start an IKE SA rekey
   // The IKE SA replaced by a rekey, kept to answer the peer's Delete of it (RFC 7296 2.18).
   struct OldIkeSa {
+    OldIkeSa() {} // user-provided: clang needs it to emplace() a nested struct with NSDMIs
     uint64_t spiI = 0, spiR = 0;
     bool initiator = false;
     crypto::Bytes incomingKey, outgoingKey;
