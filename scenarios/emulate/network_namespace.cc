@@ -1,9 +1,10 @@
 #include "network_namespace.h"
 
+#include "child_process.h"
+
 #include <fcntl.h>
 #include <sched.h>
 #include <signal.h>
-#include <spawn.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -15,38 +16,12 @@
 #include <stdexcept>
 #include <thread>
 
-extern char **environ;
-
 namespace tunnelsim::emulate {
 namespace {
 
 int SpawnAndWait(const std::vector<std::string> &argv, bool quiet) {
-  std::vector<char *> args;
-  for (const auto &arg : argv)
-    args.push_back(const_cast<char *>(arg.c_str()));
-  args.push_back(nullptr);
-  posix_spawn_file_actions_t actions;
-  posix_spawn_file_actions_init(&actions);
-  if (quiet) {
-    posix_spawn_file_actions_addopen(&actions, STDOUT_FILENO, "/dev/null", O_WRONLY, 0);
-    posix_spawn_file_actions_addopen(&actions, STDERR_FILENO, "/dev/null", O_WRONLY, 0);
-  }
-  // The child must not inherit the blocked SIGINT/SIGTERM of the emulator's threads.
-  posix_spawnattr_t attributes;
-  posix_spawnattr_init(&attributes);
-  sigset_t none;
-  sigemptyset(&none);
-  posix_spawnattr_setsigmask(&attributes, &none);
-  posix_spawnattr_setflags(&attributes, POSIX_SPAWN_SETSIGMASK);
-  pid_t pid = 0;
-  const int error = posix_spawnp(&pid, args[0], &actions, &attributes, args.data(), environ);
-  posix_spawn_file_actions_destroy(&actions);
-  posix_spawnattr_destroy(&attributes);
-  if (error != 0) return -1;
-  int status = 0;
-  while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
-  }
-  return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  const pid_t pid = SpawnChild(argv, quiet ? std::optional<std::string>("") : std::nullopt);
+  return pid < 0 ? -1 : WaitChild(pid);
 }
 
 std::string CommandLine(const std::vector<std::string> &argv) {

@@ -1,5 +1,6 @@
 #include "strongswan_gateways.h"
 
+#include "child_process.h"
 #include "relay_driver.h"
 #include "relay_from_scenario.h"
 
@@ -7,7 +8,6 @@
 
 #include <fcntl.h>
 #include <signal.h>
-#include <spawn.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -19,8 +19,6 @@
 #include <sstream>
 #include <stdexcept>
 #include <thread>
-
-extern char **environ;
 
 namespace tunnelsim::emulate {
 namespace {
@@ -48,40 +46,6 @@ constexpr int kTunQueuePackets = 20000;
 std::string Dotted(uint32_t a) {
   return std::to_string(a >> 24) + "." + std::to_string((a >> 16) & 255) + "." +
          std::to_string((a >> 8) & 255) + "." + std::to_string(a & 255);
-}
-
-// posix_spawn with an empty signal mask (the emulator's threads block SIGINT/SIGTERM, which
-// a child must not inherit) and stdout/stderr to `output` (or /dev/null when empty).
-pid_t Spawn(const std::vector<std::string> &argv, const std::string &output) {
-  std::vector<char *> args;
-  for (const auto &arg : argv)
-    args.push_back(const_cast<char *>(arg.c_str()));
-  args.push_back(nullptr);
-  posix_spawn_file_actions_t actions;
-  posix_spawn_file_actions_init(&actions);
-  const char *path = output.empty() ? "/dev/null" : output.c_str();
-  posix_spawn_file_actions_addopen(&actions, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
-  posix_spawn_file_actions_addopen(&actions, STDOUT_FILENO, path, O_WRONLY | O_CREAT | O_TRUNC,
-                                   0600);
-  posix_spawn_file_actions_adddup2(&actions, STDOUT_FILENO, STDERR_FILENO);
-  posix_spawnattr_t attributes;
-  posix_spawnattr_init(&attributes);
-  sigset_t none;
-  sigemptyset(&none);
-  posix_spawnattr_setsigmask(&attributes, &none);
-  posix_spawnattr_setflags(&attributes, POSIX_SPAWN_SETSIGMASK);
-  pid_t pid = -1;
-  const int error = posix_spawnp(&pid, args[0], &actions, &attributes, args.data(), environ);
-  posix_spawn_file_actions_destroy(&actions);
-  posix_spawnattr_destroy(&attributes);
-  return error == 0 ? pid : -1;
-}
-
-int Wait(pid_t pid) {
-  int status = 0;
-  while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
-  }
-  return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
 }
 
 std::string ReadFile(const std::filesystem::path &path) {
@@ -222,8 +186,8 @@ void StrongSwanGateways::Start(Instance &instance, const tunnel::StrongSwanSpec 
   const std::string script = "mount -t tmpfs tmpfs /run && exec env STRONGSWAN_CONF=" + dir +
                              "/strongswan.conf chrt -f " + std::to_string(kCharonPriority) + " " +
                              kCharonPath;
-  instance.pid = Spawn({"ip", "netns", "exec", ns, "unshare", "-m", "sh", "-c", script},
-                       dir + "/charon.stdout");
+  instance.pid = SpawnChild({"ip", "netns", "exec", ns, "unshare", "-m", "sh", "-c", script},
+                            dir + "/charon.stdout");
   if (instance.pid < 0) throw std::runtime_error("cannot start " + std::string(kCharonPath));
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
   while (!std::filesystem::exists(instance.dir / "charon.vici")) {
@@ -251,7 +215,7 @@ void StrongSwanGateways::Stop(Instance &instance) {
   while (waitpid(instance.pid, &status, WNOHANG) == 0) {
     if (std::chrono::steady_clock::now() > deadline) {
       kill(instance.pid, SIGKILL);
-      Wait(instance.pid);
+      WaitChild(instance.pid);
       break;
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
@@ -266,9 +230,9 @@ std::string StrongSwanGateways::Swanctl(const Instance &instance,
   argv.push_back("--uri");
   argv.push_back("unix://" + (instance.dir / "charon.vici").string());
   const std::string output = (instance.dir / "swanctl.out").string();
-  const pid_t pid = Spawn(argv, output);
+  const pid_t pid = SpawnChild(argv, output);
   if (pid < 0) throw std::runtime_error("cannot start " + std::string(kSwanctlPath));
-  const int status = Wait(pid);
+  const int status = WaitChild(pid);
   std::string text = ReadFile(output);
   if (check && status != 0) {
     std::string line;
@@ -293,7 +257,7 @@ void StrongSwanGateways::Establish(const std::function<bool(Duration)> &carry, D
       std::to_string(std::chrono::duration_cast<std::chrono::seconds>(timeout).count() + 1),
       "--uri",
       "unix://" + (home_.dir / "charon.vici").string()};
-  const pid_t initiator = Spawn(argv, (home_.dir / "initiate.out").string());
+  const pid_t initiator = SpawnChild(argv, (home_.dir / "initiate.out").string());
   if (initiator < 0) throw std::runtime_error("cannot start " + std::string(kSwanctlPath));
   const auto deadline = std::chrono::steady_clock::now() + timeout;
   int status = 0;
@@ -301,13 +265,13 @@ void StrongSwanGateways::Establish(const std::function<bool(Duration)> &carry, D
   while (!done) {
     if (!carry(Milliseconds(20))) {
       kill(initiator, SIGTERM);
-      Wait(initiator);
+      WaitChild(initiator);
       throw std::runtime_error("interrupted while charon was establishing its SAs");
     }
     done = waitpid(initiator, &status, WNOHANG) == initiator;
     if (!done && std::chrono::steady_clock::now() > deadline) {
       kill(initiator, SIGTERM);
-      Wait(initiator);
+      WaitChild(initiator);
       throw std::runtime_error("charon: no CHILD_SA within the timeout:\n" +
                                Tail(ReadFile(home_.dir / "charon.log")));
     }
