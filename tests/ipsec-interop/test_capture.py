@@ -73,8 +73,9 @@ def tshark_rejects(option):
 def test_tshark_decodes_chacha20_poly1305_and_cannot_decrypt_it(topo):
     """With ChaCha20-Poly1305 for IKE and ESP, tshark still decodes every IKE header and ESP
     packet; decryption needs an entry for ChaCha20-Poly1305 in Wireshark's ESP SA and IKEv2
-    decryption tables, which this tshark is shown not to have (the test then skips, naming
-    the version); a tshark that has one fails the test until the key export writes it."""
+    decryption tables, which this tshark is shown not to have (the test passes and prints the
+    version and tshark's complaints); a tshark that has one fails the test until the key export
+    writes it."""
     if not os.access(net.TSHARK, os.X_OK):
         pytest.skip(f"{net.TSHARK} is missing")
     cipher = "chacha20poly1305"
@@ -123,5 +124,5 @@ def test_tshark_decodes_chacha20_poly1305_and_cannot_decrypt_it(topo):
                           f'""') is None
     assert not accepted, (f"{version} accepts {accepted}: make key_export.cc write "
                           "ChaCha20-Poly1305 lines and decrypt them here")
-    pytest.skip(f"{version}: no ChaCha20-Poly1305 in its ESP SA or IKEv2 decryption table "
-                f"(every IKE and ESP packet decoded, none decryptable); it says {'; '.join(reasons)}")
+    print(f"{version}: no ChaCha20-Poly1305 in its ESP SA or IKEv2 decryption table "
+          f"(every IKE and ESP packet decoded, none decryptable); it says {'; '.join(reasons)}")
