@@ -4,6 +4,7 @@
 #include "crypto/random.h"
 #include "crypto/x25519.h"
 #include "ipsec/esp_sa.h"
+#include "ipsec/ike_keys.h"
 #include "ipsec/ike_message.h"
 #include "ipsec/wire.h"
 
@@ -48,6 +49,18 @@ inline IkeNotifyPayload Notify(uint16_t type, crypto::Bytes data = {}) {
   n.type = type;
   n.data = std::move(data);
   return n;
+}
+
+// The peer's PSK AUTH payload (RFC 7296 2.15): the identity it claims is the one expected, and
+// its MAC over its IKE_SA_INIT message, our nonce and prf(SK_p, ID) is right. Both roles check
+// it, each with the other side's message and SK_p.
+inline bool PeerPskAuthVerifies(crypto::ByteView psk, const IkeIdPayload &expectedId,
+                                const IkeIdPayload &id, const IkeAuthPayload &auth,
+                                crypto::ByteView peerInitMessage, crypto::ByteView ourNonce,
+                                crypto::ByteView peerSkP) {
+  if (!(id == expectedId) || auth.method != kAuthSharedKeyMic) return false;
+  const crypto::Bytes expected = ComputePskAuth(psk, peerInitMessage, ourNonce, peerSkP, id.Body());
+  return crypto::ConstantTimeEqual(expected, auth.data);
 }
 
 // INVALID_KE_PAYLOAD names the one group we accept, X25519 (RFC 7296 1.2, 3.10.1).

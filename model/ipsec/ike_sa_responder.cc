@@ -103,10 +103,8 @@ void IkeSa::RespondIkeAuth(const IkeMessage &m, Time now, IkeActions &actions) {
     Fail(IkeEventType::AuthenticationFailed, "IKE_AUTH without IDi or AUTH", actions);
     return;
   }
-  const crypto::Bytes expectedAuth =
-      ComputePskAuth(config_.psk, initMessageI_, nonceR_, keys_->skPi, m.idi->Body());
-  if (!(*m.idi == config_.remoteId) || m.auth->method != kAuthSharedKeyMic ||
-      !crypto::ConstantTimeEqual(expectedAuth, m.auth->data)) {
+  if (!PeerPskAuthVerifies(config_.psk, config_.remoteId, *m.idi, *m.auth, initMessageI_, nonceR_,
+                           keys_->skPi)) {
     ++counters_.authFailures;
     r.notifies.push_back(Notify(notify::kAuthenticationFailed));
     SendResponse(r, actions);

@@ -106,10 +106,8 @@ void IkeSa::HandleIkeAuthResponse(const IkeMessage &m, const IkeNotifyPayload *e
     Fail(IkeEventType::AuthenticationFailed, "IKE_AUTH response without IDr or AUTH", actions);
     return;
   }
-  const crypto::Bytes expectedAuth =
-      ComputePskAuth(config_.psk, initMessageR_, nonceI_, keys_->skPr, m.idr->Body());
-  if (!(*m.idr == config_.remoteId) || m.auth->method != kAuthSharedKeyMic ||
-      !crypto::ConstantTimeEqual(expectedAuth, m.auth->data)) {
+  if (!PeerPskAuthVerifies(config_.psk, config_.remoteId, *m.idr, *m.auth, initMessageR_, nonceI_,
+                           keys_->skPr)) {
     ++counters_.authFailures;
     Fail(IkeEventType::AuthenticationFailed, "responder AUTH did not verify", actions);
     return;
