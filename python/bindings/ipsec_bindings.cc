@@ -3,6 +3,7 @@
 
 #include "ipsec/esp_sa.h"
 #include "ipsec/replay_window.h"
+#include "tunnel/spec.h"
 
 #include <pybind11/stl.h>
 
@@ -172,9 +173,13 @@ private:
 } // namespace
 
 void BindIpsec(py::module_ m) {
+  // The defaults a scenario's tunnel.ipsec table has (model/tunnel/spec.h), so a Python user
+  // building an SA by hand gets what `tunnelsim run` would use.
+  const tunnel::IpsecSpec ipsecDefaults;
   py::class_<PyReplayWindow>(m, "ReplayWindow",
                              "RFC 4303 3.4.3 anti-replay window (Appendix A2 ESN inference).")
-      .def(py::init<uint32_t, bool>(), py::arg("size") = 64, py::arg("esn") = false)
+      .def(py::init<uint32_t, bool>(), py::arg("size") = ipsecDefaults.replayWindow,
+           py::arg("esn") = ipsecDefaults.esn)
       .def("check", &PyReplayWindow::Check, py::arg("seq"),
            "True and the window updated when `seq` is new and not too old, else False.")
       .def("status", &PyReplayWindow::Status, py::arg("seq"),
@@ -188,8 +193,11 @@ void BindIpsec(py::module_ m) {
   py::class_<PyEspSa>(m, "_EspSa")
       .def(py::init<uint32_t, const py::bytes &, const std::string &, bool, uint32_t,
                     const std::string &, uint64_t>(),
-           py::arg("spi"), py::arg("key"), py::arg("algorithm") = "chacha20-poly1305",
-           py::arg("esn") = false, py::arg("replay_window") = 64, py::arg("mode") = "tunnel",
+           py::arg("spi"), py::arg("key"),
+           py::arg("algorithm") =
+               std::string(tunnel::kAeadNames[static_cast<size_t>(ipsecDefaults.encryption)]),
+           py::arg("esn") = ipsecDefaults.esn,
+           py::arg("replay_window") = ipsecDefaults.replayWindow, py::arg("mode") = "tunnel",
            py::arg("initial_sequence") = 0)
       .def("encrypt", &PyEspSa::Encrypt, py::arg("payload"), py::arg("seq"), py::arg("iv"),
            py::arg("next_header") = ipsec::kEspNextHeaderIpv4)

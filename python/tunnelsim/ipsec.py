@@ -1,9 +1,11 @@
 """ESP building blocks, bound from the C++ sans-IO core (model/ipsec).
 
-ReplayWindow(size, esn=False)   RFC 4303 3.4.3 window; check(seq) checks and updates
-EspSa(spi, key, algorithm=...)  one SA: encrypt() with an explicit sequence number and IV (for
-                                known-answer tests), seal() with the SA's own counter, and
-                                decrypt() which raises EspError on replay/ICV failure/...
+ReplayWindow(size=64, esn=False)  RFC 4303 3.4.3 window; check(seq) checks and updates
+EspSa(spi, key, algorithm=...)    one SA: encrypt() with an explicit sequence number and IV (for
+                                  known-answer tests), seal() with the SA's own counter, and
+                                  decrypt() which raises EspError on replay/ICV failure/...
+Defaults (window, ESN, algorithm) are a scenario's tunnel.ipsec defaults, taken from the one
+tunnel spec (model/tunnel/spec.h) when the extension is built.
 """
 
 from typing import NamedTuple
@@ -35,7 +37,7 @@ class EspSa(_ipsec._EspSa):
     """One ESP security association.
 
     key is the keying material: the 32-byte cipher key followed by the 4-byte salt
-    (RFC 4106 / RFC 7634). algorithm is 'chacha20-poly1305' or 'aes-256-gcm'.
+    (RFC 4106 / RFC 7634). algorithm is 'aes-256-gcm' (the default) or 'chacha20-poly1305'.
 
     encrypt(payload, seq, iv, next_header=4) -> bytes   stateless: SPI|seq|IV|ciphertext|ICV
     seal(payload, next_header=4) -> bytes               the SA's next sequence number, IV = seq

@@ -218,6 +218,31 @@ def test_esp_window_edges():
         window.check(2 ** 32)  # no ESN: 32-bit only
 
 
+def test_esp_defaults_are_the_scenarios(tunnelsim_cli):
+    """The bindings' defaults come from the one tunnel spec: what `tunnelsim keys` reports."""
+    defaults = {}
+    for line in subprocess.run([str(tunnelsim_cli), "keys"], check=True, capture_output=True,
+                               text=True).stdout.splitlines():
+        fields = line.split("\t")
+        if len(fields) >= 3 and fields[0].startswith("tunnel.ipsec."):
+            defaults[fields[0]] = fields[2]
+    window = ipsec.ReplayWindow()
+    assert window.size == int(defaults["tunnel.ipsec.replay_window"])
+    assert str(window.esn).lower() == defaults["tunnel.ipsec.esn"]
+    key = bytes(range(36))
+    assert f'"{ipsec.EspSa(1, key).algorithm}"' == defaults["tunnel.ipsec.encryption"]
+    # The SA's default window is the scenario's: a packet window.size + 1 behind is refused.
+    sender = ipsec.EspSa(1, key, ALGORITHMS[0], initial_sequence=0)
+    receiver = ipsec.EspSa(1, key, ALGORITHMS[0])
+    assert receiver.esn == window.esn
+    oldest = sender.seal(_ipv4_packet(10))
+    for _ in range(window.size):
+        sender.seal(_ipv4_packet(10))
+    receiver.decrypt(sender.seal(_ipv4_packet(10)))  # sequence window.size + 2
+    with pytest.raises(ipsec.EspError, match="outside"):  # sequence 1: outside the window
+        receiver.decrypt(oldest)
+
+
 def test_esp_window_sizes():
     off = ipsec.ReplayWindow(0)  # anti-replay disabled
     assert off.check(5) and off.check(5) and off.check(1)
