@@ -1,5 +1,6 @@
 """scripts/bench on a tiny configuration: bench.json carries every key issue #19 lists."""
 import json
+import math
 import subprocess
 from pathlib import Path
 
@@ -16,7 +17,7 @@ def test_bench_json_has_every_key(build_dir, tmp_path):
                           capture_output=True, text=True, timeout=600)
     assert proc.returncode == 0, proc.stderr
     bench = json.loads(out.read_text())
-    assert set(bench) == {"sim", "crypto", "realtun", "relay"}
+    assert set(bench) == {"sim", "crypto", "realtun", "relay", "hub"}
     sim = bench["sim"]
     assert SIM_KEYS <= set(sim)
     for key in SIM_KEYS:
@@ -40,3 +41,30 @@ def test_bench_json_has_every_key(build_dir, tmp_path):
                   "10 Gbit/s x 10 s"):
         line = next(l for l in proc.stdout.splitlines() if label in l)
         assert line.rstrip().endswith("met") or "met (" in line
+    check_hub(bench["hub"], proc.stdout)
+
+
+def check_hub(hub, stdout):
+    """The hub section: one point per peer count of --quick (10, 20, 40) for both hubs, and the
+    fits computed from those points."""
+    assert hub["duration_s"] > 0 and hub["linear_exponent_goal"] >= 1
+    for name in ("wireguard", "ipsec"):
+        entry = hub[name]
+        points = entry["points"]
+        assert [p["peers"] for p in points] == [10, 20, 40], name
+        for point in points:
+            assert point["ok"], (name, point)  # every peer handshook and echoed both ways
+            assert point["wall_s"] > 0 and point["max_rss_kib"] > 1024, (name, point)
+            assert abs(point["wall_per_sim_s"] - point["wall_s"] / hub["duration_s"]) < 1e-6
+        # Each added peer is a whole ns-3 node with its tunnel: more than 1 KiB, less than 10 MiB.
+        assert 1 < entry["rss_per_added_peer_kib"] < 10240, (name, entry)
+        logs = [(math.log(p["peers"]), math.log(p["wall_s"])) for p in points]
+        mean_x = sum(x for x, _ in logs) / len(logs)
+        mean_y = sum(y for _, y in logs) / len(logs)
+        slope = (sum((x - mean_x) * (y - mean_y) for x, y in logs)
+                 / sum((x - mean_x) ** 2 for x, _ in logs))
+        assert abs(entry["wall_exponent"] - slope) < 1e-9, (name, entry)
+        assert entry["linear"] == (entry["wall_exponent"] <= hub["linear_exponent_goal"])
+    verdicts = [l for l in stdout.splitlines() if "wall ~ peers^k" in l]
+    assert len(verdicts) == 2
+    assert all(l.rstrip().endswith(("linear: met", "linear: not met")) for l in verdicts)
