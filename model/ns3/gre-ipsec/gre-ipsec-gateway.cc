@@ -6,6 +6,7 @@
 
 #include "common/ip_packet.h"
 #include "common/seed_mix.h"
+#include "ipsec/ike_config_from_spec.h"
 #include "ipsec/key_export.h"
 
 #include "ns3/abort.h"
@@ -322,23 +323,24 @@ void GreIpsecGateway::ApplySpec(const spec::TunnelSpec &tunnel) {
     m_greChecksum = gre->checksum;
   }
   if (ipsec) {
-    m_replayWindow = ipsec->replayWindow;
-    m_esn = ipsec->esn;
+    // The translation every host shares (ipsec/ike_config_from_spec.h), read back into the
+    // attributes that mirror it (MakeIkeConfig builds the core's config from those).
+    ipsec::IkeConfig ike;
+    ike.lifetime.softBytes = m_softBytes;
+    ike.lifetime.hardBytes = m_hardBytes;
+    ipsec::ApplyIpsecSpec(*ipsec, ike);
+    m_replayWindow = ike.replayWindow;
+    m_esn = ike.esn;
     m_espCipher = CipherOf(ipsec->encryption);
     m_ikeCipher = CipherOf(ipsec->ikeEncryption);
-    m_hardLifetime = NanoSeconds(ipsec->childLifetime.count());
-    m_softLifetime = m_hardLifetime - NanoSeconds(ipsec->rekeyMargin.count());
-    // strongSwan's rand_time (10 % of the rekey time by default), so both ends do not start a
-    // rekey at the same instant (a collision: RFC 7296 2.8.1).
-    m_lifetimeJitter = 0.1;
-    if (ipsec->childLifetimeBytes > 0) {
-      // strongSwan's convention: rekey at 90 % of the byte limit.
-      m_hardBytes = ipsec->childLifetimeBytes;
-      m_softBytes = ipsec->childLifetimeBytes - ipsec->childLifetimeBytes / 10;
-    }
+    m_hardLifetime = NanoSeconds(ike.lifetime.hardTime.count());
+    m_softLifetime = NanoSeconds(ike.lifetime.softTime.count());
+    m_lifetimeJitter = ike.lifetime.jitter;
+    m_softBytes = ike.lifetime.softBytes;
+    m_hardBytes = ike.lifetime.hardBytes;
     m_rekeyMode = RekeyModeOf(ipsec->rekeyMode);
-    m_ikeTimeout = NanoSeconds(ipsec->retransmitTimeout.count());
-    m_ikeMaxRetransmits = ipsec->retransmitTries;
+    m_ikeTimeout = NanoSeconds(ike.retransmit.initialTimeout.count());
+    m_ikeMaxRetransmits = ike.retransmit.maxRetransmits;
   }
   m_mtu = static_cast<uint16_t>(*tunnel.InterfaceMtu());
   m_gatewaySpec = tunnel.gateway;
