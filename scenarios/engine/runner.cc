@@ -1,6 +1,8 @@
 #include "runner.h"
 
 #include "atomic_file.h"
+#include "buffer_check.h"
+#include "fairness.h"
 #include "flow_probe.h"
 #include "impairments.h"
 #include "progress.h"
@@ -160,6 +162,13 @@ RunOutcome RunScenario(const LoadedScenario &scenario, const RunOptions &options
       {"impairments", sim.impairments->Counters()},
       {"tunnel", TunnelJson(resolved.at("tunnel").at("type"), *sim.tunnel)},
   };
+  // Only when there is something to say, so other runs' results.json stay as they were.
+  if (const std::optional<json> fairness = BulkFairnessJson(flows))
+    outcome.results["fairness"] = *fairness;
+  json warnings = json::array();
+  for (const BufferBelowBdp &buffer : BuffersBelowPathBdp(resolved))
+    warnings.push_back(buffer.ToJson());
+  if (!warnings.empty()) outcome.results["warnings"] = warnings;
   outcome.timeseriesCsv = sim.sampler->Csv();
   ns3::Simulator::Destroy();
   outcome.wallSeconds =

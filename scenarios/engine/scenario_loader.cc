@@ -1,5 +1,6 @@
 #include "scenario_loader.h"
 
+#include "buffer_check.h"
 #include "impairment_settings.h"
 #include "scenario_checks.h"
 #include "schema.h"
@@ -438,6 +439,8 @@ LoadedScenario LoadScenarioText(const std::string &text, const std::string &file
   std::vector<ScenarioError> problems = CheckCombinations(
       loaded.resolved, [&](const std::string &path) { return state.OriginOf(path); });
   if (!problems.empty()) throw ScenarioErrors(problems);
+  for (const BufferBelowBdp &buffer : BuffersBelowPathBdp(loaded.resolved))
+    loaded.warnings.push_back(fileName + ": " + buffer.Message());
   return loaded;
 }
 

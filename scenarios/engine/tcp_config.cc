@@ -50,12 +50,15 @@ uint64_t RateKeyBps(const nlohmann::json &table, const char *key) {
 
 } // namespace
 
-uint64_t PathBdpBytes(const nlohmann::json &resolved) {
+uint64_t PathRateBps(const nlohmann::json &resolved) {
   const nlohmann::json &topology = resolved.at("topology");
   const uint64_t access =
       std::max(RateKeyBps(topology, "access_down_rate"), RateKeyBps(topology, "access_up_rate"));
-  const uint64_t rate =
-      std::min({access, RateKeyBps(topology, "lan_rate"), RateKeyBps(topology, "wan_rate")});
+  return std::min({access, RateKeyBps(topology, "lan_rate"), RateKeyBps(topology, "wan_rate")});
+}
+
+int64_t PathRoundTripNs(const nlohmann::json &resolved) {
+  const nlohmann::json &topology = resolved.at("topology");
   int64_t rttNs =
       2 * (2 * DurationKeyNs(topology, "lan_delay") + DurationKeyNs(topology, "access_delay") +
            DurationKeyNs(topology, "wan_delay"));
@@ -66,6 +69,12 @@ uint64_t PathBdpBytes(const nlohmann::json &resolved) {
           if (direction.is_object())
             for (const char *key : {"delay", "jitter", "ack_delay", "ack_delay_jitter"})
               rttNs += DurationKeyNs(direction, key);
+  return rttNs;
+}
+
+uint64_t PathBdpBytes(const nlohmann::json &resolved) {
+  const uint64_t rate = PathRateBps(resolved);
+  const int64_t rttNs = PathRoundTripNs(resolved);
   return static_cast<uint64_t>(static_cast<double>(rate) / 8.0 * static_cast<double>(rttNs) / 1e9);
 }
 

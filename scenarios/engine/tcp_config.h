@@ -17,9 +17,13 @@ void ApplyTcpDefaults(const nlohmann::json &tcp);
 std::optional<LinuxTcpOptions> LinuxTcpOptionsFor(const nlohmann::json &tcp,
                                                   uint64_t pathBdpBytes = 0);
 
-// The bandwidth-delay product of the resolved scenario's path, bytes: the fastest access
-// direction capped by the LAN and WAN rates, times the round trip of the links' propagation
-// delays plus every impairment's delay, jitter and ACK delay keys (netem strings not parsed).
+// The bandwidth-delay product of the resolved scenario's path, bytes: PathRateBps times
+// PathRoundTripNs.
 uint64_t PathBdpBytes(const nlohmann::json &resolved);
+// The fastest access direction capped by the LAN and WAN rates, bit/s.
+uint64_t PathRateBps(const nlohmann::json &resolved);
+// The round trip of the links' propagation delays plus every impairment's delay, jitter and
+// ACK delay keys (netem strings not parsed), nanoseconds.
+int64_t PathRoundTripNs(const nlohmann::json &resolved);
 
 } // namespace tunnelsim::scenario
