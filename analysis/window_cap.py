@@ -4,7 +4,9 @@
 ESP anti-replay window of W packets collapses TCP on a path that holds packets back for Δ
 (the reorder delay) once the sender's rate exceeds W·MSS/Δ.
 
-    analysis/window_cap.py SWEEP_DIR [--out DIR] [--collapse-below 0.5]
+    analysis/window_cap.py SWEEP_DIR [SWEEP_DIR ...] [--out DIR] [--collapse-below 0.5]
+
+Several directories are read as one set of runs (e.g. extra model seeds swept separately).
 
 Why that cap: the access link sends a few packets at once and holds the others for Δ. A packet
 sent at once is the ESP receiver's newest; the packets that entered the link in the Δ before it
@@ -94,6 +96,20 @@ def load(sweep_dir) -> list:
     if not rows:
         raise ValueError(f"no runs/*/results.json in {sweep_dir}")
     return rows
+
+
+def merge(run_lists: list) -> list:
+    """The runs of several directories as one list; a run (stack, tunnel, window, rate, Δ,
+    reorder, seed) found in more than one directory counts once (the first)."""
+    seen, out = set(), []
+    for rows in run_lists:
+        for r in rows:
+            key = (r["stack"], r["tunnel"], r["window"], r["rate_mbps"], r["delta_ms"],
+                   r["reorder_pct"], r["seed"])
+            if key not in seen:
+                seen.add(key)
+                out.append(r)
+    return out
 
 
 def _ratio_interval(num, num_ci, den, den_ci) -> float:
@@ -225,7 +241,7 @@ def figure(table: list, out_dir, collapse_below: float = COLLAPSE_BELOW) -> list
     """Left: goodput relative to no tunnel; right: goodput relative to the cap; both against
     x = rate / cap on a log axis, one marker per window, model filled and kernel open."""
     style = plotlib.style
-    fig, axes = plotlib.plt.subplots(1, 2, figsize=plotlib.figsize(aspect=0.5, panels=2))
+    fig, axes = plotlib.plt.subplots(1, 2, figsize=plotlib.figsize(aspect=0.9, panels=2))
     left, right = axes
     points_drawn = []
     for stack in sorted({p["stack"] for p in table}, key=lambda s: (s != "linux", s)):
@@ -237,56 +253,63 @@ def figure(table: list, out_dir, collapse_below: float = COLLAPSE_BELOW) -> list
             marker = style.tunnel_style("gre-over-ipsec", window)["marker"]
             face = colour if stack == "linux" else "none"
             label = f"{STACK_NAMES.get(stack, stack)}, W={window}"
-            xs = [p["load_x"] for p in pts]
+            # the grid gives several points the same x: the kernel's are drawn 6 % right
+            xs = [p["load_x"] * (1.0 if stack == "linux" else 1.06) for p in pts]
             left.errorbar(xs, [p["ratio"] for p in pts],
                           yerr=[p["ratio_ci95"] if math.isfinite(p["ratio_ci95"]) else 0.0
                                 for p in pts],
                           color=colour, marker=marker, markerfacecolor=face, linestyle="none",
                           capsize=2, label=label)
-            right.errorbar(xs, [p["goodput_mbps"] / p["cap_mbps"] for p in pts],
+            stats_of = [style.point_stats(p["goodput_runs"]) for p in pts]
+            right_ys = [p["goodput_mbps"] / p["cap_mbps"] for p in pts]
+            # rings (wide goodput intervals) where the goodput itself is drawn, scaled by the cap
+            style.mark_wide(right, xs, [dict(q, mean=y) for q, y in zip(stats_of, right_ys)],
+                            colour)
+            right.errorbar(xs, right_ys,
                            yerr=[p["ci95_mbps"] / p["cap_mbps"] if math.isfinite(p["ci95_mbps"])
                                  else 0.0 for p in pts],
                            color=colour, marker=marker, markerfacecolor=face, linestyle="none",
                            capsize=2)
-            points_drawn += [style.point_stats(p["goodput_runs"]) for p in pts]
+            points_drawn += stats_of
     for ax in axes:
         ax.set_xscale("log")
         ax.axvline(1.0, color=style.GREY, linestyle=":", linewidth=1)
-        ax.set_xlabel("bottleneck rate / predicted cap W·MSS·8/Δ")
+        ax.set_xlabel("x = bottleneck rate / (W·MSS·8/Δ)")
         ax.set_ylim(bottom=0)
     left.axhline(collapse_below, color=style.GREY, linestyle="--", linewidth=0.8)
-    left.set_ylabel("goodput / goodput without tunnel")
-    right.set_ylabel("goodput / predicted cap")
+    left.set_ylabel("goodput / no-tunnel goodput")
+    right.set_ylabel("goodput / (W·MSS·8/Δ)")
     right.plot([min(p["load_x"] for p in table), 1.0], [min(p["load_x"] for p in table), 1.0],
                color=style.GREY, linewidth=0.8, linestyle="-")
-    plotlib.title(left, "Relative to the uncollapsed path")
-    plotlib.title(right, "Relative to the cap (grey line: goodput = rate)")
+    plotlib.title(left, "Against the uncollapsed path")
+    plotlib.title(right, "Against the cap (line: goodput = rate)")
     plotlib.legend(left, columns=2)
     plotlib.interval_note(fig, points_drawn,
-                          "Filled: ns-3 model; open: real Linux. Ratio intervals combine both "
-                          "means' intervals.")
+                          "Filled: ns-3 model; open: real Linux (drawn 6 % to the right). "
+                          "Ratio intervals combine both means' intervals. Dashed: the "
+                          "collapse threshold; dotted: x = 1.")
     return plotlib.save(fig, out_dir, NAME)
 
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("sweep")
-    parser.add_argument("--out", help="output directory (default SWEEP_DIR/figures)")
+    parser.add_argument("sweep", nargs="+")
+    parser.add_argument("--out", help="output directory (default: the first SWEEP_DIR/figures)")
     parser.add_argument("--collapse-below", type=float, default=COLLAPSE_BELOW,
                         help="a point is collapsed below this fraction of the no-tunnel goodput")
     plotlib.add_figure_options(parser)
     args = parser.parse_args(argv)
     plotlib.style.configure(args.figure_format, args.width)
     try:
-        rows = load(args.sweep)
+        rows = merge([load(sweep) for sweep in args.sweep])
     except ValueError as error:
         print(f"window_cap: {error}", file=sys.stderr)
         return 1
     table = build_table(rows, args.collapse_below)
     if not table:
-        print(f"window_cap: no ESP runs in {args.sweep}", file=sys.stderr)
+        print(f"window_cap: no ESP runs in {', '.join(args.sweep)}", file=sys.stderr)
         return 1
-    out = Path(args.out) if args.out else Path(args.sweep) / "figures"
+    out = Path(args.out) if args.out else Path(args.sweep[0]) / "figures"
     out.mkdir(parents=True, exist_ok=True)
     text = markdown(table, args.collapse_below)
     commits = sorted({str(r["commit"]) for r in rows})

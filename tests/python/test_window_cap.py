@@ -129,6 +129,17 @@ def test_script_writes_table_and_figure(sweep_dir, tmp_path):
     assert math.isclose(float(lines[1].split(",")[5]), 50 / 276.0704, rel_tol=1e-6)
 
 
+def test_several_directories_count_each_run_once(sweep_dir, tmp_path):
+    out = tmp_path / "out"
+    done = subprocess.run([sys.executable, str(ANALYSIS / "window_cap.py"), str(sweep_dir),
+                           str(sweep_dir), "--out", str(out)],
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    header, *rows = (out / "window_cap.csv").read_text().splitlines()
+    seeds = header.split(",").index("seeds")
+    assert [row.split(",")[seeds] for row in rows] == ["2"] * 4
+
+
 def test_empty_directory_is_a_clear_error(tmp_path):
     done = subprocess.run([sys.executable, str(ANALYSIS / "window_cap.py"), str(tmp_path)],
                           capture_output=True, text=True, timeout=60)
