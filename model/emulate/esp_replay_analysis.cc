@@ -43,6 +43,10 @@ EspHeaderFields ClassifyOuterPacket(const uint8_t *packet, size_t size) {
   const uint8_t *payload = packet + ip->headerSize;
   if (ip->protocol == kProtocolEsp) return EspFields(payload, ip->payloadSize, OuterKind::kEsp);
   if (ip->protocol != kProtocolUdp || ip->payloadSize < kUdpHeaderSize) return fields;
+  if (Read16(payload) == kIkePort && Read16(payload + 2) == kIkePort) {
+    fields.kind = OuterKind::kIke; // IKE before NAT detection moves it (the relay's gateways)
+    return fields;
+  }
   if (Read16(payload) != kNatTraversalPort && Read16(payload + 2) != kNatTraversalPort) {
     return fields;
   }

@@ -7,7 +7,8 @@
 //
 // Packets are recognised as RFC 4303 ESP (IP protocol 50) or, RFC 3948, UDP with port 4500 on
 // either side: a 1-byte 0xFF payload is a NAT keepalive, a payload starting with the 4-byte
-// non-ESP marker (zero) is IKE, anything else is ESP (SPI, sequence number). Sequence numbers
+// non-ESP marker (zero) is IKE, anything else is ESP (SPI, sequence number). UDP from port 500
+// to port 500 is IKE too (the relay's own gateways negotiate their SAs there). Sequence numbers
 // are 32 bits (no ESN: kernel-libipsec offers none). Every packet is assumed authentic, as on
 // the relay's path it is (a real receiver updates its window only after the ICV verified).
 #pragma once

@@ -39,7 +39,7 @@ GatewayPair MakeGateways(const TunnelSettings &settings, Time now) {
     return {MakePlainGateway(settings), MakePlainGateway(settings)};
   }
   if (settings.spec.WireGuard()) return MakeWireGuardGateways(settings, now);
-  if (settings.spec.Gre() || settings.spec.Ipsec()) return MakeGreIpsecGateways(settings);
+  if (settings.spec.Gre() || settings.spec.Ipsec()) return MakeGreIpsecGateways(settings, now);
   throw std::invalid_argument("the relay has no gateway for tunnel.type \"" +
                               std::string(settings.spec.TypeName()) + "\"");
 }

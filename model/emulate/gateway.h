@@ -43,7 +43,8 @@ public:
   virtual ~Gateway() = default;
   virtual void FromLan(Bytes inner, Time now, GatewayOutput &out) = 0;
   virtual void FromWan(Bytes outer, Time now, GatewayOutput &out) = 0;
-  // Protocol timers (WireGuard's); kNever when none is pending.
+  // Protocol timers (WireGuard's; IKE's start, retransmissions and rekeys); kNever when none
+  // is pending.
   virtual Time NextTimer() const { return kNever; }
   virtual void OnTimer(Time /*now*/, GatewayOutput & /*out*/) {}
   virtual GatewayCounters Counters() const = 0;
@@ -53,7 +54,7 @@ public:
 // options, decoded once: scenarios/engine/tunnel_spec_json.h) for the tunnel between them.
 struct TunnelSettings {
   tunnel::TunnelSpec spec;           // default: no tunnel
-  uint64_t seed = 1;                 // derives every key deterministically
+  uint64_t seed = 1;                 // derives every key, PSK and random stream
   uint32_t homeWan = 0, workWan = 0; // outer addresses (host byte order)
   uint32_t homeLan = 0, workLan = 0; // LAN networks, /24
   size_t innerMtu = 1500;            // inner packets above it are dropped (counted)
@@ -69,6 +70,6 @@ GatewayPair MakeGateways(const TunnelSettings &settings, Time now);
 
 std::unique_ptr<Gateway> MakePlainGateway(const TunnelSettings &settings);
 GatewayPair MakeWireGuardGateways(const TunnelSettings &settings, Time now);
-GatewayPair MakeGreIpsecGateways(const TunnelSettings &settings);
+GatewayPair MakeGreIpsecGateways(const TunnelSettings &settings, Time now);
 
 } // namespace tunnelsim::emulate

@@ -1,39 +1,70 @@
-// tunnel.type = "gre" | "ipsec" | "gre-over-ipsec" in the relay: GRE (GreTunnel) and/or ESP
-// (EspSa with the scenario's cipher, ESN and replay window) as in the ns-3 GreIpsecGateway.
-// The ESP SAs are keyed directly from the scenario seed instead of by IKEv2: the relay
-// studies the data path, and the handshake's few packets would only shift the start.
+// tunnel.type = "gre" | "ipsec" | "gre-over-ipsec" in the relay: GRE (GreTunnel) and/or ESP, as
+// in the ns-3 GreIpsecGateway. The ESP SAs are negotiated by the same IKEv2 core (IkeSa) the
+// ns-3 gateway runs: the home gateway initiates IKE_SA_INIT and IKE_AUTH (PSK) when the relay
+// starts, its datagrams travel as outer IPv4/UDP packets (port 500) over the relay's path with
+// the ESP packets (so the path's impairments apply to them), the core's retransmission and rekey
+// timers are this gateway's NextTimer/OnTimer, and its installs and removals go to an ESP SAD.
+// Inner packets before the Child SA is installed are dropped and counted ("no-sa"), as ns-3 does.
 #include "emulate/gateway.h"
 #include "emulate/ipv4_header.h"
 
+#include "common/ip_packet.h"
+#include "common/seed_mix.h"
 #include "crypto/random.h"
 #include "gre/gre_tunnel.h"
 #include "ipsec/counters_json.h"
-#include "ipsec/esp_sa.h"
+#include "ipsec/esp_sad.h"
+#include "ipsec/ike_config_from_spec.h"
+#include "ipsec/ike_sa.h"
 
+#include <map>
+#include <set>
 #include <stdexcept>
+#include <utility>
 
 namespace tunnelsim::emulate {
 namespace {
 
-constexpr uint32_t kHomeToWorkSpi = 0x0e000001;
-constexpr uint32_t kWorkToHomeSpi = 0x0e000002;
+// The constant ("gre-ipse") the ns-3 gateway folds into its random stream, and one for the PSK
+// both ends share ("ike-psk"): both derived from the scenario seed, so a run is repeatable.
+constexpr uint64_t kGatewayStreamTag = 0x6772652d69707365ULL;
+constexpr uint64_t kPskTag = 0x696b652d70736b00ULL;
+constexpr size_t kPskSize = 32;
 
-crypto::Bytes DerivedKeymat(uint64_t seed, uint32_t spi) {
-  crypto::DeterministicRandom rng(seed * 1000003 + spi);
-  crypto::Bytes keymat(ipsec::kEspKeymatSize);
-  rng.Fill(keymat.data(), keymat.size());
-  return keymat;
+crypto::Bytes PskFromSeed(uint64_t seed) {
+  crypto::DeterministicRandom rng(FoldSeed(seed ^ kPskTag));
+  crypto::Bytes psk(kPskSize);
+  rng.Fill(psk.data(), psk.size());
+  return psk;
 }
 
-ipsec::EspCipher CipherOf(const tunnel::IpsecSpec &spec) {
-  return spec.encryption == tunnel::Aead::kChacha20Poly1305 ? ipsec::EspCipher::ChaCha20Poly1305
-                                                            : ipsec::EspCipher::Aes256Gcm16;
+// The ns-3 GreIpsecHelper's roles and identities: site A (the engine's home) initiates.
+ipsec::IkeConfig IkeConfigFor(const TunnelSettings &s, bool home) {
+  ipsec::IkeConfig c;
+  c.initiator = home;
+  c.psk = PskFromSeed(s.seed);
+  c.localId = ipsec::IkeIdPayload::Fqdn(home ? "gw-a.tunnelsim" : "gw-b.tunnelsim");
+  c.remoteId = ipsec::IkeIdPayload::Fqdn(home ? "gw-b.tunnelsim" : "gw-a.tunnelsim");
+  c.localAddress = IpAddress::V4(home ? s.homeWan : s.workWan);
+  c.remoteAddress = IpAddress::V4(home ? s.workWan : s.homeWan);
+  if (s.spec.Gre()) {
+    // Transport mode protects the GRE packets between the two WAN addresses.
+    c.childMode = ipsec::EspMode::Transport;
+    c.localTrafficSelector = IpPrefix{c.localAddress, 32};
+    c.remoteTrafficSelector = IpPrefix{c.remoteAddress, 32};
+  } else {
+    c.childMode = ipsec::EspMode::Tunnel;
+    c.localTrafficSelector = IpPrefix{IpAddress::V4(home ? s.homeLan : s.workLan), 24};
+    c.remoteTrafficSelector = IpPrefix{IpAddress::V4(home ? s.workLan : s.homeLan), 24};
+  }
+  ipsec::ApplyIpsecSpec(*s.spec.Ipsec(), c);
+  return c;
 }
 
 class GreIpsecGateway : public Gateway {
 public:
-  GreIpsecGateway(const TunnelSettings &s, bool home)
-      : useGre_(s.spec.Gre() != nullptr), useEsp_(s.spec.Ipsec() != nullptr),
+  GreIpsecGateway(const TunnelSettings &s, bool home, Time now)
+      : useGre_(s.spec.Gre() != nullptr), useEsp_(s.spec.Ipsec() != nullptr), home_(home),
         local_(home ? s.homeWan : s.workWan), remote_(home ? s.workWan : s.homeWan),
         mtu_(s.innerMtu) {
     if (const tunnel::GreSpec *spec = s.spec.Gre()) {
@@ -48,96 +79,122 @@ public:
       gre_ = std::make_unique<gre::GreTunnel>(config);
     }
     if (useEsp_) {
-      const uint32_t outSpi = home ? kHomeToWorkSpi : kWorkToHomeSpi;
-      const uint32_t inSpi = home ? kWorkToHomeSpi : kHomeToWorkSpi;
-      outbound_ = std::make_unique<ipsec::EspSa>(SaConfig(s, outSpi, local_, remote_));
-      inbound_ = std::make_unique<ipsec::EspSa>(SaConfig(s, inSpi, remote_, local_));
+      rng_ = std::make_unique<crypto::DeterministicRandom>(
+          FoldSeed(s.seed ^ kGatewayStreamTag, home ? 1 : 2));
+      ike_ = std::make_unique<ipsec::IkeSa>(IkeConfigFor(s, home), *rng_);
+      // The initiator sends IKE_SA_INIT at the relay's start, from its first OnTimer.
+      if (home) startAt_ = now;
     }
   }
 
-  void FromLan(Bytes inner, Time, GatewayOutput &out) override {
+  void FromLan(Bytes inner, Time now, GatewayOutput &out) override {
     if (inner.size() > mtu_) {
       ++tooBig_;
       return;
     }
-    const uint64_t innerSize = inner.size();
-    crypto::Bytes payload = std::move(inner);
-    uint8_t nextHeader = ipsec::kEspNextHeaderIpv4;
+    // Counted as the ns-3 gateway's InnerTx trace: every packet the tunnel takes.
+    ++innerTaken_;
+    innerBytes_ += inner.size();
+    const crypto::ByteView innerView(inner.data(), inner.size());
+    std::optional<crypto::Bytes> grePacket;
     if (useGre_) {
-      auto encapsulated = gre_->Encapsulate(payload);
-      if (!encapsulated) {
-        ++drops_;
+      grePacket = gre_->Encapsulate(innerView);
+      if (!grePacket) {
+        Drop("invalid-inner");
         return;
       }
-      payload = std::move(*encapsulated);
-      nextHeader = ipsec::kEspNextHeaderGre;
-    }
-    uint8_t protocol = kProtocolGre;
-    if (useEsp_) {
-      auto sealed = outbound_->Seal(payload, nextHeader);
-      if (sealed.status != ipsec::EspStatus::Ok) {
-        ++drops_;
+      if (!useEsp_) {
+        SendOuter(kProtocolGre, *grePacket, out);
         return;
       }
-      payload = std::move(sealed.packet);
-      protocol = kProtocolEsp;
     }
-    Bytes packet = WrapIpv4(local_, remote_, protocol, payload.data(), payload.size());
-    ++encapsulated_;
-    innerBytes_ += innerSize;
-    outerBytes_ += packet.size();
-    out.toWan.push_back(std::move(packet));
+    ipsec::EspProtectResult result =
+        useGre_ ? sad_.Protect(*grePacket, ipsec::kEspNextHeaderGre, IpAddress::V4(local_),
+                               IpAddress::V4(remote_), rng_.get())
+                : sad_.ProtectTunnel(innerView, rng_.get());
+    if (result.status != ipsec::EspStatus::Ok) {
+      Drop(ipsec::EspStatusName(result.status));
+      if (result.status == ipsec::EspStatus::HardLifetime ||
+          result.status == ipsec::EspStatus::SequenceOverflow)
+        ReportLifetime(result.spi, true, now, out);
+      return;
+    }
+    if (result.softLifetimeReached) ReportLifetime(result.spi, false, now, out);
+    SendOuter(kProtocolEsp, result.packet, out);
   }
 
-  void FromWan(Bytes outer, Time, GatewayOutput &out) override {
+  void FromWan(Bytes outer, Time now, GatewayOutput &out) override {
     const auto ip = ParseIpv4(outer.data(), outer.size());
-    if (!ip || ip->protocol != (useEsp_ ? kProtocolEsp : kProtocolGre)) {
-      ++drops_;
+    if (!ip) {
+      Drop("malformed-outer");
       return;
     }
-    crypto::ByteView payload(outer.data() + ip->headerSize, ip->payloadSize);
-    crypto::Bytes opened;
-    if (useEsp_) {
-      auto result = inbound_->Open(payload);
-      if (result.status != ipsec::EspStatus::Ok) {
-        if (result.status != ipsec::EspStatus::Dummy) ++drops_;
-        return;
-      }
-      if (result.nextHeader != (useGre_ ? ipsec::kEspNextHeaderGre : ipsec::kEspNextHeaderIpv4)) {
-        ++drops_;
-        return;
-      }
-      opened = std::move(result.payload);
-      payload = crypto::ByteView(opened);
-    }
-    if (useGre_) {
-      auto decapsulated = gre_->Decapsulate(payload);
-      if (!decapsulated) {
-        ++drops_;
-        return;
-      }
-      ++decapsulated_;
-      out.toLan.push_back(std::move(decapsulated->innerPacket));
+    const uint8_t *payload = outer.data() + ip->headerSize;
+    switch (ip->protocol) {
+    case kProtocolUdp:
+      FromUdp(payload, ip->payloadSize, now, out);
       return;
+    case kProtocolEsp:
+      if (!useEsp_) break;
+      FromEsp(crypto::ByteView(payload, ip->payloadSize), now, out);
+      return;
+    case kProtocolGre:
+      if (useEsp_) {
+        Drop("unprotected-gre");
+        return;
+      }
+      DecapsulateGre(crypto::ByteView(payload, ip->payloadSize), out);
+      return;
+    default:
+      break;
     }
-    ++decapsulated_;
-    out.toLan.emplace_back(payload.data(), payload.data() + payload.size());
+    Drop("unexpected-protocol");
+  }
+
+  Time NextTimer() const override { return std::min(startAt_, ikeTimer_); }
+
+  void OnTimer(Time now, GatewayOutput &out) override {
+    if (!ike_) return;
+    if (startAt_ <= now) {
+      startAt_ = kNever;
+      Execute(ike_->Start(now), now, out);
+    }
+    if (ikeTimer_ <= now) {
+      Execute(ike_->OnTimer(now), now, out);
+      // The relay calls OnTimer again while NextTimer() <= now: always move on.
+      if (ikeTimer_ <= now) ikeTimer_ = now + Duration(1);
+    }
   }
 
   GatewayCounters Counters() const override {
     GatewayCounters g;
-    g.packetsEncapsulated = encapsulated_;
-    g.packetsDecapsulated = decapsulated_;
+    // One IKE SA per pair, established at both ends: the initiator reports it (the relay adds
+    // both sides), as the engine counts it once for ns-3 runs. A rekey is every Child SA after
+    // the first (the relay takes the larger side), as the engine counts them.
+    g.handshakes = home_ ? established_ : 0;
+    g.rekeys = childSasCreated_ > 0 ? childSasCreated_ - 1 : 0;
+    g.packetsEncapsulated = innerTaken_;
+    g.packetsDecapsulated = delivered_;
     g.innerBytesSent = innerBytes_;
     g.outerBytesSent = outerBytes_;
     g.tooBig = tooBig_;
-    g.drops = drops_;
+    for (const auto &[reason, count] : dropReasons_)
+      g.drops += count;
+    g.extra["drops"] = dropReasons_;
     if (useEsp_) {
-      const ipsec::EspCounters &in = inbound_->counters();
+      const ipsec::EspCounters in = sad_.inboundTotals();
       g.replayDrops = in.dropReplay + in.dropOutsideWindow;
       g.authFailures = in.dropIcv;
       g.extra["esp_inbound"] = ipsec::EspCountersJson(in);
-      g.extra["esp_outbound"] = ipsec::EspCountersJson(outbound_->counters());
+      g.extra["esp_outbound"] = ipsec::EspCountersJson(sad_.outboundTotals());
+      const ipsec::IkeCounters &c = ike_->counters();
+      g.extra["ike"] = {
+          {"messages_sent", c.messagesSent},          {"retransmissions", c.retransmissions},
+          {"messages_received", c.messagesReceived},  {"auth_failures", c.authFailures},
+          {"child_sas_created", c.childSasCreated},   {"child_sas_rekeyed", c.childSasRekeyed},
+          {"child_sas_deleted", c.childSasDeleted},   {"rekey_collisions", c.rekeyCollisions},
+          {"ike_sas_rekeyed", c.ikeSasRekeyed},       {"state", ipsec::IkeStateName(ike_->state())},
+          {"sa_install_failures", saInstallFailures_}};
     }
     if (useGre_) {
       const gre::GreCounters &c = gre_->counters();
@@ -152,43 +209,140 @@ public:
   }
 
 private:
-  static ipsec::EspSaConfig SaConfig(const TunnelSettings &s, uint32_t spi, uint32_t source,
-                                     uint32_t destination) {
-    const tunnel::IpsecSpec &spec = *s.spec.Ipsec();
-    ipsec::EspSaConfig c;
-    c.spi = spi;
-    c.cipher = CipherOf(spec);
-    c.keymat = DerivedKeymat(s.seed, spi);
-    // ESP carries GRE in transport mode, or the inner packet itself in tunnel mode.
-    c.mode = s.spec.Gre() ? ipsec::EspMode::Transport : ipsec::EspMode::Tunnel;
-    c.esn = spec.esn;
-    c.replayWindow = spec.replayWindow;
-    c.source = IpAddress::V4(source);
-    c.destination = IpAddress::V4(destination);
-    return c;
+  void FromUdp(const uint8_t *udp, size_t size, Time now, GatewayOutput &out) {
+    const bool toIkePort = size >= kUdpHeaderSize && ((udp[2] << 8) | udp[3]) == kIkePort;
+    if (!ike_ || !toIkePort) {
+      Drop("unexpected-udp");
+      return;
+    }
+    Execute(ike_->OnMessage(crypto::ByteView(udp + kUdpHeaderSize, size - kUdpHeaderSize), now),
+            now, out);
   }
 
-  bool useGre_, useEsp_;
+  void FromEsp(crypto::ByteView esp, Time now, GatewayOutput &out) {
+    ipsec::EspOpenResult result = sad_.Process(esp);
+    if (result.status == ipsec::EspStatus::Dummy) return;
+    if (result.status != ipsec::EspStatus::Ok) {
+      Drop(ipsec::EspStatusName(result.status));
+      if (result.status == ipsec::EspStatus::HardLifetime)
+        ReportLifetime(result.spi, true, now, out);
+      return;
+    }
+    if (result.softLifetimeReached) ReportLifetime(result.spi, false, now, out);
+    if (useGre_) {
+      if (result.nextHeader != ipsec::kEspNextHeaderGre) {
+        Drop("unexpected-next-header");
+        return;
+      }
+      DecapsulateGre(crypto::ByteView(result.payload), out);
+      return;
+    }
+    if (result.nextHeader != ipsec::kEspNextHeaderIpv4 &&
+        result.nextHeader != ipsec::kEspNextHeaderIpv6) {
+      Drop("unexpected-next-header");
+      return;
+    }
+    // Inbound policy check (RFC 4301 5.2): the inner packet must match the SA's selectors.
+    const std::optional<IpPacketInfo> info =
+        ParseIpPacket(result.payload.data(), result.payload.size());
+    if (!info) {
+      Drop("invalid-inner");
+      return;
+    }
+    const ipsec::IkeConfig &config = ike_->config();
+    if (!config.remoteTrafficSelector.Contains(info->source) ||
+        !config.localTrafficSelector.Contains(info->destination)) {
+      Drop("policy-mismatch");
+      return;
+    }
+    ++delivered_;
+    out.toLan.push_back(std::move(result.payload));
+  }
+
+  void DecapsulateGre(crypto::ByteView packet, GatewayOutput &out) {
+    auto decapsulated = gre_->Decapsulate(packet);
+    if (!decapsulated) {
+      Drop("gre"); // the reason is in the GRE core's counters (extra.gre)
+      return;
+    }
+    ++delivered_;
+    out.toLan.push_back(std::move(decapsulated->innerPacket));
+  }
+
+  void SendOuter(uint8_t protocol, const crypto::Bytes &payload, GatewayOutput &out) {
+    Bytes packet = WrapIpv4(local_, remote_, protocol, payload.data(), payload.size());
+    outerBytes_ += packet.size();
+    out.toWan.push_back(std::move(packet));
+  }
+
+  void Drop(const std::string &reason) { ++dropReasons_[reason]; }
+
+  // An SA reached a soft or hard byte/packet lifetime: the IKE core rekeys or deletes it (once).
+  void ReportLifetime(uint32_t spi, bool hard, Time now, GatewayOutput &out) {
+    if (!ike_ || spi == 0 || !lifetimeReported_.insert({spi, hard}).second) return;
+    Execute(ike_->OnChildSaLifetime(spi, hard, now), now, out);
+  }
+
+  // What the IKE core asks for, as the ns-3 gateway's Execute does it.
+  void Execute(ipsec::IkeActions actions, Time now, GatewayOutput &out) {
+    for (const ipsec::IkeSaInstall &install : actions.install) {
+      try {
+        if (install.inbound) {
+          sad_.AddInbound(install.config);
+        } else {
+          sad_.AddOutbound(install.config);
+        }
+      } catch (const std::invalid_argument &) {
+        ++saInstallFailures_;
+      }
+    }
+    for (const ipsec::IkeSaRemove &remove : actions.remove) {
+      if (remove.inbound) {
+        sad_.RemoveInbound(remove.spi);
+      } else {
+        sad_.RemoveOutbound(remove.spi);
+      }
+    }
+    for (const ipsec::IkeEvent &event : actions.events) {
+      if (event.type == ipsec::IkeEventType::Established) ++established_;
+      if (event.type == ipsec::IkeEventType::ChildSaCreated) ++childSasCreated_;
+    }
+    // IKE datagrams are not tunnel traffic: like the ns-3 gateway's socket sends, they are not
+    // in outerBytesSent (the overhead the engine reports is the data path's).
+    for (const crypto::Bytes &datagram : actions.send)
+      out.toWan.push_back(
+          WrapUdp(local_, remote_, kIkePort, kIkePort, datagram.data(), datagram.size()));
+    ikeTimer_ = actions.nextTimer == kNever ? kNever : std::max(actions.nextTimer, now);
+  }
+
+  bool useGre_, useEsp_, home_;
   uint32_t local_, remote_;
   size_t mtu_;
   std::unique_ptr<gre::GreTunnel> gre_;
-  std::unique_ptr<ipsec::EspSa> outbound_, inbound_;
-  uint64_t encapsulated_ = 0, decapsulated_ = 0, innerBytes_ = 0, outerBytes_ = 0;
-  uint64_t tooBig_ = 0, drops_ = 0;
+  std::unique_ptr<crypto::DeterministicRandom> rng_;
+  std::unique_ptr<ipsec::IkeSa> ike_;
+  ipsec::EspSad sad_;
+  Time startAt_ = kNever, ikeTimer_ = kNever;
+  std::set<std::pair<uint32_t, bool>> lifetimeReported_;
+  std::map<std::string, uint64_t> dropReasons_;
+  uint64_t innerTaken_ = 0, delivered_ = 0, innerBytes_ = 0, outerBytes_ = 0, tooBig_ = 0;
+  uint64_t established_ = 0, childSasCreated_ = 0, saInstallFailures_ = 0;
 };
 
 } // namespace
 
-GatewayPair MakeGreIpsecGateways(const TunnelSettings &settings) {
+GatewayPair MakeGreIpsecGateways(const TunnelSettings &settings, Time now) {
   if (const tunnel::IpsecSpec *spec = settings.spec.Ipsec()) {
-    const auto cipher = CipherOf(*spec);
-    if (!ipsec::EspCipherAvailable(cipher)) {
-      throw std::invalid_argument(std::string("ESP cipher ") + ipsec::EspCipherName(cipher) +
-                                  " is not available on this machine");
+    for (const tunnel::Aead aead : {spec->encryption, spec->ikeEncryption}) {
+      const auto cipher = ipsec::EspCipherOf(aead);
+      if (!ipsec::EspCipherAvailable(cipher)) {
+        throw std::invalid_argument(std::string("ESP cipher ") + ipsec::EspCipherName(cipher) +
+                                    " is not available on this machine");
+      }
     }
   }
-  return {std::make_unique<GreIpsecGateway>(settings, true),
-          std::make_unique<GreIpsecGateway>(settings, false)};
+  return {std::make_unique<GreIpsecGateway>(settings, true, now),
+          std::make_unique<GreIpsecGateway>(settings, false, now)};
 }
 
 } // namespace tunnelsim::emulate

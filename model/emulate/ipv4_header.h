@@ -17,6 +17,8 @@ constexpr size_t kUdpHeaderSize = 8;
 constexpr uint8_t kProtocolUdp = 17;
 constexpr uint8_t kProtocolGre = 47;
 constexpr uint8_t kProtocolEsp = 50;
+// IKE's UDP port (RFC 7296 2.23) before NAT detection moves it to 4500.
+constexpr uint16_t kIkePort = 500;
 
 // A 20-byte IPv4 header (TTL 64, DF clear, checksum set) followed by `payload`.
 Bytes WrapIpv4(uint32_t source, uint32_t destination, uint8_t protocol, const uint8_t *payload,

@@ -76,6 +76,9 @@ BOOST_AUTO_TEST_CASE(classifies_port_4500_payloads_as_rfc3948_says) {
       WrapUdp(kHomeWan, kWorkWan, kNatTraversalPort, kNatTraversalPort, five, sizeof(five));
   BOOST_TEST(int(ClassifyOuterPacket(shortEsp.data(), shortEsp.size()).kind) ==
              int(OuterKind::kMalformedEsp));
+  // IKE on port 500 (the relay's own IPsec gateways), whatever its first bytes.
+  const Bytes ike500 = WrapUdp(kHomeWan, kWorkWan, kIkePort, kIkePort, body.data(), body.size());
+  BOOST_TEST(int(ClassifyOuterPacket(ike500.data(), ike500.size()).kind) == int(OuterKind::kIke));
   const Bytes dns = WrapUdp(kHomeWan, kWorkWan, 5353, 53, body.data(), body.size());
   BOOST_TEST(int(ClassifyOuterPacket(dns.data(), dns.size()).kind) == int(OuterKind::kOther));
   const uint8_t garbage[3] = {0x45, 0, 0};

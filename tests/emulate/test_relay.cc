@@ -1,5 +1,6 @@
 // The relay pipeline on a virtual clock: packets through each tunnel type end to end, the
-// link model's timing, impairments applied, ESP's replay window dropping reordered packets.
+// link model's timing, impairments applied, ESP's replay window dropping reordered packets,
+// and the IPsec gateways' IKEv2 over the relay's path (a lost message, a Child SA rekey).
 #include "relay_test_packets.h"
 
 #include "emulate/relay.h"
@@ -44,9 +45,19 @@ RelaySettings PlainPath(const std::string &tunnel) {
 // exactly to each deadline, as the real driver does when its timer fires on time. Times given
 // to Send/RunTo count from a clock origin of 1 s (as a monotonic clock never reads 0).
 constexpr Time kOrigin = Seconds(1);
+// IPsec types negotiate their SAs with IKEv2 when the relay starts (two round trips, ~0.1 s on
+// PlainPath): by default the relay starts this long before the origin, so tests of the data
+// path see the tunnel up.
+constexpr Duration kIkeWarmup = Milliseconds(500);
+
+Duration DefaultWarmup(const RelaySettings &settings) {
+  return settings.tunnel.spec.Ipsec() ? kIkeWarmup : Duration(0);
+}
 
 struct VirtualRun {
-  explicit VirtualRun(const RelaySettings &settings) : relay(settings, kOrigin) {}
+  explicit VirtualRun(const RelaySettings &settings)
+      : VirtualRun(settings, DefaultWarmup(settings)) {}
+  VirtualRun(const RelaySettings &settings, Duration warmup) : relay(settings, kOrigin - warmup) {}
 
   void Send(Side from, Bytes packet, Time at) {
     RunTo(at);
@@ -116,7 +127,9 @@ BOOST_AUTO_TEST_CASE(each_tunnel_carries_packets_end_to_end_unchanged) {
         BOOST_TEST(counters.at("packets_encapsulated").get<uint64_t>() >= 40u);
         BOOST_TEST(counters.at("overhead_bytes").get<uint64_t>() > 0u);
       }
-      if (tunnel == "wireguard") BOOST_TEST(counters.at("handshakes").get<uint64_t>() == 1u);
+      if (tunnel == "wireguard" || tunnel == "ipsec" || tunnel == "gre-over-ipsec") {
+        BOOST_TEST(counters.at("handshakes").get<uint64_t>() == 1u);
+      }
     }
   }
 }
@@ -128,8 +141,13 @@ BOOST_AUTO_TEST_CASE(outer_packets_are_real_and_encrypted) {
       {"none", 0}, {"gre", 24}, {"gre-over-ipsec", 20 + 8 + 8 + 4 + 2 + 16}};
   for (const auto &[tunnel, extra] : overhead) {
     BOOST_TEST_CONTEXT("tunnel " << tunnel) {
-      VirtualRun run = Download(PlainPath(tunnel), 1, 1000);
-      const uint64_t bytes = run.relay.Hop(kAccessDown).Counters().bytes;
+      VirtualRun run(PlainPath(tunnel));
+      run.RunTo(Time(0)); // IKE's packets (IPsec types) are on the hop before the data packet
+      const uint64_t before = run.relay.Hop(kAccessDown).Counters().bytes;
+      run.Send(Side::kWork, TcpPacket(kWork, kHome, 1000, 1), Time(0));
+      run.RunTo(Seconds(1));
+      BOOST_REQUIRE(run.delivered.size() == 1u);
+      const uint64_t bytes = run.relay.Hop(kAccessDown).Counters().bytes - before;
       BOOST_TEST(bytes >= 1000 + extra);
       BOOST_TEST(bytes <= 1000 + extra + 3); // ESP pads to 4 bytes
     }
@@ -302,6 +320,146 @@ BOOST_AUTO_TEST_CASE(same_arrivals_same_decisions) {
     BOOST_TEST(a.delivered[i].due.count() == b.delivered[i].due.count());
     BOOST_TEST((a.delivered[i].packet == b.delivered[i].packet));
   }
+}
+
+// ---------------------------------------------------------------------------------------------
+// IKEv2 between the IPsec gateways, over the relay's path
+
+nlohmann::json Ike(const VirtualRun &run, const char *side) {
+  return run.relay.TunnelCountersJson().at("extra").at(side).at("ike");
+}
+
+uint64_t DropsFor(const VirtualRun &run, const char *side, const std::string &reason) {
+  const nlohmann::json drops = run.relay.TunnelCountersJson().at("extra").at(side).at("drops");
+  return drops.contains(reason) ? drops.at(reason).get<uint64_t>() : 0;
+}
+
+// Inner packets both ways, `gap` apart from `from` to `to` (counted from the origin); returns
+// how many were sent each way.
+std::pair<int, int> TrafficBothWays(VirtualRun &run, Time from, Time to, Duration gap) {
+  int down = 0, up = 0;
+  for (Time at = from; at < to; at += gap) {
+    run.Send(Side::kWork, TcpPacket(kWork, kHome, 1200, 100000 + down++), at);
+    run.Send(Side::kHome, TcpPacket(kHome, kWork, 100, 200000 + up++), at + gap / 2);
+  }
+  return {down, up};
+}
+
+std::pair<size_t, size_t> Delivered(const VirtualRun &run) {
+  size_t home = 0, work = 0;
+  for (const auto &d : run.delivered)
+    ++(d.to == Side::kHome ? home : work);
+  return {home, work};
+}
+
+BOOST_AUTO_TEST_CASE(ipsec_gateways_negotiate_their_sas_with_ike_over_the_relay_path) {
+  for (const std::string tunnel : {"ipsec", "gre-over-ipsec"}) {
+    BOOST_TEST_CONTEXT("tunnel " << tunnel) {
+      VirtualRun run(PlainPath(tunnel), Duration(0)); // the relay starts at the origin
+      // Before the Child SA is installed an inner packet has no SA: dropped and counted, as the
+      // ns-3 gateway does.
+      run.Send(Side::kHome, TcpPacket(kHome, kWork, 100, 1), Time(0));
+      run.RunTo(Milliseconds(5)); // through the LAN hop to the gateway
+      BOOST_TEST(DropsFor(run, "home", "no-sa") == 1u);
+      BOOST_TEST(Ike(run, "home").at("state") == "init-sent");
+      // Two round trips of ~41 ms (access + WAN each way, both directions).
+      run.RunTo(Milliseconds(300));
+      for (const char *side : {"home", "work"}) {
+        BOOST_TEST_CONTEXT(side) {
+          const auto ike = Ike(run, side);
+          BOOST_TEST(ike.at("state") == "established");
+          BOOST_TEST(ike.at("messages_sent") == 2);     // IKE_SA_INIT and IKE_AUTH
+          BOOST_TEST(ike.at("messages_received") == 2); // the other side's two
+          BOOST_TEST(ike.at("retransmissions") == 0);
+          BOOST_TEST(ike.at("child_sas_created") == 1);
+        }
+      }
+      // The IKE datagrams crossed the WAN as UDP/500 outer packets, seen by the ESP analysis.
+      BOOST_TEST(run.relay.EspAnalysis()->Json().at("ike_packets") == 4);
+      BOOST_TEST(run.relay.Hop(kWanUp).Counters().packets == 2u);
+      BOOST_TEST(run.relay.Hop(kWanDown).Counters().packets == 2u);
+
+      const auto [down, up] = TrafficBothWays(run, Milliseconds(300), Seconds(1), Milliseconds(10));
+      run.RunTo(Seconds(2));
+      const auto [home, work] = Delivered(run);
+      BOOST_TEST(home == size_t(down));
+      BOOST_TEST(work == size_t(up)); // the packet sent before IKE was done is the one missing
+      const auto counters = run.relay.TunnelCountersJson();
+      BOOST_TEST(counters.at("handshakes") == 1);
+      BOOST_TEST(counters.at("rekeys") == 0);
+      // Each direction's ESP packets carry the SPI IKE chose: one SPI per direction, all of
+      // the data packets on it.
+      const auto analysis = run.relay.EspAnalysis()->Json();
+      BOOST_TEST(run.relay.EspAnalysis()->EspPackets() == uint64_t(down + up));
+      BOOST_TEST(analysis.at("per_spi").size() == 2u);
+      const auto &outbound = counters.at("extra").at("work").at("esp_outbound");
+      BOOST_TEST(outbound.at("packets") == down);
+    }
+  }
+}
+
+BOOST_AUTO_TEST_CASE(a_lost_ike_sa_init_is_retransmitted_and_the_tunnel_comes_up) {
+  RelaySettings settings = PlainPath("gre-over-ipsec");
+  // The access uplink loses every other packet (netem's 4-state model moving 1 -> 3 -> 1): the
+  // first IKE_SA_INIT and the first IKE_AUTH, from home to work, are lost.
+  impairment::NetemSettings netem;
+  netem.loss.model = impairment::LossSettings::Model::kState;
+  netem.loss.p13 = 1.0;
+  netem.loss.p31 = 1.0;
+  settings.hops[kAccessUp].netem = netem;
+  VirtualRun run(settings, Duration(0));
+  run.RunTo(Seconds(3)); // the first retransmission is due after tunnel.ipsec.retransmit_timeout
+  BOOST_TEST(Ike(run, "home").at("state") == "init-sent");
+  BOOST_TEST(Ike(run, "work").at("messages_received") == 0);
+  run.RunTo(Seconds(12));
+  const auto home = Ike(run, "home");
+  BOOST_TEST(home.at("state") == "established");
+  BOOST_TEST(home.at("retransmissions") == 2); // IKE_SA_INIT and IKE_AUTH once each
+  BOOST_TEST(Ike(run, "work").at("state") == "established");
+  BOOST_TEST(run.relay.Hop(kAccessUp).Stage()->Netem()->Counters().lost == 2u);
+  BOOST_TEST(run.relay.TunnelCountersJson().at("handshakes") == 1);
+  // The downlink (no loss) then carries data.
+  for (int i = 0; i < 20; ++i)
+    run.Send(Side::kWork, TcpPacket(kWork, kHome, 1000, i), Seconds(12) + Milliseconds(2 * i));
+  run.RunTo(Seconds(13));
+  BOOST_TEST(run.delivered.size() == 20u);
+}
+
+BOOST_AUTO_TEST_CASE(a_child_sa_rekey_during_the_run_loses_no_packet) {
+  RelaySettings settings = PlainPath("gre-over-ipsec");
+  // Rekey 3 s before a 6 s lifetime, less up to 10 % jitter: 2.7..3 s after IKE, so the old
+  // SAs' 2 s make-before-break overlap ends before their hard lifetime.
+  settings.tunnel.spec.Ipsec()->childLifetime = Seconds(6);
+  settings.tunnel.spec.Ipsec()->rekeyMargin = Seconds(3);
+  VirtualRun run(settings);
+  const auto [down, up] = TrafficBothWays(run, Time(0), Seconds(7), Milliseconds(2));
+  run.RunTo(Seconds(8));
+  const auto counters = run.relay.TunnelCountersJson();
+  BOOST_TEST(counters.at("rekeys").get<uint64_t>() >= 1u);
+  BOOST_TEST(Ike(run, "home").at("child_sas_rekeyed").get<uint64_t>() +
+                 Ike(run, "work").at("child_sas_rekeyed").get<uint64_t>() >=
+             1u);
+  const auto [home, work] = Delivered(run);
+  BOOST_TEST(home == size_t(down));
+  BOOST_TEST(work == size_t(up));
+  for (const char *side : {"home", "work"})
+    BOOST_TEST(run.relay.TunnelCountersJson().at("extra").at(side).at("other_drops") == 0);
+  // The new SAs carried traffic: more than one SPI per direction reached each receiver.
+  BOOST_TEST(run.relay.EspAnalysis()->Json().at("per_spi").size() >= 4u);
+}
+
+BOOST_AUTO_TEST_CASE(the_same_seed_negotiates_the_same_sas) {
+  // IKE's SPIs, nonces and keys come from the scenario seed: equal seeds, equal outer packets.
+  auto outer = [](uint64_t seed) {
+    RelaySettings settings = PlainPath("gre-over-ipsec");
+    settings.tunnel.seed = seed;
+    VirtualRun run(settings);
+    run.Send(Side::kWork, TcpPacket(kWork, kHome, 500, 1), Time(0));
+    run.RunTo(Seconds(1));
+    return run.relay.EspAnalysis()->Json().at("per_spi");
+  };
+  BOOST_TEST(outer(7) == outer(7));
+  BOOST_TEST(outer(7) != outer(8));
 }
 
 } // namespace
