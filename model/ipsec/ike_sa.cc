@@ -82,6 +82,19 @@ void IkeSa::Fail(IkeEventType event, const std::string &detail, IkeActions &acti
   actions.events.push_back({event, 0, detail});
 }
 
+void IkeSa::DeleteLocally(const char *detail, IkeActions &actions) {
+  std::vector<uint32_t> spis;
+  for (auto &[in, c] : children_)
+    spis.push_back(in);
+  for (uint32_t spi : spis)
+    RemoveChild(spi, actions, "IKE SA deleted");
+  RemoveLingering(true, actions);
+  state_ = IkeState::Deleted;
+  outstanding_.reset();
+  queue_.clear();
+  actions.events.push_back({IkeEventType::IkeSaDeleted, 0, detail});
+}
+
 void IkeSa::Finish(IkeActions &actions) {
   Time next = kNever;
   if (outstanding_) next = std::min(next, outstanding_->deadline);
@@ -91,7 +104,8 @@ void IkeSa::Finish(IkeActions &actions) {
       queue_.empty()) {
     next = std::min(next, lastPeerAlive_ + config_.dpdDelay);
   }
-  if (oldIkeSa_) next = std::min(next, oldIkeSa_->deleteDeadline);
+  for (const OldIkeSa &old : oldIkeSas_)
+    next = std::min(next, old.deleteDeadline);
   if (state_ == IkeState::Established) {
     next = std::min(next, ikeRekeyAt_);
     for (const auto &[in, c] : children_) {
@@ -116,11 +130,19 @@ IkeActions IkeSa::OnTimer(Time now) {
   IkeActions actions;
   now_ = now;
   if (!RetransmitOutstanding(now, actions)) {
+    if (outstanding_->request.kind == RequestKind::DeleteIke) {
+      // Our Delete was never answered: the SA is gone for us anyway (RFC 7296 1.4.1), and the
+      // peer removes it when it sees the Delete or when its own checks time out.
+      outstanding_.reset();
+      DeleteLocally("by us, unanswered", actions);
+      Finish(actions);
+      return actions;
+    }
     Fail(IkeEventType::Timeout, "no answer after retransmissions", actions);
     Finish(actions);
     return actions;
   }
-  RetransmitOldIkeSaDelete(now, actions);
+  RetransmitOldIkeSaDeletes(now, actions);
   ProcessChildTimers(now, actions);
   if (state_ == IkeState::Established && ikeRekeyAt_ <= now) {
     ikeRekeyAt_ = kNever;
@@ -192,8 +214,9 @@ IkeActions IkeSa::OnMessage(crypto::ByteView datagram, Time now) {
     Finish(actions);
     return actions;
   }
-  if (oldIkeSa_ && header->spiI == oldIkeSa_->spiI && header->spiR == oldIkeSa_->spiR) {
-    HandleOldIkeSaMessage(datagram, actions);
+  for (auto old = oldIkeSas_.begin(); old != oldIkeSas_.end(); ++old) {
+    if (header->spiI != old->spiI || header->spiR != old->spiR) continue;
+    if (!HandleOldIkeSaMessage(*old, datagram, actions)) oldIkeSas_.erase(old);
     Finish(actions);
     return actions;
   }
@@ -209,8 +232,10 @@ IkeActions IkeSa::OnMessage(crypto::ByteView datagram, Time now) {
     const bool initExchange = header->exchange == IkeExchange::IkeSaInit;
     const bool spiROk = header->spiR == spiR_ || (initExchange && !response && header->spiR == 0) ||
                         (initExchange && response && state_ == IkeState::InitSent);
+    // A deleted SA still takes requests, to answer a retransmitted Delete from the response
+    // cache (our answer to it may have been lost); anything else is dropped in HandleRequest.
     expected = expected && header->spiI == spiI_ && spiROk && state_ != IkeState::Failed &&
-               state_ != IkeState::Deleted;
+               (state_ != IkeState::Deleted || !response);
   }
   if (!expected) {
     ++counters_.dropUnexpected;

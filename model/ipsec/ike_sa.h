@@ -197,6 +197,9 @@ public:
   std::vector<IkeChildSaInfo> childSas() const;
   // Inbound SAs of deleted, rekeyed Child SAs still installed (rekeyedInboundLinger).
   size_t lingeringInboundCount() const { return lingeringInbound_.size(); }
+  // IKE SAs replaced by a rekey (or redundant after a simultaneous one) whose Delete exchange
+  // is not over yet.
+  size_t retiredIkeSaCount() const { return oldIkeSas_.size(); }
   // The IKE SA keys once IKE_SA_INIT completed (for key export); null before.
   const IkeSaKeys *keys() const { return keys_ ? &*keys_ : nullptr; }
   // After IKE_SA_INIT: both ends sent NAT detection payloads and a hash did not match (or
@@ -217,6 +220,11 @@ private:
     Time deleteAt = kNever; // make-before-break: when to delete after a rekey
     Time retryRekeyAt = kNever;
     uint32_t successor = 0; // inbound SPI of the Child SA that replaced this one
+    // RFC 7296 2.8.1: the peer's rekey of this Child SA, answered while ours was in flight. Its
+    // new Child SA (our inbound SPI) and the nonces of that exchange wait until our own
+    // exchange ends; then the four nonces decide which new Child SA is redundant.
+    uint32_t peerRekeySuccessor = 0;
+    crypto::Bytes peerRekeyNonceI, peerRekeyNonceR;
   };
   enum class RequestKind {
     IkeSaInit,
@@ -276,12 +284,18 @@ private:
   // Moves to the new IKE SA (RFC 7296 2.18), keeping the old one to finish its Delete exchange.
   void SwitchToRekeyedIkeSa(uint64_t newSpiI, uint64_t newSpiR, IkeSaKeys newKeys,
                             bool weStartedRekey, crypto::Bytes nonceI, crypto::Bytes nonceR);
-  // Our Delete of the IKE SA we rekeyed away from, sent (and retransmitted) on its SPIs and keys.
-  void SendOldIkeSaDelete(Time now, IkeActions &actions);
-  void RetransmitOldIkeSaDelete(Time now, IkeActions &actions);
+  // RFC 7296 2.8.2: after a simultaneous IKE SA rekey, moves to the peer's new IKE SA (our own
+  // exchange failed, or its SA is the redundant one).
+  void AdoptPeerIkeRekey(Time now, IkeActions &actions);
+  // Our Delete of a retired IKE SA (the one we rekeyed away from, or a redundant new one),
+  // sent (and retransmitted) on its SPIs and keys.
+  struct OldIkeSa;
+  void SendOldIkeSaDelete(OldIkeSa &old, Time now, IkeActions &actions);
+  void RetransmitOldIkeSaDeletes(Time now, IkeActions &actions);
   void ScheduleIkeRekey(Time now);
-  // A message on the SPIs of the IKE SA we rekeyed away from (the peer's Delete of it).
-  void HandleOldIkeSaMessage(crypto::ByteView datagram, IkeActions &actions);
+  // A message on the SPIs of a retired IKE SA (the peer's Delete of it, or its answer to ours);
+  // false when the retired SA is done with.
+  bool HandleOldIkeSaMessage(OldIkeSa &old, crypto::ByteView datagram, IkeActions &actions);
   void SendResponse(IkeMessage &response, IkeActions &actions);
 
   std::vector<IkeProposal> IkeProposals() const;
@@ -311,10 +325,16 @@ private:
   // Removes lingering inbound SAs whose time has come (all of them when `all`).
   void RemoveLingering(bool all, IkeActions &actions);
   void Fail(IkeEventType event, const std::string &detail, IkeActions &actions);
+  // The IKE SA and its Child SAs are removed (Deleted, IkeSaDeleted with `detail`).
+  void DeleteLocally(const char *detail, IkeActions &actions);
   Child *FindByInbound(uint32_t spi);
   Child *FindByOutbound(uint32_t spi);
   Child *NewestActiveChild();
   void StartRekey(Child &child, Time now, IkeActions &actions);
+  // A rekey of `old` ended: `successor` (inbound SPI) replaces it; the creator of the
+  // successor deletes the old Child SA (`weDeleteOld`).
+  void ConcludeChildRekey(Child &old, uint32_t successor, bool weDeleteOld, Time now,
+                          IkeActions &actions);
   void ProcessChildTimers(Time now, IkeActions &actions);
   EspSaConfig ChildConfig(uint32_t spi, bool inbound, const crypto::Bytes &keys) const;
   std::optional<IkeSkKey> OutgoingKey() const;
@@ -342,7 +362,8 @@ private:
   Time now_{0};                               // of the current entry point call
   Time lastPeerAlive_{0};                     // last authenticated message or ESP packet
   Time ikeRekeyAt_ = kNever;                  // when we start an IKE SA rekey
-  // The IKE SA replaced by a rekey, kept to answer the peer's Delete of it (RFC 7296 2.18).
+  // An IKE SA replaced by a rekey, kept to answer the peer's Delete of it or to finish ours
+  // (RFC 7296 2.18); after a simultaneous rekey also the redundant new one (2.8.2).
   struct OldIkeSa {
     OldIkeSa() {} // user-provided: clang needs it to emplace() a nested struct with NSDMIs
     uint64_t spiI = 0, spiR = 0;
@@ -357,7 +378,14 @@ private:
     uint32_t deleteRetransmits = 0;
     Time deleteDeadline = kNever;
   };
-  std::optional<OldIkeSa> oldIkeSa_;
+  std::vector<OldIkeSa> oldIkeSas_;
+  // RFC 7296 2.8.2: the peer's new IKE SA, answered while our own IKE SA rekey was in flight.
+  struct PeerIkeRekey {
+    uint64_t spiI = 0, spiR = 0;
+    IkeSaKeys keys;
+    crypto::Bytes nonceI, nonceR;
+  };
+  std::optional<PeerIkeRekey> peerIkeRekey_;
 };
 
 } // namespace tunnelsim::ipsec

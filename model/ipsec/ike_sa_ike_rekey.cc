@@ -1,7 +1,9 @@
 // Rekeying the IKE SA itself (RFC 7296 1.3.2, 2.8, 2.18), started by either side: the new SA
 // takes over the Child SAs and the request state; the old one is kept only until its Delete
 // exchange is over (answered when the peer started the rekey, sent and retransmitted when we
-// did).
+// did). When both ends start a rekey at once (2.8.2), both exchanges complete; the new IKE SA
+// created with the lowest of the four nonces is redundant and deleted by its creator, the other
+// inherits the Child SAs, and its creator deletes the old IKE SA.
 #include "ipsec/ike_sa.h"
 
 #include "ipsec/ike_sa_internal.h"
@@ -14,8 +16,12 @@ using namespace ike_internal;
 
 void IkeSa::RespondIkeRekey(const IkeMessage &m, Time now, IkeActions &actions) {
   IkeMessage r = NewMessage(IkeExchange::CreateChildSa, m.messageId, true);
-  if (outstanding_ || oldIkeSa_) {
-    // A request of ours is in flight (or the last rekey is not finished): let the peer retry.
+  // Our own IKE SA rekey in flight: a simultaneous rekey (RFC 7296 2.8.2), answered as usual.
+  const bool collision = outstanding_ && outstanding_->request.kind == RequestKind::RekeyIke &&
+                         oldIkeSas_.empty() && !peerIkeRekey_;
+  if ((outstanding_ && !collision) || !oldIkeSas_.empty()) {
+    // Another request of ours is in flight (or the last rekey is not finished): let the peer
+    // retry.
     r.notifies.push_back(Notify(notify::kTemporaryFailure));
     return SendResponse(r, actions);
   }
@@ -48,6 +54,18 @@ void IkeSa::RespondIkeRekey(const IkeMessage &m, Time now, IkeActions &actions) 
   r.nonce = nonce;
   r.ke = IkeKePayload{transform::kDhCurve25519, PublicKeyBytes(dh)};
   SendResponse(r, actions); // under the old SA
+  if (collision) {
+    // Which new IKE SA survives is known once our own exchange ends (its nonces are the other
+    // two of the four); until then the old SA stays current.
+    ++counters_.rekeyCollisions;
+    PeerIkeRekey &pending = peerIkeRekey_.emplace();
+    pending.spiI = newSpiI;
+    pending.spiR = newSpiR;
+    pending.keys = std::move(newKeys);
+    pending.nonceI = *m.nonce;
+    pending.nonceR = std::move(nonce);
+    return;
+  }
   // The peer started the rekey, so it is the original initiator of the new IKE SA and deletes
   // the old one; we keep the old SA only to answer that Delete.
   SwitchToRekeyedIkeSa(newSpiI, newSpiR, std::move(newKeys), false, *m.nonce, nonce);
@@ -55,44 +73,93 @@ void IkeSa::RespondIkeRekey(const IkeMessage &m, Time now, IkeActions &actions) 
   actions.events.push_back({IkeEventType::IkeSaRekeyed, 0, "by peer"});
 }
 
+void IkeSa::AdoptPeerIkeRekey(Time now, IkeActions &actions) {
+  PeerIkeRekey peer = std::move(*peerIkeRekey_);
+  peerIkeRekey_.reset();
+  // Our own rekey request, if still in flight, belonged to the old SA: it is abandoned.
+  if (outstanding_ && outstanding_->request.kind == RequestKind::RekeyIke) outstanding_.reset();
+  SwitchToRekeyedIkeSa(peer.spiI, peer.spiR, std::move(peer.keys), false, std::move(peer.nonceI),
+                       std::move(peer.nonceR));
+  ScheduleIkeRekey(now);
+  actions.events.push_back({IkeEventType::IkeSaRekeyed, 0, "by peer"});
+}
+
+namespace {
+
+// A retired IKE SA from its SPIs and keys, seen from our role in it.
+template <typename OldIkeSa>
+OldIkeSa RetiredIkeSa(uint64_t spiI, uint64_t spiR, bool initiator, const IkeSaKeys &keys) {
+  OldIkeSa old;
+  old.spiI = spiI;
+  old.spiR = spiR;
+  old.initiator = initiator;
+  old.incomingKey = initiator ? keys.skEr : keys.skEi;
+  old.outgoingKey = initiator ? keys.skEi : keys.skEr;
+  return old;
+}
+
+} // namespace
+
 void IkeSa::HandleIkeRekeyResponse(const IkeMessage &m, Outstanding out, Time now,
                                    IkeActions &actions) {
-  // Whatever went wrong, the old IKE SA stays usable: try again later.
+  // Whatever went wrong, the old IKE SA stays usable: try again later (or, when the peer's
+  // simultaneous rekey was answered, move to its new SA).
   const double spread = 0.5 + double(rng_.Uniform(1000)) / 1000.0;
   const Time retryAt = now + Duration(int64_t(double(config_.rekeyRetryDelay.count()) * spread));
+  auto failed = [&] {
+    if (peerIkeRekey_) {
+      AdoptPeerIkeRekey(now, actions);
+    } else {
+      ikeRekeyAt_ = retryAt;
+    }
+  };
   if (const IkeNotifyPayload *error = m.FindError()) {
     if (error->type == notify::kTemporaryFailure) ++counters_.rekeyCollisions;
-    ikeRekeyAt_ = retryAt;
-    return;
+    return failed();
   }
   const IkeProposal *accepted = AcceptIkeRekeyProposal(m.sa);
   if (m.sa.size() != 1 || !accepted || !m.nonce || !m.ke ||
       m.ke->group != transform::kDhCurve25519 || m.ke->data.size() != crypto::kX25519KeySize) {
     ++counters_.dropMalformed;
-    ikeRekeyAt_ = retryAt;
-    return;
+    return failed();
   }
   crypto::X25519PublicKey peer{};
   std::copy(m.ke->data.begin(), m.ke->data.end(), peer.begin());
   auto shared = crypto::X25519(out.dh->privateKey, peer);
   if (!shared) {
     ++counters_.dropMalformed;
-    ikeRekeyAt_ = retryAt;
-    return;
+    return failed();
   }
   const uint64_t newSpiR = GetU64(accepted->spi.data());
   IkeSaKeys newKeys = DeriveRekeyedIkeSaKeys(keys_->skD, out.nonce, *m.nonce, shared->view(),
                                              out.newIkeSpi, newSpiR, kEspKeymatSize);
+  if (peerIkeRekey_ && OurExchangeHasLowestNonce(out.nonce, *m.nonce, peerIkeRekey_->nonceI,
+                                                 peerIkeRekey_->nonceR)) {
+    // RFC 7296 2.8.2: the SA we just created is the redundant one, so we delete it; the peer's
+    // new SA inherits the Child SAs and the peer deletes the old SA.
+    OldIkeSa redundant = RetiredIkeSa<OldIkeSa>(out.newIkeSpi, newSpiR, true, newKeys);
+    AdoptPeerIkeRekey(now, actions);
+    oldIkeSas_.push_back(std::move(redundant));
+    SendOldIkeSaDelete(oldIkeSas_.back(), now, actions);
+    return;
+  }
   SwitchToRekeyedIkeSa(out.newIkeSpi, newSpiR, std::move(newKeys), true, out.nonce, *m.nonce);
   ++counters_.ikeSaRekeysStarted;
-  SendOldIkeSaDelete(now, actions);
+  SendOldIkeSaDelete(oldIkeSas_.back(), now, actions);
+  if (peerIkeRekey_) {
+    // The peer's new SA of a simultaneous rekey is the redundant one: the peer deletes it, and
+    // we keep it only to answer that Delete.
+    oldIkeSas_.push_back(RetiredIkeSa<OldIkeSa>(peerIkeRekey_->spiI, peerIkeRekey_->spiR, false,
+                                                peerIkeRekey_->keys));
+    peerIkeRekey_.reset();
+  }
   ScheduleIkeRekey(now);
   actions.events.push_back({IkeEventType::IkeSaRekeyed, 0, "by us"});
 }
 
 void IkeSa::SwitchToRekeyedIkeSa(uint64_t newSpiI, uint64_t newSpiR, IkeSaKeys newKeys,
                                  bool weStartedRekey, crypto::Bytes nonceI, crypto::Bytes nonceR) {
-  OldIkeSa &old = oldIkeSa_.emplace();
+  OldIkeSa &old = oldIkeSas_.emplace_back();
   old.spiI = spiI_;
   old.spiR = spiR_;
   old.initiator = config_.initiator;
@@ -114,8 +181,7 @@ void IkeSa::SwitchToRekeyedIkeSa(uint64_t newSpiI, uint64_t newSpiR, IkeSaKeys n
   ++counters_.ikeSasRekeyed;
 }
 
-void IkeSa::SendOldIkeSaDelete(Time now, IkeActions &actions) {
-  OldIkeSa &old = *oldIkeSa_;
+void IkeSa::SendOldIkeSaDelete(OldIkeSa &old, Time now, IkeActions &actions) {
   IkeMessage d;
   d.spiI = old.spiI;
   d.spiR = old.spiR;
@@ -132,18 +198,23 @@ void IkeSa::SendOldIkeSaDelete(Time now, IkeActions &actions) {
   ++counters_.messagesSent;
 }
 
-void IkeSa::RetransmitOldIkeSaDelete(Time now, IkeActions &actions) {
-  if (!oldIkeSa_ || !oldIkeSa_->deleteRequest || now < oldIkeSa_->deleteDeadline) return;
-  OldIkeSa &old = *oldIkeSa_;
-  if (old.deleteRetransmits >= config_.retransmit.maxRetransmits) {
-    oldIkeSa_.reset(); // the new IKE SA works; the peer lets the old one expire
-    return;
+void IkeSa::RetransmitOldIkeSaDeletes(Time now, IkeActions &actions) {
+  for (auto old = oldIkeSas_.begin(); old != oldIkeSas_.end();) {
+    if (!old->deleteRequest || now < old->deleteDeadline) {
+      ++old;
+      continue;
+    }
+    if (old->deleteRetransmits >= config_.retransmit.maxRetransmits) {
+      old = oldIkeSas_.erase(old); // the new IKE SA works; the peer lets the old one expire
+      continue;
+    }
+    ++old->deleteRetransmits;
+    ++counters_.retransmissions;
+    ++counters_.messagesSent;
+    actions.send.push_back(*old->deleteRequest);
+    old->deleteDeadline = now + RetransmitTimeout(old->deleteRetransmits);
+    ++old;
   }
-  ++old.deleteRetransmits;
-  ++counters_.retransmissions;
-  ++counters_.messagesSent;
-  actions.send.push_back(*old.deleteRequest);
-  old.deleteDeadline = now + RetransmitTimeout(old.deleteRetransmits);
 }
 
 void IkeSa::ScheduleIkeRekey(Time now) {
@@ -157,8 +228,7 @@ void IkeSa::ScheduleIkeRekey(Time now) {
   ikeRekeyAt_ = now + Duration(int64_t(double(config_.ikeRekeyTime.count()) * (1.0 - fraction)));
 }
 
-void IkeSa::HandleOldIkeSaMessage(crypto::ByteView datagram, IkeActions &actions) {
-  OldIkeSa &old = *oldIkeSa_;
+bool IkeSa::HandleOldIkeSaMessage(OldIkeSa &old, crypto::ByteView datagram, IkeActions &actions) {
   IkeParseResult parsed = ParseIkeMessage(datagram, IkeSkKey{config_.ikeCipher, old.incomingKey});
   if (!parsed.message) {
     if (parsed.error == IkeParseError::Integrity) {
@@ -166,27 +236,26 @@ void IkeSa::HandleOldIkeSaMessage(crypto::ByteView datagram, IkeActions &actions
     } else {
       ++counters_.dropMalformed;
     }
-    return;
+    return true;
   }
   const IkeMessage &m = *parsed.message;
   ++counters_.messagesReceived;
-  if (m.response) { // our only request on the old SA is its Delete
-    if (old.deleteRequest && m.messageId == old.deleteMessageId) {
-      oldIkeSa_.reset();
-    } else {
-      ++counters_.dropUnexpected;
-    }
-    return;
+  if (m.response) { // our only request on a retired SA is its Delete
+    if (old.deleteRequest && m.messageId == old.deleteMessageId) return false;
+    ++counters_.dropUnexpected;
+    return true;
   }
   if (old.expectedRequestId > 0 && m.messageId == old.expectedRequestId - 1 && old.lastResponse) {
     actions.send.push_back(*old.lastResponse); // e.g. a retransmitted rekey request
     ++counters_.responsesResent;
     ++counters_.messagesSent;
-    return;
+    return true;
   }
-  if (m.messageId != old.expectedRequestId || m.exchange != IkeExchange::Informational) {
+  const bool rekeyRequest = m.exchange == IkeExchange::CreateChildSa;
+  if (m.messageId != old.expectedRequestId ||
+      (m.exchange != IkeExchange::Informational && !rekeyRequest)) {
     ++counters_.dropUnexpected;
-    return;
+    return true;
   }
   bool deletesIke = false;
   for (const IkeDeletePayload &d : m.deletes)
@@ -194,10 +263,13 @@ void IkeSa::HandleOldIkeSaMessage(crypto::ByteView datagram, IkeActions &actions
   IkeMessage r;
   r.spiI = old.spiI;
   r.spiR = old.spiR;
-  r.exchange = IkeExchange::Informational;
+  r.exchange = m.exchange;
   r.fromInitiator = old.initiator;
   r.response = true;
   r.messageId = m.messageId;
+  // A rekey that crossed ours and arrived after we moved on (RFC 7296 2.25.2): this SA is
+  // being closed, so the peer is told to retry; it moves to our new SA.
+  if (rekeyRequest) r.notifies.push_back(Notify(notify::kTemporaryFailure));
   std::array<uint8_t, 8> iv{};
   rng_.Fill(iv.data(), iv.size());
   crypto::Bytes response = EncodeIkeMessage(r, IkeSkKey{config_.ikeCipher, old.outgoingKey}, iv);
@@ -205,7 +277,7 @@ void IkeSa::HandleOldIkeSaMessage(crypto::ByteView datagram, IkeActions &actions
   ++counters_.messagesSent;
   ++old.expectedRequestId;
   old.lastResponse = response;
-  if (deletesIke) oldIkeSa_.reset();
+  return !deletesIke;
 }
 
 } // namespace tunnelsim::ipsec

@@ -70,6 +70,19 @@ inline IkeNotifyPayload InvalidKeNotify() {
   return Notify(notify::kInvalidKePayload, group);
 }
 
+// RFC 7296 2.8.1 and 2.8.2: when both ends rekeyed the same SA at once, the exchange that
+// carried the lowest of the four nonces created the redundant SA. Nonces compare octet by octet
+// (a nonce that is a prefix of the other is the lower one), not as numbers of equal length.
+inline bool OurExchangeHasLowestNonce(const crypto::Bytes &ourNi, const crypto::Bytes &ourNr,
+                                      const crypto::Bytes &peerNi, const crypto::Bytes &peerNr) {
+  auto lower = [](const crypto::Bytes &x, const crypto::Bytes &y) {
+    return std::lexicographical_compare(x.begin(), x.end(), y.begin(), y.end());
+  };
+  const crypto::Bytes &ours = lower(ourNi, ourNr) ? ourNi : ourNr;
+  const crypto::Bytes &peers = lower(peerNi, peerNr) ? peerNi : peerNr;
+  return lower(ours, peers);
+}
+
 inline IkeTransform EncrTransform(EspCipher cipher) {
   if (cipher == EspCipher::Aes256Gcm16) {
     return IkeTransform{transform::kEncr, transform::kEncrAesGcm16, uint16_t(256)};

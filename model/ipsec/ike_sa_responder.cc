@@ -4,6 +4,8 @@
 
 #include "ipsec/ike_sa_internal.h"
 
+#include <algorithm>
+
 namespace tunnelsim::ipsec {
 
 using namespace ike_internal;
@@ -32,8 +34,18 @@ void IkeSa::HandleRequest(const IkeMessage &m, crypto::ByteView datagram, Time n
     if (state_ == IkeState::Established) return RespondCreateChild(m, now, actions);
     break;
   case IkeExchange::Informational:
-    if (state_ == IkeState::Established) return RespondInformational(m, now, actions);
-    break;
+    if (state_ != IkeState::Established) break;
+    if (peerIkeRekey_) {
+      for (const IkeDeletePayload &d : m.deletes) {
+        if (d.protocolId != kProtocolIke) continue;
+        // Simultaneous IKE SA rekey whose other half reached the peer after it had moved on:
+        // the peer's new SA survived and this is its Delete of the old one (RFC 7296 2.8.2).
+        AdoptPeerIkeRekey(now, actions);
+        if (!HandleOldIkeSaMessage(oldIkeSas_.back(), datagram, actions)) oldIkeSas_.pop_back();
+        return;
+      }
+    }
+    return RespondInformational(m, now, actions);
   }
   ++counters_.dropUnexpected;
 }
@@ -145,6 +157,7 @@ void IkeSa::RespondCreateChild(const IkeMessage &m, Time now, IkeActions &action
     return SendResponse(r, actions);
   }
   Child *old = nullptr;
+  bool collision = false;
   if (const IkeNotifyPayload *rekey = m.FindNotify(notify::kRekeySa)) {
     if (rekey->spi.size() == 4) old = FindByOutbound(GetU32(rekey->spi.data()));
     if (!old || old->rekeyed || old->deleting) {
@@ -155,11 +168,24 @@ void IkeSa::RespondCreateChild(const IkeMessage &m, Time now, IkeActions &action
       return SendResponse(r, actions);
     }
     if (old->rekeying) {
-      // Both ends rekey the same Child SA: refuse; each side retries after a random delay,
-      // so one of them wins (a simplification of RFC 7296 2.8.1's nonce comparison).
-      ++counters_.rekeyCollisions;
-      r.notifies.push_back(Notify(notify::kTemporaryFailure));
-      return SendResponse(r, actions);
+      const bool oursInFlight = outstanding_ &&
+                                outstanding_->request.kind == RequestKind::CreateChild &&
+                                outstanding_->request.childSpi == old->inboundSpi;
+      if (oursInFlight) {
+        // Both ends rekey the same Child SA at once (RFC 7296 2.8.1): answer as usual; the
+        // four nonces decide which new Child SA is redundant once our own exchange ends.
+        collision = true;
+      } else {
+        // Our rekey of it is only queued: the peer's does the job.
+        const uint32_t spi = old->inboundSpi;
+        queue_.erase(std::remove_if(queue_.begin(), queue_.end(),
+                                    [spi](const PendingRequest &q) {
+                                      return q.kind == RequestKind::CreateChild &&
+                                             q.childSpi == spi;
+                                    }),
+                     queue_.end());
+        old->rekeying = false;
+      }
     }
   }
   auto peerSpi = AcceptEspProposal(m.sa);
@@ -199,7 +225,13 @@ void IkeSa::RespondCreateChild(const IkeMessage &m, Time now, IkeActions &action
   // A rekey's new outbound SA waits for the Delete of the old one (the peer has the new
   // inbound SA only once it reads this response); a fresh Child SA can be used at once.
   CreateChild(inbound, peerSpi->spi, keys, false, old == nullptr, now, actions);
-  if (oldInbound) {
+  if (oldInbound && collision) {
+    ++counters_.rekeyCollisions;
+    Child *replaced = FindByInbound(oldInbound);
+    replaced->peerRekeySuccessor = inbound;
+    replaced->peerRekeyNonceI = *m.nonce;
+    replaced->peerRekeyNonceR = nonce;
+  } else if (oldInbound) {
     Child *replaced = FindByInbound(oldInbound);
     replaced->rekeyed = true;
     replaced->successor = inbound;
@@ -234,18 +266,7 @@ void IkeSa::RespondInformational(const IkeMessage &m, Time /*now*/, IkeActions &
   }
   if (!ours.empty()) r.deletes.push_back(IkeDeletePayload{kProtocolEsp, ours});
   SendResponse(r, actions);
-  if (deleteIke) {
-    std::vector<uint32_t> spis;
-    for (auto &[in, c] : children_)
-      spis.push_back(in);
-    for (uint32_t spi : spis)
-      RemoveChild(spi, actions, "IKE SA deleted");
-    RemoveLingering(true, actions);
-    state_ = IkeState::Deleted;
-    outstanding_.reset();
-    queue_.clear();
-    actions.events.push_back({IkeEventType::IkeSaDeleted, 0, "by peer"});
-  }
+  if (deleteIke) DeleteLocally("by peer", actions);
 }
 
 } // namespace tunnelsim::ipsec

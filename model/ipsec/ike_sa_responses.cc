@@ -43,19 +43,9 @@ void IkeSa::HandleResponse(const IkeMessage &m, crypto::ByteView datagram, Time 
     outstanding_.reset();
     return HandleIkeRekeyResponse(m, std::move(out), now, actions);
   }
-  case RequestKind::DeleteIke: {
+  case RequestKind::DeleteIke:
     outstanding_.reset();
-    std::vector<uint32_t> spis;
-    for (auto &[in, c] : children_)
-      spis.push_back(in);
-    for (uint32_t spi : spis)
-      RemoveChild(spi, actions, "IKE SA deleted");
-    RemoveLingering(true, actions);
-    state_ = IkeState::Deleted;
-    queue_.clear();
-    actions.events.push_back({IkeEventType::IkeSaDeleted, 0, "by us"});
-    return;
-  }
+    return DeleteLocally("by us", actions);
   }
 }
 
@@ -128,7 +118,15 @@ void IkeSa::HandleCreateChildResponse(const IkeMessage &m, const IkeNotifyPayloa
   outstanding_.reset();
   Child *old = out.request.childSpi ? FindByInbound(out.request.childSpi) : nullptr;
   if (old) old->rekeying = false;
+  // A simultaneous rekey of the same Child SA by the peer was answered meanwhile; if ours
+  // fails, the peer's new Child SA simply replaces the old one.
+  auto adoptPeerRekey = [&] {
+    if (!old || !old->peerRekeySuccessor) return false;
+    ConcludeChildRekey(*old, old->peerRekeySuccessor, false, now, actions);
+    return true;
+  };
   if (error) {
+    if (adoptPeerRekey()) return;
     if (error->type == notify::kTemporaryFailure && old) {
       ++counters_.rekeyCollisions;
       const double spread = 0.5 + double(rng_.Uniform(1000)) / 1000.0;
@@ -139,12 +137,14 @@ void IkeSa::HandleCreateChildResponse(const IkeMessage &m, const IkeNotifyPayloa
   auto peerSpi = AcceptEspProposal(m.sa);
   if (!peerSpi || !m.nonce || m.ke.has_value() != config_.pfs || !TrafficSelectorsMatch(m, false)) {
     ++counters_.dropMalformed;
+    adoptPeerRekey();
     return;
   }
   crypto::Bytes shared;
   if (config_.pfs) {
     if (m.ke->data.size() != crypto::kX25519KeySize) {
       ++counters_.dropMalformed;
+      adoptPeerRekey();
       return;
     }
     crypto::X25519PublicKey peer{};
@@ -152,22 +152,50 @@ void IkeSa::HandleCreateChildResponse(const IkeMessage &m, const IkeNotifyPayloa
     auto secret = crypto::X25519(out.dh->privateKey, peer);
     if (!secret) {
       ++counters_.dropMalformed;
+      adoptPeerRekey();
       return;
     }
     shared = secret->view().ToBytes();
   }
   ChildSaKeys keys = DeriveChildSaKeys(keys_->skD, shared, out.nonce, *m.nonce, kEspKeymatSize);
   crypto::SecureWipe(shared.data(), shared.size());
-  CreateChild(out.newInboundSpi, peerSpi->spi, keys, true, true, now, actions);
-  if (out.request.childSpi) {
-    if (Child *replaced = FindByInbound(out.request.childSpi)) {
-      replaced->rekeyed = true;
-      replaced->successor = out.newInboundSpi;
-      replaced->deleteAt = now + config_.rekeyOverlap;
-      ++counters_.childSasRekeyed;
-      actions.events.push_back({IkeEventType::ChildSaRekeyed, out.request.childSpi, ""});
-    }
+  // RFC 7296 2.8.1: after a simultaneous rekey, the new Child SA of the exchange with the lowest
+  // of the four nonces is redundant; ours is never used for sending if it is.
+  const bool oursRedundant =
+      old && old->peerRekeySuccessor &&
+      OurExchangeHasLowestNonce(out.nonce, *m.nonce, old->peerRekeyNonceI, old->peerRekeyNonceR);
+  CreateChild(out.newInboundSpi, peerSpi->spi, keys, true, !oursRedundant, now, actions);
+  old = out.request.childSpi ? FindByInbound(out.request.childSpi) : nullptr;
+  if (!old) return;
+  if (!old->peerRekeySuccessor)
+    return ConcludeChildRekey(*old, out.newInboundSpi, true, now, actions);
+  const uint32_t peers = old->peerRekeySuccessor;
+  const uint32_t ours = out.newInboundSpi;
+  if (oursRedundant) {
+    // We created the redundant pair, so we delete it; the peer deletes the old one.
+    Child &redundant = children_.at(ours);
+    redundant.rekeyed = redundant.deleting = true;
+    ConcludeChildRekey(*old, peers, false, now, actions);
+    Enqueue({RequestKind::DeleteChild, ours, false}, now, actions);
+  } else {
+    // The peer's new pair is the redundant one: it deletes it; we delete the old one.
+    children_.at(peers).rekeyed = true;
+    ConcludeChildRekey(*old, ours, true, now, actions);
   }
+}
+
+void IkeSa::ConcludeChildRekey(Child &old, uint32_t successor, bool weDeleteOld, Time now,
+                               IkeActions &actions) {
+  old.rekeyed = true;
+  old.successor = successor;
+  old.peerRekeySuccessor = 0;
+  old.peerRekeyNonceI.clear();
+  old.peerRekeyNonceR.clear();
+  // Make-before-break: the creator of the surviving Child SA deletes the old one after the
+  // overlap; the other end switches its outbound traffic when that Delete arrives.
+  if (weDeleteOld) old.deleteAt = now + config_.rekeyOverlap;
+  ++counters_.childSasRekeyed;
+  actions.events.push_back({IkeEventType::ChildSaRekeyed, old.inboundSpi, ""});
 }
 
 } // namespace tunnelsim::ipsec
