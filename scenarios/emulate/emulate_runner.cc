@@ -424,7 +424,8 @@ EmulateOutcome RunEmulation(const scenario::LoadedScenario &scenario,
          {"undo", "quick_ack_segments", "max_ack_delay", "delayed_ack_count",
           "delayed_ack_timeout"}},
         {"ipsec_keying", strongswan ? "IKEv2 by strongSwan's charon (PSK), ESP by kernel-libipsec"
-                                    : "static keys derived from the seed (no IKEv2)"},
+                                    : "IKEv2 by tunnelsim's IKE core (PSK from the seed) over "
+                                      "the relay's path"},
         {"limits_enforced", options.enforceLimits},
         {"limits",
          {{"max_bottleneck_rate_bps", kMaxBottleneckRateBps},

@@ -87,6 +87,17 @@ def test_short_scenario_writes_results_and_cleans_up(emulate_env, tunnelsim, tmp
         assert counters["overhead_bytes"] > 0
     if tunnel == "wireguard":
         assert counters["handshakes"] >= 1
+    if tunnel == "gre-over-ipsec":
+        # The gateways negotiate their SAs with IKEv2 over the relay's path when it starts
+        # (home initiates, as in ns-3): one IKE SA, one Child SA, its four messages seen as IKE.
+        assert counters["handshakes"] == 1, counters
+        for side in ("home", "work"):
+            ike = counters["extra"][side]["ike"]
+            assert ike["state"] == "established", ike
+            assert ike["messages_sent"] >= 2 and ike["messages_received"] >= 2, ike
+            assert ike["child_sas_created"] == 1, ike
+        assert results["emulation"]["ipsec_keying"].startswith("IKEv2 by tunnelsim's IKE core")
+        assert results["emulation"]["esp_replay_analysis"]["ike_packets"] >= 4
     assert (out / "timeseries.csv").read_text().startswith("time_s,flow,kind,goodput_mbps")
 
 
