@@ -11,6 +11,7 @@
 #include "ns3/uinteger.h"
 
 #include <algorithm>
+#include <cstdint>
 
 namespace tunnelsim::scenario {
 namespace {
@@ -58,24 +59,26 @@ uint64_t PathRateBps(const nlohmann::json &resolved) {
 }
 
 int64_t PathRoundTripNs(const nlohmann::json &resolved) {
+  // Summed as double and saturated: each duration key may be up to 9e18 ns, and validation
+  // (BuffersBelowPathBdp) calls this on any valid scenario.
   const nlohmann::json &topology = resolved.at("topology");
-  int64_t rttNs =
-      2 * (2 * DurationKeyNs(topology, "lan_delay") + DurationKeyNs(topology, "access_delay") +
-           DurationKeyNs(topology, "wan_delay"));
+  double rttNs = 2.0 * (2.0 * double(DurationKeyNs(topology, "lan_delay")) +
+                        double(DurationKeyNs(topology, "access_delay")) +
+                        double(DurationKeyNs(topology, "wan_delay")));
   if (resolved.contains("impairment"))
     for (const auto &link : resolved.at("impairment"))
       if (link.is_object())
         for (const auto &direction : link)
           if (direction.is_object())
             for (const char *key : {"delay", "jitter", "ack_delay", "ack_delay_jitter"})
-              rttNs += DurationKeyNs(direction, key);
-  return rttNs;
+              rttNs += double(DurationKeyNs(direction, key));
+  return rttNs >= 9.0e18 ? int64_t{9'000'000'000'000'000'000} : static_cast<int64_t>(rttNs);
 }
 
 uint64_t PathBdpBytes(const nlohmann::json &resolved) {
-  const uint64_t rate = PathRateBps(resolved);
-  const int64_t rttNs = PathRoundTripNs(resolved);
-  return static_cast<uint64_t>(static_cast<double>(rate) / 8.0 * static_cast<double>(rttNs) / 1e9);
+  const double bytes = static_cast<double>(PathRateBps(resolved)) / 8.0 *
+                       static_cast<double>(PathRoundTripNs(resolved)) / 1e9;
+  return bytes >= 1.8e19 ? UINT64_MAX : static_cast<uint64_t>(bytes);
 }
 
 std::optional<LinuxTcpOptions> LinuxTcpOptionsFor(const nlohmann::json &tcp,

@@ -118,4 +118,17 @@ BOOST_AUTO_TEST_CASE(each_binding_key_is_named) {
                  .empty());
 }
 
+BOOST_AUTO_TEST_CASE(extreme_delays_saturate_instead_of_overflowing) {
+  // Each topology delay may be 9e18 ns; the round trip 2 (2 lan + access + wan) of these
+  // would overflow int64 (validation runs the check on any valid scenario, fuzzed ones too).
+  const LoadedScenario loaded = Load("[topology]\nlan_delay = \"2000000000s\"\n"
+                                     "access_delay = \"2000000000s\"\n"
+                                     "wan_delay = \"2000000000s\"\n"
+                                     "[tcp]\nautotune_buffers = false\n");
+  const std::vector<BufferBelowBdp> found = BuffersBelowPathBdp(loaded.resolved);
+  BOOST_TEST_REQUIRE(found.size() == 2u);
+  BOOST_TEST(found[0].roundTripMs == 9.0e12, boost::test_tools::tolerance(1e-9));
+  BOOST_TEST(found[0].bdpBytes == 112500000000000000u); // 100 Mbit/s x 9e9 s
+}
+
 BOOST_AUTO_TEST_SUITE_END()
