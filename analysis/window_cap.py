@@ -17,7 +17,9 @@ Per ESP point (TCP stack, bottleneck rate, Δ, W) the table holds the mean goodp
 with its 95 % Student-t half width (tunnelsim.stats), the mean goodput without a tunnel at the
 same stack, rate and Δ (the uncollapsed path: Δ is also part of the RTT), their ratio, the
 predicted cap, the load x = bottleneck rate / cap and the mean ESP replay drops. A point is
-collapsed when its ratio is below --collapse-below. Writes DIR/window_cap.{png,svg},
+collapsed when its ratio is below --collapse-below; x_s = no-tunnel goodput / cap is the load
+the sender itself reaches (real Linux ramps up slowly under reordering, so it may never reach
+the bottleneck rate in a 6 s run). Writes DIR/window_cap.{png,svg},
 window_cap.csv and window_cap.md (default DIR: SWEEP_DIR/figures) and prints the markdown: the
 table, then per stack where the collapse starts, then the points where model and kernel
 disagree.
@@ -149,6 +151,8 @@ def build_table(rows: list, collapse_below: float = COLLAPSE_BELOW) -> list:
             "ci95_mbps": half if math.isfinite(half) else math.nan,
             "goodput_runs": [r["goodput_mbps"] for r in sorted(runs, key=lambda r: r["seed"])],
             "replay_drops": sum(r["replay_drops"] for r in runs) / len(runs),
+            "runs_with_drops": sum(1 for r in runs if r["replay_drops"] > 0),
+            "sender_x": base_mean / cap if base_mean > 0 else math.nan,
             "baseline_mbps": base_mean, "baseline_seeds": base_n,
             "ratio": ratio,
             "ratio_ci95": _ratio_interval(mean, half, base_mean, base_half),
@@ -158,19 +162,34 @@ def build_table(rows: list, collapse_below: float = COLLAPSE_BELOW) -> list:
     return table
 
 
-def collapse_onset(table: list, stack: str) -> dict:
-    """Where the collapse starts for one stack: the largest load x of an uncollapsed point,
-    the smallest x of a collapsed one, and the points out of order (collapsed below an
-    uncollapsed x, or uncollapsed above a collapsed x)."""
-    points = [p for p in table if p["stack"] == stack and p["collapsed"] is not None]
-    collapsed = [p["load_x"] for p in points if p["collapsed"]]
-    intact = [p["load_x"] for p in points if not p["collapsed"]]
-    low = min(collapsed) if collapsed else math.nan
-    high = max(intact) if intact else math.nan
-    overlap = [p for p in points if (p["collapsed"] and intact and p["load_x"] < max(intact))
-               or (not p["collapsed"] and collapsed and p["load_x"] > min(collapsed))]
-    return {"stack": stack, "points": len(points), "collapsed": len(collapsed),
-            "smallest_collapsed_x": low, "largest_intact_x": high, "overlap": overlap}
+def _has_drops(p) -> bool:
+    return p["runs_with_drops"] > 0
+
+
+def _is_collapsed(p):
+    return p["collapsed"]
+
+
+VERDICTS = {"collapsed": _is_collapsed, "drops": _has_drops}
+
+
+def collapse_onset(table: list, stack: str, x_key: str = "load_x",
+                   verdict: str = "collapsed") -> dict:
+    """Where the effect starts for one stack along x_key ("load_x": bottleneck rate / cap;
+    "sender_x": no-tunnel goodput / cap). verdict "collapsed" (goodput below the threshold) or
+    "drops" (a replay drop in any run). Returns the largest x of an unaffected point, the
+    smallest x of an affected one, and the points out of order (affected below an unaffected
+    x, or unaffected above an affected x)."""
+    test = VERDICTS[verdict]
+    points = [p for p in table if p["stack"] == stack and test(p) is not None
+              and math.isfinite(p[x_key])]
+    hit = [p[x_key] for p in points if test(p)]
+    intact = [p[x_key] for p in points if not test(p)]
+    overlap = [p for p in points if (test(p) and intact and p[x_key] < max(intact))
+               or (not test(p) and hit and p[x_key] > min(hit))]
+    return {"stack": stack, "points": len(points), "affected": len(hit),
+            "smallest_affected_x": min(hit) if hit else math.nan,
+            "largest_unaffected_x": max(intact) if intact else math.nan, "overlap": overlap}
 
 
 def disagreements(table: list, a: str = "linux", b: str = "kernel") -> list:
@@ -192,42 +211,52 @@ def _fmt(value, digits=1) -> str:
         else f"{value:.{digits}f}"
 
 
+def _where(p) -> str:
+    return f"{p['rate_mbps']:g} Mbit/s Δ {p['delta_ms']:g} ms W {p['window']}"
+
+
 def markdown(table: list, collapse_below: float = COLLAPSE_BELOW) -> str:
-    lines = ["| stack | rate Mbit/s | Δ ms | W | cap W·MSS/Δ Mbit/s | x = rate/cap | seeds | "
-             "goodput Mbit/s (±95 %) | no tunnel Mbit/s | ratio (±95 %) | replay drops | "
-             "collapsed |",
-             "| --- | ---: | ---: | ---: | ---: | ---: | ---: | --- | ---: | --- | ---: | --- |"]
+    lines = ["| stack | rate Mbit/s | Δ ms | W | cap W·MSS/Δ Mbit/s | x = rate/cap | "
+             "x_s = no-tunnel goodput/cap | seeds | goodput Mbit/s (±95 %) | no tunnel Mbit/s | "
+             "ratio (±95 %) | replay drops (mean) | runs with drops | collapsed |",
+             "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- | ---: | --- | ---: | "
+             "---: | --- |"]
     for p in table:
         lines.append(
             f"| {p['stack']} | {p['rate_mbps']:g} | {p['delta_ms']:g} | {p['window']} | "
-            f"{p['cap_mbps']:.1f} | {p['load_x']:.2f} | {p['seeds']} | "
+            f"{p['cap_mbps']:.1f} | {p['load_x']:.2f} | {_fmt(p['sender_x'], 2)} | {p['seeds']} | "
             f"{_fmt(p['goodput_mbps'])} ± {_fmt(p['ci95_mbps'])} | {_fmt(p['baseline_mbps'])} | "
             f"{_fmt(p['ratio'], 2)} ± {_fmt(p['ratio_ci95'], 2)} | {p['replay_drops']:.0f} | "
+            f"{p['runs_with_drops']}/{p['seeds']} | "
             f"{'-' if p['collapsed'] is None else ('yes' if p['collapsed'] else 'no')} |")
     lines.append("")
-    lines.append(f"Collapsed: goodput below {collapse_below:.0%} of the no-tunnel goodput.")
+    lines.append(f"Collapsed: goodput below {collapse_below:.0%} of the no-tunnel goodput. "
+                 "Drops: an ESP replay drop in any run of the point.")
     for stack in sorted({p["stack"] for p in table}, key=lambda s: (s != "linux", s)):
-        onset = collapse_onset(table, stack)
-        lines.append(
-            f"- {STACK_NAMES.get(stack, stack)}: {onset['collapsed']} of {onset['points']} "
-            f"points collapsed; smallest collapsed x {_fmt(onset['smallest_collapsed_x'], 2)}, "
-            f"largest uncollapsed x {_fmt(onset['largest_intact_x'], 2)}; "
-            f"{len(onset['overlap'])} point(s) out of order"
-            + ("" if not onset["overlap"] else ": " + ", ".join(
-                f"{p['rate_mbps']:g} Mbit/s Δ {p['delta_ms']:g} ms W {p['window']} "
-                f"(x {p['load_x']:.2f}, ratio {_fmt(p['ratio'], 2)})" for p in onset["overlap"])))
+        for verdict, word in (("collapsed", "collapsed"), ("drops", "with replay drops")):
+            for x_key in ("load_x", "sender_x"):
+                onset = collapse_onset(table, stack, x_key, verdict)
+                name = "x" if x_key == "load_x" else "x_s"
+                lines.append(
+                    f"- {STACK_NAMES.get(stack, stack)}, along {name}: {onset['affected']} of "
+                    f"{onset['points']} points {word}; smallest such {name} "
+                    f"{_fmt(onset['smallest_affected_x'], 2)}, largest {name} without "
+                    f"{_fmt(onset['largest_unaffected_x'], 2)}; {len(onset['overlap'])} point(s) "
+                    "out of order" + ("" if not onset["overlap"] else ": " + ", ".join(
+                        f"{_where(p)} ({name} {p[x_key]:.2f}, ratio {_fmt(p['ratio'], 2)}, "
+                        f"drops in {p['runs_with_drops']}/{p['seeds']})"
+                        for p in onset["overlap"])))
     pairs = disagreements(table)
     lines.append(f"- model and kernel disagree (one collapsed, the other not) at {len(pairs)} "
                  "point(s)" + ("" if not pairs else ": " + "; ".join(
-                     f"{p['rate_mbps']:g} Mbit/s Δ {p['delta_ms']:g} ms W {p['window']} "
-                     f"(x {p['load_x']:.2f}): model {_fmt(p['ratio'], 2)}, kernel "
+                     f"{_where(p)} (x {p['load_x']:.2f}): model {_fmt(p['ratio'], 2)}, kernel "
                      f"{_fmt(q['ratio'], 2)}" for p, q in pairs)))
     return "\n".join(lines) + "\n"
 
 
-CSV_COLUMNS = ["stack", "rate_mbps", "delta_ms", "window", "cap_mbps", "load_x", "seeds",
-               "goodput_mbps", "ci95_mbps", "baseline_mbps", "baseline_seeds", "ratio",
-               "ratio_ci95", "replay_drops", "collapsed"]
+CSV_COLUMNS = ["stack", "rate_mbps", "delta_ms", "window", "cap_mbps", "load_x", "sender_x",
+               "seeds", "goodput_mbps", "ci95_mbps", "baseline_mbps", "baseline_seeds", "ratio",
+               "ratio_ci95", "replay_drops", "runs_with_drops", "collapsed"]
 
 
 def write_csv(table: list, path) -> None:
@@ -237,53 +266,67 @@ def write_csv(table: list, path) -> None:
         writer.writerows(table)
 
 
+def _x_of(p, x_key, stack) -> float:
+    # the grid gives several points the same x: the kernel's are drawn 6 % to the right
+    return p[x_key] * (1.0 if stack == "linux" else 1.06)
+
+
 def figure(table: list, out_dir, collapse_below: float = COLLAPSE_BELOW) -> list:
-    """Left: goodput relative to no tunnel; right: goodput relative to the cap; both against
-    x = rate / cap on a log axis, one marker per window, model filled and kernel open."""
+    """Four panels, one marker per window, model filled and the kernel open, on log x axes:
+    (a) goodput / no-tunnel goodput against x = bottleneck rate / cap; (b) goodput / cap
+    against x; (c) goodput / no-tunnel goodput against x_s = no-tunnel goodput / cap (the rate
+    the sender reaches without the window); (d) the share of runs with ESP replay drops
+    against x."""
     style = plotlib.style
-    fig, axes = plotlib.plt.subplots(1, 2, figsize=plotlib.figsize(aspect=0.9, panels=2))
-    left, right = axes
+    width, height = plotlib.figsize(aspect=0.85, panels=2)
+    fig, axes = plotlib.plt.subplots(2, 2, figsize=(width, 2 * height))
+    (ratio_ax, cap_ax), (sender_ax, drops_ax) = axes
     points_drawn = []
     for stack in sorted({p["stack"] for p in table}, key=lambda s: (s != "linux", s)):
-        colour, _marker, line = style.STACK_STYLES.get(stack, style.STACK_STYLES["linux"])
+        colour, _marker, _line = style.STACK_STYLES.get(stack, style.STACK_STYLES["linux"])
         for window in sorted({p["window"] for p in table}):
             pts = [p for p in table if p["stack"] == stack and p["window"] == window]
             if not pts:
                 continue
-            marker = style.tunnel_style("gre-over-ipsec", window)["marker"]
-            face = colour if stack == "linux" else "none"
-            label = f"{STACK_NAMES.get(stack, stack)}, W={window}"
-            # the grid gives several points the same x: the kernel's are drawn 6 % right
-            xs = [p["load_x"] * (1.0 if stack == "linux" else 1.06) for p in pts]
-            left.errorbar(xs, [p["ratio"] for p in pts],
-                          yerr=[p["ratio_ci95"] if math.isfinite(p["ratio_ci95"]) else 0.0
-                                for p in pts],
-                          color=colour, marker=marker, markerfacecolor=face, linestyle="none",
-                          capsize=2, label=label)
+            look = dict(color=colour, marker=style.tunnel_style("gre-over-ipsec", window)[
+                "marker"], markerfacecolor=colour if stack == "linux" else "none",
+                linestyle="none", capsize=2)
+            ratio_err = [p["ratio_ci95"] if math.isfinite(p["ratio_ci95"]) else 0.0 for p in pts]
+            xs = [_x_of(p, "load_x", stack) for p in pts]
+            ratio_ax.errorbar(xs, [p["ratio"] for p in pts], yerr=ratio_err,
+                              label=f"{STACK_NAMES.get(stack, stack)}, W={window}", **look)
             stats_of = [style.point_stats(p["goodput_runs"]) for p in pts]
-            right_ys = [p["goodput_mbps"] / p["cap_mbps"] for p in pts]
+            cap_ys = [p["goodput_mbps"] / p["cap_mbps"] for p in pts]
             # rings (wide goodput intervals) where the goodput itself is drawn, scaled by the cap
-            style.mark_wide(right, xs, [dict(q, mean=y) for q, y in zip(stats_of, right_ys)],
+            style.mark_wide(cap_ax, xs, [dict(q, mean=y) for q, y in zip(stats_of, cap_ys)],
                             colour)
-            right.errorbar(xs, right_ys,
-                           yerr=[p["ci95_mbps"] / p["cap_mbps"] if math.isfinite(p["ci95_mbps"])
-                                 else 0.0 for p in pts],
-                           color=colour, marker=marker, markerfacecolor=face, linestyle="none",
-                           capsize=2)
+            cap_ax.errorbar(xs, cap_ys, yerr=[p["ci95_mbps"] / p["cap_mbps"]
+                                              if math.isfinite(p["ci95_mbps"]) else 0.0
+                                              for p in pts], **look)
+            sender_ax.errorbar([_x_of(p, "sender_x", stack) for p in pts],
+                               [p["ratio"] for p in pts], yerr=ratio_err, **look)
+            drops_ax.plot(xs, [p["runs_with_drops"] / p["seeds"] for p in pts],
+                          **{k: v for k, v in look.items() if k != "capsize"})
             points_drawn += stats_of
-    for ax in axes:
+    for ax in axes.flat:
         ax.set_xscale("log")
         ax.axvline(1.0, color=style.GREY, linestyle=":", linewidth=1)
         ax.set_xlabel("x = bottleneck rate / (W·MSS·8/Δ)")
         ax.set_ylim(bottom=0)
-    left.axhline(collapse_below, color=style.GREY, linestyle="--", linewidth=0.8)
-    left.set_ylabel("goodput / no-tunnel goodput")
-    right.set_ylabel("goodput / (W·MSS·8/Δ)")
-    right.plot([min(p["load_x"] for p in table), 1.0], [min(p["load_x"] for p in table), 1.0],
-               color=style.GREY, linewidth=0.8, linestyle="-")
-    plotlib.title(left, "Against the uncollapsed path")
-    plotlib.title(right, "Against the cap (line: goodput = rate)")
-    plotlib.legend(left, columns=2)
+    sender_ax.set_xlabel("x_s = no-tunnel goodput / (W·MSS·8/Δ)")
+    for ax in (ratio_ax, sender_ax):
+        ax.axhline(collapse_below, color=style.GREY, linestyle="--", linewidth=0.8)
+        ax.set_ylabel("goodput / no-tunnel goodput")
+    cap_ax.set_ylabel("goodput / (W·MSS·8/Δ)")
+    low = min(p["load_x"] for p in table)
+    cap_ax.plot([low, 1.0], [low, 1.0], color=style.GREY, linewidth=0.8, linestyle="-")
+    drops_ax.set_ylabel("share of runs with replay drops")
+    drops_ax.set_ylim(-0.05, 1.05)
+    plotlib.title(ratio_ax, "(a) against the uncollapsed path")
+    plotlib.title(cap_ax, "(b) against the cap (line: goodput = rate)")
+    plotlib.title(sender_ax, "(c) by the rate the sender reaches without a tunnel")
+    plotlib.title(drops_ax, "(d) runs with ESP replay drops")
+    plotlib.legend(ratio_ax, columns=2)
     plotlib.interval_note(fig, points_drawn,
                           "Filled: ns-3 model; open: real Linux (drawn 6 % to the right). "
                           "Ratio intervals combine both means' intervals. Dashed: the "

@@ -68,7 +68,7 @@ def sweep_dir(tmp_path):
             run = tmp_path / "runs" / f"p{i}s{seed}"
             run.mkdir(parents=True)
             (run / "results.json").write_text(json.dumps(
-                _results(stack, tunnel, window, rate, delta, seed, goodput, drops=seed * 10)))
+                _results(stack, tunnel, window, rate, delta, seed, goodput, drops=(seed - 1) * 10)))
     return tmp_path
 
 
@@ -87,7 +87,8 @@ def test_table_groups_points_and_uses_the_matching_baseline(sweep_dir):
     assert p["ratio"] == pytest.approx(11.0 / 42.0)
     assert p["cap_mbps"] == pytest.approx(69.0176)
     assert p["load_x"] == pytest.approx(50 / 69.0176)
-    assert p["replay_drops"] == pytest.approx(15.0)
+    assert p["replay_drops"] == pytest.approx(5.0) and p["runs_with_drops"] == 1
+    assert p["sender_x"] == pytest.approx(42.0 / 69.0176)
     assert p["collapsed"] is True
     # 95 % Student-t half width of (10, 12): t(0.975, 1) * 1 = 12.706
     assert p["ci95_mbps"] == pytest.approx(12.706, rel=1e-3)
@@ -105,10 +106,16 @@ def test_table_groups_points_and_uses_the_matching_baseline(sweep_dir):
 def test_onset_and_disagreement(sweep_dir):
     table = window_cap.build_table(window_cap.load(sweep_dir))
     onset = window_cap.collapse_onset(table, "linux")
-    assert onset["collapsed"] == 2 and onset["points"] == 3
-    assert onset["smallest_collapsed_x"] == pytest.approx(50 / 69.0176)
-    assert onset["largest_intact_x"] == pytest.approx(50 / 276.0704)
+    assert onset["affected"] == 2 and onset["points"] == 3
+    assert onset["smallest_affected_x"] == pytest.approx(50 / 69.0176)
+    assert onset["largest_unaffected_x"] == pytest.approx(50 / 276.0704)
     assert onset["overlap"] == []
+    # every synthetic run has drops: all points affected by that verdict
+    assert window_cap.collapse_onset(table, "kernel", verdict="drops")["affected"] == 1
+    # along the sender's x (no-tunnel goodput / cap): 42 / 69.0176 and 30 / 17.2544
+    by_sender = window_cap.collapse_onset(table, "linux", x_key="sender_x")
+    assert by_sender["smallest_affected_x"] == pytest.approx(42 / 69.0176)
+    assert by_sender["largest_unaffected_x"] == pytest.approx(42 / 276.0704)
     [(model, kernel)] = window_cap.disagreements(table)
     assert (model["window"], model["delta_ms"], kernel["stack"]) == (32, 5.0, "kernel")
     text = window_cap.markdown(table)
