@@ -89,6 +89,9 @@ def run_row(results: dict) -> dict:
         "replay_drops": results["tunnel"]["counters"]["replay_drops"],
         "commit": results.get("provenance", {}).get("tunnelsim", {}).get("describe"),
         "kernel": (results.get("provenance", {}).get("host") or {}).get("kernel"),
+        # real-time runs: how late the relay wrote packets (its fidelity under the load)
+        "lateness_p99_us": ((results.get("emulation") or {}).get("relay") or {}).get(
+            "lateness", {}).get("p99_us"),
     }
 
 
@@ -359,6 +362,10 @@ def main(argv=None) -> int:
     kernels = sorted({str(r["kernel"]) for r in rows})
     text += (f"\nRuns: {len(rows)}; commit(s) of the runs: {', '.join(commits)}; host "
              f"kernel(s): {', '.join(kernels)}\n")
+    late = sorted(r["lateness_p99_us"] for r in rows if r["lateness_p99_us"] is not None)
+    if late:
+        text += (f"Relay write lateness p99 over the {len(late)} real-time runs: median "
+                 f"{late[len(late) // 2]:.0f} us, largest {late[-1]:.0f} us\n")
     (out / f"{NAME}.md").write_text(text)
     write_csv(table, out / f"{NAME}.csv")
     print(text)
