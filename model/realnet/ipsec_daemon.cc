@@ -1,9 +1,12 @@
 #include "ipsec_daemon.h"
+#include "ipsec_pmtu.h"
 
 #include "clock.h"
 #include "netlink.h"
 #include "stats.h"
 
+#include "common/icmp_frag_needed.h"
+#include "common/ip_packet.h"
 #include "ipsec/counters_json.h"
 #include "ipsec/key_export.h"
 
@@ -194,6 +197,7 @@ void IpsecDaemon::OnTunReadable() {
     ++counters_.tunPacketsRead;
     counters_.tunBytesRead += static_cast<uint64_t>(n);
     crypto::ByteView inner(buffer_.data(), static_cast<size_t>(n));
+    if (options_.gateway.pmtuDiscovery && AnsweredTooBig(buffer_.data(), size_t(n))) continue;
     if (mssClamp_) {
       clamped_.assign(buffer_.begin(), buffer_.begin() + n);
       mssClamp_->Apply(clamped_);
@@ -208,6 +212,32 @@ void IpsecDaemon::OnTunReadable() {
     SendEsp(result.packet);
     if (result.softLifetimeReached) Perform(ikeSa_->OnChildSaLifetime(result.spi, false, now));
   }
+}
+
+bool IpsecDaemon::AnsweredTooBig(const uint8_t *packet, size_t size) {
+  // The route MTU is re-read once a second: a learned path MTU or a changed device MTU shows.
+  const Time now = MonotonicNow();
+  if (underlayMtuReadAt_ == kNever || now - underlayMtuReadAt_ >= Seconds(1)) {
+    underlayMtu_ = RouteMtuTo(setup_.ike.remoteAddress).value_or(0);
+    underlayMtuReadAt_ = now;
+  }
+  if (underlayMtu_ == 0 || !ikeSa_) return false;
+  const uint32_t mtu =
+      std::min<uint32_t>(kTunMtu, EspTunnelInnerMtu(underlayMtu_, ikeSa_->udpEncapsulation()));
+  if (!NeedsFragmentationNeeded(packet, size, mtu)) return false;
+  ++ipsecCounters_.pmtuDrops;
+  // The TUN has no address; the error comes from the quoted packet's destination, which
+  // routes back through the TUN, so reverse-path filtering on the sender's side accepts it.
+  const auto info = ParseIpPacket(packet, size);
+  const auto icmp = BuildFragmentationNeeded(packet, size, uint16_t(mtu), info->destination);
+  if (icmp && tun_->Write(icmp->data(), icmp->size())) {
+    ++ipsecCounters_.icmpFragNeededSent;
+    ++counters_.tunPacketsWritten;
+    counters_.tunBytesWritten += icmp->size();
+  } else {
+    ++counters_.tunWriteErrors;
+  }
+  return true;
 }
 
 void IpsecDaemon::OnUdpReadable(UdpSocket &socket, bool natTraversalPort) {
@@ -548,6 +578,8 @@ nlohmann::json IpsecDaemon::Stats() const {
                             {"nat_keepalives_received", p.natKeepalivesReceived},
                             {"unknown_source", p.unknownSource},
                             {"no_outbound_sa", p.noOutboundSa},
+                            {"pmtu_drops", p.pmtuDrops},
+                            {"icmp_frag_needed_sent", p.icmpFragNeededSent},
                             {"ike_restarts", p.ikeRestarts},
                             {"timer_calls", d.timerCalls},
                             {"loop_wakeups", loop_.wakeups()}}}};

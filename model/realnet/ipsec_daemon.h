@@ -37,6 +37,8 @@ struct IpsecDriverCounters {
   uint64_t ikeRestarts = 0;   // IKE SAs replaced (peer restarted, or we re-initiated)
   uint64_t espSendErrors = 0;
   uint64_t testIkeDropped = 0; // lost on purpose by --test-drop-ike-sent/-received
+  // --pmtu-discovery: DF packets too big for the tunnel, dropped and answered with ICMP.
+  uint64_t pmtuDrops = 0, icmpFragNeededSent = 0;
 };
 
 class IpsecDaemon {
@@ -53,6 +55,9 @@ private:
   bool SetUp(std::string &error);
   void NewIkeSa(bool initiator);
   void OnTunReadable();
+  // --pmtu-discovery: true when the TUN packet was too big for the tunnel and was answered
+  // with ICMP fragmentation needed instead of being sent.
+  bool AnsweredTooBig(const uint8_t *packet, size_t size);
   void OnUdpReadable(UdpSocket &socket, bool natTraversalPort);
   void OnEspReadable();
   void OnIkeDatagram(crypto::ByteView datagram);
@@ -88,6 +93,8 @@ private:
   std::vector<uint8_t> buffer_;
   std::optional<MssClamp> mssClamp_; // --clamp-mss, against the TUN's MTU
   std::vector<uint8_t> clamped_;     // a packet from the TUN, copied to be clamped
+  uint32_t underlayMtu_ = 0;         // --pmtu-discovery: the route MTU to the peer
+  Time underlayMtuReadAt_ = kNever;
 };
 
 } // namespace tunnelsim::realnet

@@ -10,7 +10,8 @@ const char kIpsecUpUsage[] =
     "usage: tunnelsim-ipsec-up SWANCTL.CONF [--connection NAME] [--interface NAME]\n"
     "                          [--stats-file PATH] [--key-dir DIR] [--retransmit-timeout S]\n"
     "                          [--retransmit-base B] [--retransmit-tries N]\n"
-    "                          [--nat-keepalive S] [--clamp-mss off|pmtu|N] [--verbose]\n"
+    "                          [--nat-keepalive S] [--clamp-mss off|pmtu|N] [--pmtu-discovery] "
+    "[--verbose]\n"
     "                          [--test-drop-ike-sent N,..] [--test-drop-ike-received N,..]\n"
     "       (also: tunnelsim ipsec-up ...)\n"
     "\n"
@@ -35,6 +36,9 @@ const char kIpsecUpUsage[] =
     "      --clamp-mss VALUE  lower the MSS option of TCP SYNs through the TUN, both ways,\n"
     "                         as iptables -j TCPMSS: pmtu (the MTU less 40), a number\n"
     "                         (88-65535) or off (the default)\n"
+    "      --pmtu-discovery   answer IPv4 packets with DF set that ESP would make larger than\n"
+    "                         the underlay path to the peer with ICMP fragmentation needed\n"
+    "                         (type 3 code 4) into the TUN, as a Linux IPsec gateway does\n"
     "  -v, --verbose          log every IKE message and dropped packet\n"
     "  -h, --help             show this help\n";
 
@@ -65,6 +69,8 @@ std::optional<IpsecUpOptions> ParseIpsecUpOptions(const std::vector<std::string>
         error = "--clamp-mss: expected off, pmtu or an MSS from 88 to 65535, got '" + text + "'";
         return std::nullopt;
       }
+    } else if (a == "--pmtu-discovery") {
+      options.gateway.pmtuDiscovery = true;
     } else if (a == "-c" || a == "--connection") {
       if (!value(options.connection)) return std::nullopt;
     } else if (a == "-i" || a == "--interface") {

@@ -27,6 +27,7 @@ struct IpsecUpOptions {
   double natKeepalive = 20.0;
   // --clamp-mss off|pmtu|N: TCP MSS clamping of SYNs in both directions through the TUN
   // (iptables -j TCPMSS, which swanctl.conf has no key for; "pmtu": the TUN's MTU less 40).
+  // --pmtu-discovery: gateway.pmtuDiscovery (ipsec_pmtu.h).
   tunnel::GatewaySpec gateway;
   // Test hooks for the interop suite: the IKE datagrams (1-based, counting every datagram
   // sent, resp. received, keepalives excluded) to drop as if the network lost them.
