@@ -272,6 +272,71 @@ BOOST_AUTO_TEST_CASE(simultaneous_ike_sa_rekey_keeps_the_sa_without_the_lowest_n
   BOOST_TEST(seenRedundant[1]);
 }
 
+BOOST_AUTO_TEST_CASE(crossing_rekeys_whose_second_request_is_lost_once_end_on_the_first) {
+  // Both timers fire at once, but B's request is lost once: B answered A's request while its
+  // own was in flight, A completed its rekey before B's request (resent) arrived. A refuses the
+  // late one (Child SA: CHILD_SA_NOT_FOUND, the old one is rekeyed; IKE SA: TEMPORARY_FAILURE
+  // on the old SA, or B sees A's Delete of the old SA first), and B moves to A's new SA.
+  for (const bool ikeSa : {false, true}) {
+    BOOST_TEST_CONTEXT((ikeSa ? "IKE SA" : "Child SA")) {
+      IkeConfig a = BaseConfig(true), b = BaseConfig(false);
+      a.rekeyOverlap = b.rekeyOverlap = Milliseconds(500);
+      if (ikeSa) {
+        a.ikeRekeyTime = Seconds(10);
+        b.ikeRekeyTime = Seconds(10) + Milliseconds(10);
+      } else {
+        a.lifetime.softTime = Seconds(10);
+        b.lifetime.softTime = Seconds(10) + Milliseconds(10);
+      }
+      TwoPeers net(a, b, 41);
+      net.Start();
+      net.RunUntil(Seconds(1));
+      BOOST_REQUIRE(net.a().ike->state() == IkeState::Established);
+      const uint64_t firstSpiI = net.a().ike->spiI();
+      int lost = 0;
+      net.tamper = [&](int to, Bytes &bytes) {
+        auto header = ParseIkeHeader(bytes);
+        const bool bRequest = to == 0 && header && !(header->flags & flags::kResponse) &&
+                              header->exchange == IkeExchange::CreateChildSa;
+        return !(bRequest && lost++ == 0);
+      };
+      FlowStats flow;
+      StartFlow(net, flow);
+      net.RunUntil(Seconds(14));
+      StopFlow(net);
+      BOOST_TEST(lost >= 1);
+      for (int i = 0; i < 2; ++i) {
+        Peer &p = i == 0 ? net.a() : net.b();
+        BOOST_TEST_CONTEXT("peer " << i) {
+          BOOST_TEST(p.ike->state() == IkeState::Established);
+          BOOST_TEST(p.ike->childSas().size() == 1u);
+          BOOST_TEST(p.sad.inboundCount() == 1u);
+          BOOST_TEST(p.sad.outboundCount() == 1u);
+          BOOST_TEST(p.ike->retiredIkeSaCount() == 0u);
+          BOOST_TEST(p.ike->counters().dropIntegrity == 0u);
+          // Only B saw a collision (A's request arrived while B's own was in flight).
+          BOOST_TEST(p.ike->counters().rekeyCollisions == (i == 1 ? 1u : 0u));
+          if (ikeSa) {
+            BOOST_TEST(p.ike->counters().ikeSasRekeyed == 1u);
+            BOOST_TEST(p.ike->counters().ikeSaRekeysStarted == (i == 0 ? 1u : 0u));
+          } else {
+            BOOST_TEST(p.ike->counters().childSasRekeyed == 1u);
+          }
+        }
+      }
+      BOOST_TEST(net.a().ike->spiI() == net.b().ike->spiI());
+      BOOST_TEST(net.a().ike->spiR() == net.b().ike->spiR());
+      BOOST_TEST((net.a().ike->spiI() != firstSpiI) == ikeSa);
+      BOOST_TEST(net.a().ike->config().initiator != net.b().ike->config().initiator);
+      const auto ca = net.a().ike->childSas(), cb = net.b().ike->childSas();
+      BOOST_TEST(ca.at(0).inboundSpi == cb.at(0).outboundSpi);
+      BOOST_TEST(ca.at(0).outboundSpi == cb.at(0).inboundSpi);
+      BOOST_TEST(flow.attempted > 4000u);
+      BOOST_TEST(flow.delivered == flow.attempted);
+    }
+  }
+}
+
 BOOST_AUTO_TEST_CASE(ike_sa_delete_whose_answers_are_lost_ends_locally_after_retransmissions) {
   IkeConfig a = BaseConfig(true), b = BaseConfig(false);
   a.retransmit.maxRetransmits = 3;
