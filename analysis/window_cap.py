@@ -257,6 +257,30 @@ def markdown(table: list, collapse_below: float = COLLAPSE_BELOW) -> str:
     return "\n".join(lines) + "\n"
 
 
+def side_by_side(table: list, a: str = "linux", b: str = "kernel") -> str:
+    """One row per (rate, Δ, W), sorted by x: both stacks' goodput, ratio and runs with
+    drops, for the docs."""
+    by_key: dict = {}
+    for p in table:
+        by_key.setdefault((p["rate_mbps"], p["delta_ms"], p["window"]), {})[p["stack"]] = p
+    lines = [f"| x | rate Mbit/s | Δ ms | W | {a}: goodput (±95 %) | {a}: ratio | {a}: runs "
+             f"with drops | {b}: goodput (±95 %) | {b}: ratio | {b}: runs with drops |",
+             "| ---: | ---: | ---: | ---: | --- | ---: | ---: | --- | ---: | ---: |"]
+
+    def cells(p):
+        if p is None:
+            return "- | - | -"
+        return (f"{_fmt(p['goodput_mbps'])} ± {_fmt(p['ci95_mbps'])} | {_fmt(p['ratio'], 2)} | "
+                f"{p['runs_with_drops']}/{p['seeds']}")
+
+    for key, pair in sorted(by_key.items(), key=lambda item: (
+            next(iter(item[1].values()))["load_x"], item[0])):
+        x = next(iter(pair.values()))["load_x"]
+        lines.append(f"| {x:.2f} | {key[0]:g} | {key[1]:g} | {key[2]} | {cells(pair.get(a))} | "
+                     f"{cells(pair.get(b))} |")
+    return "\n".join(lines) + "\n"
+
+
 CSV_COLUMNS = ["stack", "rate_mbps", "delta_ms", "window", "cap_mbps", "load_x", "sender_x",
                "seeds", "goodput_mbps", "ci95_mbps", "baseline_mbps", "baseline_seeds", "ratio",
                "ratio_ci95", "replay_drops", "runs_with_drops", "collapsed"]
@@ -357,7 +381,7 @@ def main(argv=None) -> int:
         return 1
     out = Path(args.out) if args.out else Path(args.sweep[0]) / "figures"
     out.mkdir(parents=True, exist_ok=True)
-    text = markdown(table, args.collapse_below)
+    text = markdown(table, args.collapse_below) + "\n" + side_by_side(table)
     commits = sorted({str(r["commit"]) for r in rows})
     kernels = sorted({str(r["kernel"]) for r in rows})
     text += (f"\nRuns: {len(rows)}; commit(s) of the runs: {', '.join(commits)}; host "
