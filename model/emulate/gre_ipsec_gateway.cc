@@ -12,7 +12,7 @@
 #include "common/seed_mix.h"
 #include "crypto/random.h"
 #include "gre/gre_tunnel.h"
-#include "ipsec/counters_json.h"
+#include "json/esp_counters.h"
 #include "ipsec/esp_sad.h"
 #include "ipsec/ike_config_from_spec.h"
 #include "ipsec/ike_sa.h"

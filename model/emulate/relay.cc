@@ -1,6 +1,6 @@
 #include "emulate/relay.h"
 
-#include "impairment/counters_json.h"
+#include "json/impairment_counters.h"
 
 #include <algorithm>
 #include <stdexcept>

@@ -5,7 +5,7 @@
 #include "emulate/ipv4_header.h"
 
 #include "crypto/random.h"
-#include "wireguard/counters_json.h"
+#include "json/wireguard_counters.h"
 #include "wireguard/device.h"
 
 namespace tunnelsim::emulate {

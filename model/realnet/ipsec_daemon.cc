@@ -7,7 +7,7 @@
 
 #include "common/icmp_frag_needed.h"
 #include "common/ip_packet.h"
-#include "ipsec/counters_json.h"
+#include "json/esp_counters.h"
 #include "ipsec/key_export.h"
 
 #include <algorithm>

@@ -3,7 +3,7 @@
 #include "impairment_settings.h"
 #include "schema.h"
 
-#include "impairment/counters_json.h"
+#include "json/impairment_counters.h"
 #include "impairment/ns3/impairment_helper.h"
 
 namespace tunnelsim::scenario {

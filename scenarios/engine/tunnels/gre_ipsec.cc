@@ -5,7 +5,7 @@
 #include "../tunnel.h"
 #include "gateway_features.h"
 
-#include "ipsec/counters_json.h"
+#include "json/esp_counters.h"
 #include "ns3/gre-ipsec/gre-ipsec-helper.h"
 #include "ns3/string.h"
 #include "ns3/uinteger.h"

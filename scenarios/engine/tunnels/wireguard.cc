@@ -7,7 +7,7 @@
 #include "ns3/string.h"
 #include "ns3/uinteger.h"
 #include "ns3/wireguard-helper.h"
-#include "wireguard/counters_json.h"
+#include "json/wireguard_counters.h"
 
 #include <sstream>
 

@@ -1,4 +1,4 @@
-#include "impairment/counters_json.h"
+#include "json/impairment_counters.h"
 
 namespace tunnelsim::impairment {
 

@@ -1,4 +1,4 @@
-#include "ipsec/counters_json.h"
+#include "json/esp_counters.h"
 
 namespace tunnelsim::ipsec {
 

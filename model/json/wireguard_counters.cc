@@ -1,4 +1,4 @@
-#include "wireguard/counters_json.h"
+#include "json/wireguard_counters.h"
 
 namespace tunnelsim::wireguard {
 
