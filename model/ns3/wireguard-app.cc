@@ -399,14 +399,48 @@ void WireGuardApplication::DoDispose() {
   Application::DoDispose();
 }
 
+namespace {
+// WireGuard's header, padding to a multiple of 16 and tag: encrypting an inner packet in
+// place grows its buffer by at most this much.
+constexpr size_t kTransportGrowth = 16 + 15 + 16;
+constexpr size_t kMaxSpareBuffers = 16;
+} // namespace
+
+std::vector<uint8_t> WireGuardApplication::TakeSpareBuffer() {
+  if (m_spareBuffers.empty()) return {};
+  std::vector<uint8_t> buffer = std::move(m_spareBuffers.back());
+  m_spareBuffers.pop_back();
+  return buffer;
+}
+
+void WireGuardApplication::KeepSpareBuffer(std::vector<uint8_t> buffer) {
+  if (m_spareBuffers.size() >= kMaxSpareBuffers || buffer.capacity() == 0) return;
+  buffer.clear();
+  m_spareBuffers.push_back(std::move(buffer));
+}
+
+template <typename Call>
+void WireGuardApplication::WithActions(const std::optional<wg::Endpoint> &from, Call &&call) {
+  if (m_actionsInUse == m_actionsStack.size())
+    m_actionsStack.push_back(std::make_unique<wg::Actions>());
+  wg::Actions &actions = *m_actionsStack[m_actionsInUse++];
+  actions.Clear();
+  call(actions);
+  Execute(actions, from);
+  --m_actionsInUse;
+}
+
 bool WireGuardApplication::FromTunnel(Ptr<Packet> packet, uint16_t) {
   if (!m_device) return false;
-  crypto::Bytes bytes(packet->GetSize());
-  packet->CopyData(bytes.data(), bytes.size());
+  crypto::Bytes bytes = TakeSpareBuffer();
+  const size_t size = packet->GetSize();
+  bytes.reserve(size + kTransportGrowth);
+  bytes.resize(size);
+  packet->CopyData(bytes.data(), size);
   if (!m_gatewayPolicy.FromLan(bytes, GetNode())) return true; // PMTU discovery: counted
-  wg::Actions actions;
-  m_device->OnTunnelPacket(std::move(bytes), Now(), actions);
-  Execute(actions, std::nullopt);
+  WithActions(std::nullopt, [&](wg::Actions &actions) {
+    m_device->OnTunnelPacket(std::move(bytes), Now(), actions);
+  });
   return true; // the core counts its own drops
 }
 
@@ -420,23 +454,22 @@ void WireGuardApplication::FromSocket(Ptr<Socket> socket) {
     const wg::Endpoint endpoint{from->first, from->second};
     m_buffer.resize(packet->GetSize());
     packet->CopyData(m_buffer.data(), m_buffer.size());
-    wg::Actions actions;
-    m_device->OnDatagram(crypto::ByteView(m_buffer.data(), m_buffer.size()), endpoint, Now(),
-                         actions);
-    Execute(actions, endpoint);
+    WithActions(endpoint, [&](wg::Actions &actions) {
+      m_device->OnDatagram(crypto::ByteView(m_buffer.data(), m_buffer.size()), endpoint, Now(),
+                           actions);
+    });
   }
 }
 
 void WireGuardApplication::OnTimer() {
   if (!m_device) return;
-  wg::Actions actions;
-  m_device->OnTimer(Now(), actions);
-  Execute(actions, std::nullopt);
+  WithActions(std::nullopt, [&](wg::Actions &actions) { m_device->OnTimer(Now(), actions); });
 }
 
 void WireGuardApplication::Execute(wg::Actions &actions, const std::optional<wg::Endpoint> &from) {
   for (wg::Datagram &datagram : actions.toNetwork) {
     Ptr<Packet> packet = Create<Packet>(datagram.data.data(), datagram.data.size());
+    KeepSpareBuffer(std::move(datagram.data));
     if (m_cpu && IsTransportData(packet)) {
       const wg::Endpoint to = datagram.to;
       m_cpu->Submit(FlowKey(to), packet->GetSize(),
@@ -448,6 +481,7 @@ void WireGuardApplication::Execute(wg::Actions &actions, const std::optional<wg:
   for (crypto::Bytes &inner : actions.toTunnel) {
     m_gatewayPolicy.ToLan(inner);
     Ptr<Packet> packet = Create<Packet>(inner.data(), inner.size());
+    if (m_device) m_device->RecycleBuffer(std::move(inner));
     if (m_cpu) {
       const std::optional<wg::Endpoint> source = from;
       m_cpu->Submit(from ? FlowKey(*from) : 0, packet->GetSize(),

@@ -87,6 +87,11 @@ private:
   bool FromTunnel(Ptr<Packet> packet, uint16_t protocol);
   void FromSocket(Ptr<Socket> socket);
   void OnTimer();
+  // Runs `call` with cleared Actions from m_actionsStack, then Execute on them.
+  template <typename Call>
+  void WithActions(const std::optional<tunnelsim::wireguard::Endpoint> &from, Call &&call);
+  std::vector<uint8_t> TakeSpareBuffer();
+  void KeepSpareBuffer(std::vector<uint8_t> buffer);
   // Carries out `actions`: sends datagrams, delivers packets (through the CPU model when one
   // is set) and re-arms the timer. `from` is the datagram source for received traffic.
   void Execute(tunnelsim::wireguard::Actions &actions,
@@ -126,6 +131,13 @@ private:
   EventId m_timer;
   std::map<tunnelsim::crypto::X25519PublicKey, uint64_t> m_sessionsPerPeer;
   std::vector<uint8_t> m_buffer;
+  // Per-packet storage kept between packets (a bulk flow would otherwise allocate and free a
+  // 1.5 kB buffer and the Actions' vectors for every packet): inner packets' buffers, whose
+  // capacity is reused for the next packet taken from the tunnel, and one Actions per level
+  // of re-entry (delivering a packet can bring the next one back into the tunnel at once).
+  std::vector<std::vector<uint8_t>> m_spareBuffers;
+  std::vector<std::unique_ptr<tunnelsim::wireguard::Actions>> m_actionsStack;
+  size_t m_actionsInUse = 0;
 
   TracedCallback<const std::string &> m_handshakeInitiated, m_handshakeInitiationReceived,
       m_handshakeResponseSent, m_handshakeResponseReceived, m_handshakeCompleted,

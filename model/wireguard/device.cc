@@ -177,4 +177,26 @@ void Device::ZeroKeyMaterial(Peer &peer, Time now) {
   Emit(EventType::KeysZeroed, now, &peer, peer.endpoint_);
 }
 
+namespace {
+// Enough for the packets a call can leave in Actions::toTunnel at once in a data flow; more
+// are freed rather than kept.
+constexpr size_t kMaxSpareBuffers = 16;
+} // namespace
+
+void Device::RecycleBuffer(crypto::Bytes buffer) {
+  if (spareBuffers_.size() >= kMaxSpareBuffers || buffer.capacity() == 0) return;
+  buffer.clear();
+  spareBuffers_.push_back(std::move(buffer));
+}
+
+crypto::Bytes Device::TakeBuffer(size_t size) {
+  crypto::Bytes buffer;
+  if (!spareBuffers_.empty()) {
+    buffer = std::move(spareBuffers_.back());
+    spareBuffers_.pop_back();
+  }
+  buffer.resize(size);
+  return buffer;
+}
+
 } // namespace tunnelsim::wireguard

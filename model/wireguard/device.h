@@ -73,6 +73,11 @@ public:
   Actions OnDatagram(crypto::ByteView datagram, const Endpoint &from, Time now);
   Actions OnTimer(Time now);
 
+  // Hands back a buffer the host is done with (an inner packet of Actions::toTunnel once it
+  // is copied into the host's packet, say). The device keeps a few and reuses their capacity
+  // for the next decrypted packets instead of allocating a buffer per packet. Optional.
+  void RecycleBuffer(crypto::Bytes buffer);
+
   // The earliest armed timer over all peers: O(1), read from the deadline index.
   Time NextTimer() const;
   bool UnderLoad(Time now) const;
@@ -127,8 +132,7 @@ private:
   // Adds the X25519 operations done during its lifetime to counters_.x25519Operations.
   class X25519Meter {
   public:
-    explicit X25519Meter(uint64_t &total)
-        : total_(total), start_(crypto::X25519OperationCount()) {}
+    explicit X25519Meter(uint64_t &total) : total_(total), start_(crypto::X25519OperationCount()) {}
     ~X25519Meter() { total_ += crypto::X25519OperationCount() - start_; }
     X25519Meter(const X25519Meter &) = delete;
     X25519Meter &operator=(const X25519Meter &) = delete;
@@ -137,6 +141,9 @@ private:
     uint64_t &total_;
     uint64_t start_;
   };
+
+  // A buffer of `size` bytes (contents unspecified), from the recycled ones when there are.
+  crypto::Bytes TakeBuffer(size_t size);
 
   // Observation.
   void Emit(EventType type, Time now, const Peer *peer, const std::optional<Endpoint> &endpoint);
@@ -153,7 +160,8 @@ private:
   std::map<crypto::X25519PublicKey, std::unique_ptr<Peer>> peers_;
   // (earliest deadline, peer) for every peer with an armed timer; see Peer::indexedDeadline_.
   std::set<std::pair<Time, Peer *>> timerIndex_;
-  std::vector<Peer *> touchedPeers_; // peers whose timers changed since the last reindex
+  std::vector<Peer *> touchedPeers_;        // peers whose timers changed since the last reindex
+  std::vector<crypto::Bytes> spareBuffers_; // see RecycleBuffer
   DeviceCounters counters_;
   EventObserver *observer_ = nullptr;
 

@@ -181,7 +181,7 @@ void Device::HandleTransport(ByteView message, const Endpoint &from, Time now, A
     return;
   }
   ByteView ciphertext = message.subview(transport::kHeaderSize);
-  Bytes plaintext(ciphertext.size() - crypto::kAeadTagSize);
+  Bytes plaintext = TakeBuffer(ciphertext.size() - crypto::kAeadTagSize);
   if (!NoiseTransportOpen(keypair.receivingKey, counter, ciphertext, plaintext.data())) {
     Drop(DropReason::DecryptFailed, now, &peer, from);
     return;

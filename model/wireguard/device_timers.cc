@@ -54,8 +54,17 @@ void Device::ReindexTouchedPeers() {
 void Device::Reindex(Peer &peer) {
   const Time deadline = peer.timers_.NextDeadline();
   if (deadline == peer.indexedDeadline_) return;
-  if (peer.indexedDeadline_ != kNever) timerIndex_.erase({peer.indexedDeadline_, &peer});
-  if (deadline != kNever) timerIndex_.emplace(deadline, &peer);
+  if (peer.indexedDeadline_ != kNever && deadline != kNever) {
+    // A data flow moves the deadline on nearly every packet: move the set's node to its new
+    // place rather than freeing one and allocating another.
+    auto node = timerIndex_.extract({peer.indexedDeadline_, &peer});
+    node.value().first = deadline;
+    timerIndex_.insert(std::move(node));
+  } else if (peer.indexedDeadline_ != kNever) {
+    timerIndex_.erase({peer.indexedDeadline_, &peer});
+  } else {
+    timerIndex_.emplace(deadline, &peer);
+  }
   peer.indexedDeadline_ = deadline;
 }
 
