@@ -4,7 +4,7 @@
 #include "schema.h"
 
 #include "json/impairment_counters.h"
-#include "impairment/ns3/impairment_helper.h"
+#include "ns3/impairment/impairment_helper.h"
 
 namespace tunnelsim::scenario {
 namespace {

@@ -13,7 +13,7 @@
 #include "ns3/gre-ipsec/gre-ipsec-helper.h"
 #include "ns3/site-path.h"
 
-#include "impairment/ns3/impairment_helper.h"
+#include "ns3/impairment/impairment_helper.h"
 #include "tunnel/spec.h"
 
 #include "ns3/applications-module.h"

@@ -12,7 +12,7 @@
 #include "topology.h"
 
 #include "emulate/link_hop.h"
-#include "impairment/ns3/impairment_helper.h"
+#include "ns3/impairment/impairment_helper.h"
 
 #include "ns3/ipv4-header.h"
 #include "ns3/ipv4-queue-disc-item.h"

@@ -6,8 +6,8 @@
 
 #include "impairment/impairment_core.h"
 #include "impairment/netem_parser.h"
-#include "impairment/ns3/impairment_helper.h"
-#include "impairment/ns3/reordering_engine_model.h"
+#include "ns3/impairment/impairment_helper.h"
+#include "ns3/impairment/reordering_engine_model.h"
 #include "impairment/trace_file.h"
 #include "test_support.h"
 

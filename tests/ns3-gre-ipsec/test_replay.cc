@@ -4,7 +4,7 @@
 // protocol cores' counters reason by reason.
 #include "site_to_site.h"
 
-#include "impairment/ns3/impairment_helper.h"
+#include "ns3/impairment/impairment_helper.h"
 
 #include <boost/test/unit_test.hpp>
 

@@ -2,7 +2,7 @@
 // packets that a reordering path delivers more than 64 late, and Linux's 8128 does not.
 #include "site_to_site.h"
 
-#include "impairment/ns3/impairment_helper.h"
+#include "ns3/impairment/impairment_helper.h"
 #include "wireguard/device.h"
 
 #include <boost/test/unit_test.hpp>

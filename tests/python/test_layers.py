@@ -14,7 +14,7 @@ TCP_CORE_FILES = ["buffer_autotuning", "cubic_core", "cwnd_limited", "dsack", "f
 # Hosts that are not ns-3: the real-interface daemons, the emulate relay, the JSON views.
 NON_NS3_HOSTS = ["realnet", "emulate", "json"]
 # Where ns-3 glue may live.
-NS3_ADAPTERS = ["ns3", "impairment/ns3", "tcp"]
+NS3_ADAPTERS = ["ns3", "tcp"]
 
 NS3_INCLUDE = re.compile(r'#\s*include\s*[<"]ns3/')
 JSON_INCLUDE = re.compile(r'#\s*include\s*[<"]nlohmann/')
@@ -27,9 +27,7 @@ def sources(folder: Path):
 
 def core_files():
     for core in CORES:
-        for path in sources(MODEL / core):
-            if "ns3" not in path.relative_to(MODEL).parts:
-                yield path
+        yield from sources(MODEL / core)
     for stem in TCP_CORE_FILES:
         yield from sorted((MODEL / "tcp").glob(stem + ".*"))
 

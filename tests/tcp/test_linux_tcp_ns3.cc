@@ -3,7 +3,7 @@
 #define BOOST_TEST_MODULE tcp_ns3
 #include <boost/test/unit_test.hpp>
 
-#include "impairment/ns3/impairment_helper.h"
+#include "ns3/impairment/impairment_helper.h"
 #include "tcp/linux_tcp_helper.h"
 
 #include "ns3/applications-module.h"

@@ -5,7 +5,7 @@
 
 #include "impairment/ack_impairment.h"
 #include "impairment/netem_settings.h"
-#include "impairment/ns3/impairment_queue_disc.h"
+#include "ns3/impairment/impairment_queue_disc.h"
 
 #include "ns3/net-device.h"
 #include "ns3/ptr.h"

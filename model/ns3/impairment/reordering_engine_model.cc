@@ -1,4 +1,4 @@
-#include "impairment/ns3/reordering_engine_model.h"
+#include "ns3/impairment/reordering_engine_model.h"
 
 #include "ns3/boolean.h"
 #include "ns3/enum.h"

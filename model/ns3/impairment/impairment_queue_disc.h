@@ -7,7 +7,7 @@
 
 #include "impairment/ack_impairment.h"
 #include "impairment/impairment_core.h"
-#include "impairment/ns3/time_ordered_queue.h"
+#include "ns3/impairment/time_ordered_queue.h"
 #include "impairment/trace_replay.h"
 
 #include "ns3/event-id.h"

@@ -1,4 +1,4 @@
-#include "impairment/ns3/impairment_helper.h"
+#include "ns3/impairment/impairment_helper.h"
 
 #include "impairment/netem_parser.h"
 

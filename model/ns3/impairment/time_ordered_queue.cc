@@ -1,4 +1,4 @@
-#include "impairment/ns3/time_ordered_queue.h"
+#include "ns3/impairment/time_ordered_queue.h"
 
 #include <iterator>
 

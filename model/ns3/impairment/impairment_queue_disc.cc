@@ -1,4 +1,4 @@
-#include "impairment/ns3/impairment_queue_disc.h"
+#include "ns3/impairment/impairment_queue_disc.h"
 
 #include "impairment/netem_parser.h"
 
