@@ -105,7 +105,7 @@ void IkeSa::Finish(IkeActions &actions) {
     next = std::min(next, lastPeerAlive_ + config_.dpdDelay);
   }
   for (const OldIkeSa &old : oldIkeSas_)
-    next = std::min(next, old.deleteDeadline);
+    next = std::min({next, old.deleteDeadline, old.expireAt});
   if (state_ == IkeState::Established) {
     next = std::min(next, ikeRekeyAt_);
     for (const auto &[in, c] : children_) {

@@ -377,7 +377,12 @@ private:
     uint32_t deleteMessageId = 0;
     uint32_t deleteRetransmits = 0;
     Time deleteDeadline = kNever;
+    // Waiting for the peer's Delete: dropped once the peer would have given up resending it
+    // (our retransmission budget), so a Delete that never comes leaks nothing.
+    Time expireAt = kNever;
   };
+  // How long a request is retransmitted before its sender gives up (all timeouts summed).
+  Duration RetransmitBudget() const;
   std::vector<OldIkeSa> oldIkeSas_;
   // RFC 7296 2.8.2: the peer's new IKE SA, answered while our own IKE SA rekey was in flight.
   struct PeerIkeRekey {

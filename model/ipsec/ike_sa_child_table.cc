@@ -98,8 +98,10 @@ void IkeSa::RemoveChild(uint32_t inboundSpi, IkeActions &actions, const char *wh
   auto it = children_.find(inboundSpi);
   if (it == children_.end()) return;
   Child &c = it->second;
-  if (c.successor) {
-    Child *next = FindByInbound(c.successor);
+  // Its successor takes over sending; so does the peer's new Child SA of a collision that is
+  // still undecided (the peer deleted the old one, so its exchange won).
+  if (const uint32_t successor = c.successor ? c.successor : c.peerRekeySuccessor) {
+    Child *next = FindByInbound(successor);
     if (next && !next->outboundInstalled) InstallOutbound(*next, actions);
   }
   if (c.outboundInstalled) actions.remove.push_back({false, c.outboundSpi});

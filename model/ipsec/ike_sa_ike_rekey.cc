@@ -151,6 +151,7 @@ void IkeSa::HandleIkeRekeyResponse(const IkeMessage &m, Outstanding out, Time no
     // we keep it only to answer that Delete.
     oldIkeSas_.push_back(RetiredIkeSa<OldIkeSa>(peerIkeRekey_->spiI, peerIkeRekey_->spiR, false,
                                                 peerIkeRekey_->keys));
+    oldIkeSas_.back().expireAt = now + RetransmitBudget();
     peerIkeRekey_.reset();
   }
   ScheduleIkeRekey(now);
@@ -168,6 +169,8 @@ void IkeSa::SwitchToRekeyedIkeSa(uint64_t newSpiI, uint64_t newSpiR, IkeSaKeys n
   old.expectedRequestId = expectedRequestId_;
   old.lastResponse = lastResponse_;
   old.nextRequestId = nextRequestId_;
+  // When we started the rekey, our Delete follows (SendOldIkeSaDelete clears this).
+  old.expireAt = now_ + RetransmitBudget();
   // The Child SAs, the request queue and the timers stay: they belong to the new IKE SA now.
   spiI_ = newSpiI;
   spiR_ = newSpiR;
@@ -194,12 +197,17 @@ void IkeSa::SendOldIkeSaDelete(OldIkeSa &old, Time now, IkeActions &actions) {
   old.deleteRequest = EncodeIkeMessage(d, IkeSkKey{config_.ikeCipher, old.outgoingKey}, iv);
   old.deleteMessageId = d.messageId;
   old.deleteDeadline = now + config_.retransmit.initialTimeout;
+  old.expireAt = kNever; // ends with the answer or the retransmission limit
   actions.send.push_back(*old.deleteRequest);
   ++counters_.messagesSent;
 }
 
 void IkeSa::RetransmitOldIkeSaDeletes(Time now, IkeActions &actions) {
   for (auto old = oldIkeSas_.begin(); old != oldIkeSas_.end();) {
+    if (now >= old->expireAt) {
+      old = oldIkeSas_.erase(old); // the peer's Delete of it never came
+      continue;
+    }
     if (!old->deleteRequest || now < old->deleteDeadline) {
       ++old;
       continue;

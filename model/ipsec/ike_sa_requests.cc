@@ -144,6 +144,13 @@ Duration IkeSa::RetransmitTimeout(uint32_t retransmits) const {
   return std::min(timeout, config_.retransmit.maxTimeout);
 }
 
+Duration IkeSa::RetransmitBudget() const {
+  Duration total{0};
+  for (uint32_t i = 0; i <= config_.retransmit.maxRetransmits; ++i)
+    total += RetransmitTimeout(i);
+  return total;
+}
+
 void IkeSa::SendResponse(IkeMessage &response, IkeActions &actions) {
   lastResponse_ = Encode(response, true);
   ++expectedRequestId_;

@@ -118,6 +118,11 @@ void IkeSa::HandleCreateChildResponse(const IkeMessage &m, const IkeNotifyPayloa
   outstanding_.reset();
   Child *old = out.request.childSpi ? FindByInbound(out.request.childSpi) : nullptr;
   if (old) old->rekeying = false;
+  if (old && old->peerRekeySuccessor && !FindByInbound(old->peerRekeySuccessor)) {
+    // The peer's new Child SA of the collision is gone already (deleted by the peer): there is
+    // nothing left to choose between.
+    old->peerRekeySuccessor = 0;
+  }
   // A simultaneous rekey of the same Child SA by the peer was answered meanwhile; if ours
   // fails, the peer's new Child SA simply replaces the old one.
   auto adoptPeerRekey = [&] {
@@ -173,13 +178,13 @@ void IkeSa::HandleCreateChildResponse(const IkeMessage &m, const IkeNotifyPayloa
   const uint32_t ours = out.newInboundSpi;
   if (oursRedundant) {
     // We created the redundant pair, so we delete it; the peer deletes the old one.
-    Child &redundant = children_.at(ours);
-    redundant.rekeyed = redundant.deleting = true;
+    Child *redundant = FindByInbound(ours);
+    redundant->rekeyed = redundant->deleting = true;
     ConcludeChildRekey(*old, peers, false, now, actions);
     Enqueue({RequestKind::DeleteChild, ours, false}, now, actions);
   } else {
     // The peer's new pair is the redundant one: it deletes it; we delete the old one.
-    children_.at(peers).rekeyed = true;
+    FindByInbound(peers)->rekeyed = true; // present: checked above, nothing removed since
     ConcludeChildRekey(*old, ours, true, now, actions);
   }
 }
