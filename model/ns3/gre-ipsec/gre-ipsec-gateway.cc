@@ -15,6 +15,7 @@
 #include "ns3/enum.h"
 #include "ns3/inet-socket-address.h"
 #include "ns3/integer.h"
+#include "ns3/ipv4-routing-protocol.h"
 #include "ns3/ipv4.h"
 #include "ns3/log.h"
 #include "ns3/node.h"
@@ -559,7 +560,18 @@ void GreIpsecGateway::SendOuter(uint8_t protocol, Ptr<Packet> payload) {
   Ptr<Ipv4> ipv4 = GetNode() ? GetNode()->GetObject<Ipv4>() : nullptr;
   if (!ipv4) return;
   m_outerTx(payload);
-  ipv4->Send(payload, m_localAddress, m_remoteAddress, protocol, nullptr);
+  // The route is looked up here, as a UDP socket does: handed no route, Ipv4L3Protocol::Send
+  // first walks every interface's addresses for a subnet-directed broadcast, O(interfaces) per
+  // packet (thousands on a hub with a tunnel device per spoke). With none found, Send drops and
+  // traces the packet as before.
+  Ipv4Header header;
+  header.SetSource(m_localAddress);
+  header.SetDestination(m_remoteAddress);
+  header.SetProtocol(protocol);
+  Socket::SocketErrno error = Socket::ERROR_NOTERROR;
+  Ptr<Ipv4RoutingProtocol> routing = ipv4->GetRoutingProtocol();
+  Ptr<Ipv4Route> route = routing ? routing->RouteOutput(payload, header, nullptr, error) : nullptr;
+  ipv4->Send(payload, m_localAddress, m_remoteAddress, protocol, route);
 }
 
 void GreIpsecGateway::FromEsp(Ptr<Packet> packet, const Ipv4Header &) {
