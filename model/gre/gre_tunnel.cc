@@ -8,10 +8,16 @@ GreTunnel::GreTunnel(const GreConfig &config)
     : config_(config), outputSequence_(config.initialSequence) {}
 
 std::optional<crypto::Bytes> GreTunnel::Encapsulate(crypto::ByteView innerPacket) {
+  crypto::Bytes out;
+  if (!Encapsulate(innerPacket, out)) return std::nullopt;
+  return out;
+}
+
+bool GreTunnel::Encapsulate(crypto::ByteView innerPacket, crypto::Bytes &out) {
   auto info = ParseIpPacket(innerPacket.data(), innerPacket.size());
   if (!info) {
     ++counters_.txInvalidInner;
-    return std::nullopt;
+    return false;
   }
   GreHeader header;
   header.protocolType = info->version == 4 ? kGreProtocolIpv4 : kGreProtocolIpv6;
@@ -24,7 +30,7 @@ std::optional<crypto::Bytes> GreTunnel::Encapsulate(crypto::ByteView innerPacket
     header.sequencePresent = true;
     header.sequence = outputSequence_++;
   }
-  crypto::Bytes out(header.Size() + innerPacket.size());
+  out.resize(header.Size() + innerPacket.size());
   size_t headerSize = WriteGreHeader(header, out.data());
   std::copy(innerPacket.begin(), innerPacket.end(), out.begin() + headerSize);
   if (header.checksumPresent) {
@@ -35,10 +41,16 @@ std::optional<crypto::Bytes> GreTunnel::Encapsulate(crypto::ByteView innerPacket
     out[5] = uint8_t(checksum);
   }
   ++counters_.encapsulated;
-  return out;
+  return true;
 }
 
 std::optional<GreDecapsulated> GreTunnel::Decapsulate(crypto::ByteView grePacket) {
+  std::optional<GreDecapsulatedView> view = DecapsulateView(grePacket);
+  if (!view) return std::nullopt;
+  return GreDecapsulated{view->header, view->innerPacket.ToBytes()};
+}
+
+std::optional<GreDecapsulatedView> GreTunnel::DecapsulateView(crypto::ByteView grePacket) {
   GreParseResult parsed = ParseGreHeader(grePacket);
   switch (parsed.error) {
   case GreParseError::None:
@@ -103,7 +115,7 @@ std::optional<GreDecapsulated> GreTunnel::Decapsulate(crypto::ByteView grePacket
     inputSequence_ = header.sequence + 1;
   }
   ++counters_.decapsulated;
-  return GreDecapsulated{header, crypto::Bytes(inner.begin(), inner.begin() + info->totalLength)};
+  return GreDecapsulatedView{header, inner.subview(0, info->totalLength)};
 }
 
 } // namespace tunnelsim::gre

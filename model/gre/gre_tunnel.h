@@ -58,6 +58,12 @@ struct GreDecapsulated {
   crypto::Bytes innerPacket; // the IPv4/IPv6 packet carried
 };
 
+// As GreDecapsulated, the inner packet a view into the GRE packet it was taken from.
+struct GreDecapsulatedView {
+  GreHeader header;
+  crypto::ByteView innerPacket;
+};
+
 class GreTunnel {
 public:
   explicit GreTunnel(const GreConfig &config);
@@ -65,10 +71,15 @@ public:
   // GRE header + the packet. Empty (and counted) when `innerPacket` is not a well-formed
   // IPv4 or IPv6 packet; the protocol type is taken from its version.
   std::optional<crypto::Bytes> Encapsulate(crypto::ByteView innerPacket);
+  // The same into `out` (its contents replaced, its capacity reused); false when Encapsulate
+  // returns empty.
+  bool Encapsulate(crypto::ByteView innerPacket, crypto::Bytes &out);
 
   // Validates a received GRE payload in the order Linux does (header, checksum, key,
   // sequence) and returns the inner packet, or counts the drop by reason and returns empty.
   std::optional<GreDecapsulated> Decapsulate(crypto::ByteView grePacket);
+  // The same without copying the inner packet out of `grePacket`.
+  std::optional<GreDecapsulatedView> DecapsulateView(crypto::ByteView grePacket);
 
   const GreCounters &counters() const { return counters_; }
   const GreConfig &config() const { return config_; }

@@ -126,11 +126,11 @@ namespace {
 crypto::Bytes SealPacket(EspCipher cipher, const crypto::AeadKey &key, crypto::ByteView salt,
                          uint32_t spi, uint64_t sequence, bool esn,
                          const std::array<uint8_t, kEspIvSize> &iv, crypto::ByteView payload,
-                         uint8_t nextHeader) {
+                         uint8_t nextHeader, crypto::Bytes packet = {}) {
   const size_t unpadded = payload.size() + 2;
   const size_t padLength = (kEspAlignment - unpadded % kEspAlignment) % kEspAlignment;
   const size_t plaintextSize = unpadded + padLength;
-  crypto::Bytes packet(kEspHeaderSize + kEspIvSize + plaintextSize + kEspIcvSize);
+  packet.resize(kEspHeaderSize + kEspIvSize + plaintextSize + kEspIcvSize);
   PutU32(packet.data(), spi);
   PutU32(packet.data() + 4, uint32_t(sequence));
   std::memcpy(packet.data() + 8, iv.data(), kEspIvSize);
@@ -198,7 +198,8 @@ bool EspSa::Account(size_t bytes, bool &softReached, EspStatus &status) {
   return true;
 }
 
-EspSealResult EspSa::Seal(crypto::ByteView payload, uint8_t nextHeader, crypto::RandomSource *rng) {
+EspSealResult EspSa::Seal(crypto::ByteView payload, uint8_t nextHeader, crypto::RandomSource *rng,
+                          crypto::Bytes buffer) {
   EspSealResult result;
   const uint64_t limit = config_.esn ? UINT64_MAX : UINT32_MAX;
   if (sequence_ >= limit) {
@@ -218,12 +219,13 @@ EspSealResult EspSa::Seal(crypto::ByteView payload, uint8_t nextHeader, crypto::
   } else {
     PutU64(iv.data(), result.sequence);
   }
-  result.packet = SealPacket(config_.cipher, key_, crypto::ByteView(salt_), config_.spi,
-                             result.sequence, config_.esn, iv, payload, nextHeader);
+  result.packet =
+      SealPacket(config_.cipher, key_, crypto::ByteView(salt_), config_.spi, result.sequence,
+                 config_.esn, iv, payload, nextHeader, std::move(buffer));
   return result;
 }
 
-EspOpenResult EspSa::Open(crypto::ByteView packet) {
+EspOpenResult EspSa::Open(crypto::ByteView packet, crypto::Bytes buffer) {
   EspOpenResult result;
   result.spi = config_.spi;
   auto fail = [&](EspStatus status) {
@@ -252,7 +254,8 @@ EspOpenResult EspSa::Open(crypto::ByteView packet) {
   uint8_t aad[12];
   size_t aadSize = WriteAad(aad, config_.spi, result.sequence, config_.esn);
   auto nonce = Nonce(crypto::ByteView(salt_), packet.data() + kEspHeaderSize);
-  crypto::Bytes plaintext(ciphertextSize - kEspIcvSize);
+  crypto::Bytes plaintext = std::move(buffer);
+  plaintext.resize(ciphertextSize - kEspIcvSize);
   if (!crypto::AeadOpenInto(AeadFor(config_.cipher), key_, nonce,
                             packet.subview(kEspHeaderSize + kEspIvSize),
                             crypto::ByteView(aad, aadSize), plaintext.data())) {

@@ -140,11 +140,13 @@ public:
   EspSa &operator=(const EspSa &) = delete;
 
   // Outbound: the next sequence number, an IV by policy, padding to 4 bytes. `rng` is needed
-  // only for EspIvPolicy::Random.
+  // only for EspIvPolicy::Random. The packet is built in `buffer` (its contents are replaced):
+  // a caller that hands back the previous result's buffer seals without allocating.
   EspSealResult Seal(crypto::ByteView payload, uint8_t nextHeader,
-                     crypto::RandomSource *rng = nullptr);
-  // Inbound: parse, infer ESN, replay check, ICV, window update, trailer check.
-  EspOpenResult Open(crypto::ByteView packet);
+                     crypto::RandomSource *rng = nullptr, crypto::Bytes buffer = {});
+  // Inbound: parse, infer ESN, replay check, ICV, window update, trailer check. The payload
+  // is decrypted into `buffer` (contents replaced), as for Seal.
+  EspOpenResult Open(crypto::ByteView packet, crypto::Bytes buffer = {});
 
   const EspSaConfig &config() const { return config_; }
   uint32_t spi() const { return config_.spi; }

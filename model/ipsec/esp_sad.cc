@@ -57,7 +57,8 @@ EspSa *EspSad::SelectOutbound(const IpAddress &source, const IpAddress &destinat
   return best;
 }
 
-EspProtectResult EspSad::ProtectTunnel(crypto::ByteView innerPacket, crypto::RandomSource *rng) {
+EspProtectResult EspSad::ProtectTunnel(crypto::ByteView innerPacket, crypto::RandomSource *rng,
+                                       crypto::Bytes buffer) {
   auto info = ParseIpPacket(innerPacket.data(), innerPacket.size());
   if (!info) {
     EspProtectResult result;
@@ -67,12 +68,12 @@ EspProtectResult EspSad::ProtectTunnel(crypto::ByteView innerPacket, crypto::Ran
   }
   return Protect(innerPacket.subview(0, info->totalLength),
                  info->version == 4 ? kEspNextHeaderIpv4 : kEspNextHeaderIpv6, info->source,
-                 info->destination, rng);
+                 info->destination, rng, std::move(buffer));
 }
 
 EspProtectResult EspSad::Protect(crypto::ByteView payload, uint8_t nextHeader,
                                  const IpAddress &source, const IpAddress &destination,
-                                 crypto::RandomSource *rng) {
+                                 crypto::RandomSource *rng, crypto::Bytes buffer) {
   EspProtectResult result;
   EspSa *sa = SelectOutbound(source, destination);
   if (!sa) {
@@ -80,7 +81,7 @@ EspProtectResult EspSad::Protect(crypto::ByteView payload, uint8_t nextHeader,
     sadOutbound_.Count(result.status);
     return result;
   }
-  EspSealResult sealed = sa->Seal(payload, nextHeader, rng);
+  EspSealResult sealed = sa->Seal(payload, nextHeader, rng, std::move(buffer));
   result.status = sealed.status;
   result.packet = std::move(sealed.packet);
   result.spi = sa->spi();
@@ -90,7 +91,7 @@ EspProtectResult EspSad::Protect(crypto::ByteView payload, uint8_t nextHeader,
   return result;
 }
 
-EspOpenResult EspSad::Process(crypto::ByteView espPacket) {
+EspOpenResult EspSad::Process(crypto::ByteView espPacket, crypto::Bytes buffer) {
   auto spi = EspPacketSpi(espPacket);
   if (!spi) {
     EspOpenResult result;
@@ -106,7 +107,7 @@ EspOpenResult EspSad::Process(crypto::ByteView espPacket) {
     sadInbound_.Count(result.status);
     return result;
   }
-  return it->second->Open(espPacket);
+  return it->second->Open(espPacket, std::move(buffer));
 }
 
 EspCounters EspSad::inboundTotals() const {

@@ -36,15 +36,21 @@ public:
   // (an SA without selectors matches everything).
   EspSa *SelectOutbound(const IpAddress &source, const IpAddress &destination);
 
+  // `buffer` (all three): storage for the result's packet or payload, whose contents are
+  // replaced; a caller that hands back an earlier result's buffer processes a packet without
+  // allocating.
+  //
   // Tunnel mode: `innerPacket` is an IPv4/IPv6 packet; next header 4/41 and the selectors
   // come from it. Malformed inner packets are counted.
-  EspProtectResult ProtectTunnel(crypto::ByteView innerPacket, crypto::RandomSource *rng = nullptr);
+  EspProtectResult ProtectTunnel(crypto::ByteView innerPacket, crypto::RandomSource *rng = nullptr,
+                                 crypto::Bytes buffer = {});
   // Transport mode (e.g. GRE over IPsec, next header 47): the caller names the selector
   // addresses (the outer addresses of the packet being protected).
   EspProtectResult Protect(crypto::ByteView payload, uint8_t nextHeader, const IpAddress &source,
-                           const IpAddress &destination, crypto::RandomSource *rng = nullptr);
+                           const IpAddress &destination, crypto::RandomSource *rng = nullptr,
+                           crypto::Bytes buffer = {});
   // Inbound: SPI lookup then EspSa::Open.
-  EspOpenResult Process(crypto::ByteView espPacket);
+  EspOpenResult Process(crypto::ByteView espPacket, crypto::Bytes buffer = {});
 
   size_t inboundCount() const { return inbound_.size(); }
   size_t outboundCount() const { return outbound_.size(); }

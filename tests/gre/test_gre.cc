@@ -238,3 +238,27 @@ BOOST_AUTO_TEST_CASE(sequence_wrap_uses_serial_arithmetic) {
   BOOST_TEST(half.Decapsulate(WithSequence(4, inner)).has_value());
   BOOST_TEST(half.counters().dropOutOfSequence == 1u);
 }
+
+// The allocation-free forms (encapsulate into a reused buffer, decapsulate to a view) give
+// exactly what the copying forms give, and count the same.
+BOOST_AUTO_TEST_CASE(reused_buffer_and_view_forms_match_the_copying_forms) {
+  const GreConfig config = Symmetric(0x1234, true, true);
+  GreTunnel copying(config), reusing(config), copyingRx(config), viewRx(config);
+  Bytes out(5000, 0x77);
+  for (const Bytes &inner : {Ipv4Packet(1380), Ipv4Packet(0), Ipv6Packet(100), Ipv4Packet(9)}) {
+    auto expected = copying.Encapsulate(inner);
+    BOOST_REQUIRE(expected);
+    BOOST_REQUIRE(reusing.Encapsulate(inner, out));
+    BOOST_TEST(out == *expected);
+    auto copied = copyingRx.Decapsulate(*expected);
+    auto viewed = viewRx.DecapsulateView(out);
+    BOOST_REQUIRE(copied);
+    BOOST_REQUIRE(viewed);
+    BOOST_TEST(viewed->innerPacket.ToBytes() == copied->innerPacket);
+    BOOST_TEST(viewed->header.sequence == copied->header.sequence);
+  }
+  BOOST_TEST(!reusing.Encapsulate(Bytes{0x45, 0, 0}, out));
+  BOOST_TEST(reusing.counters().txInvalidInner == 1u);
+  BOOST_TEST(reusing.counters().encapsulated == copying.counters().encapsulated);
+  BOOST_TEST(viewRx.counters().decapsulated == 4u);
+}

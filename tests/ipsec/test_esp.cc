@@ -372,3 +372,33 @@ BOOST_AUTO_TEST_CASE(byte_and_packet_lifetimes) {
   BOOST_TEST(!brx.Open(r1.packet).softLifetimeReached);
   BOOST_TEST(brx.Open(r2.packet).softLifetimeReached);
 }
+
+// Sealing into and opening into a reused buffer (the ns-3 gateway's allocation-free path)
+// gives the bytes fresh buffers give, whatever the buffer held before, larger or smaller.
+BOOST_AUTO_TEST_CASE(reused_buffers_give_the_same_packets_and_payloads) {
+  for (EspCipher cipher : AvailableCiphers()) {
+    EspSad freshTx, reusedTx, freshRx, reusedRx;
+    const EspSaConfig c = Config(cipher, EspMode::Transport);
+    freshTx.AddOutbound(c);
+    reusedTx.AddOutbound(c);
+    freshRx.AddInbound(c);
+    reusedRx.AddInbound(c);
+    Bytes sealBuffer(3000, 0xEE), openBuffer(7, 0x11);
+    for (size_t size : {1400, 0, 63, 1420, 5}) {
+      const Bytes payload = GrePayload(size);
+      EspProtectResult fresh = freshTx.Protect(payload, kEspNextHeaderGre, c.source, c.destination);
+      EspProtectResult reused = reusedTx.Protect(payload, kEspNextHeaderGre, c.source,
+                                                 c.destination, nullptr, std::move(sealBuffer));
+      BOOST_REQUIRE(fresh.status == EspStatus::Ok);
+      BOOST_REQUIRE(reused.status == EspStatus::Ok);
+      BOOST_TEST(reused.packet == fresh.packet);
+      EspOpenResult opened = reusedRx.Process(reused.packet, std::move(openBuffer));
+      EspOpenResult expected = freshRx.Process(fresh.packet);
+      BOOST_REQUIRE(opened.status == EspStatus::Ok);
+      BOOST_TEST(opened.payload == expected.payload);
+      BOOST_TEST(opened.payload == payload);
+      sealBuffer = std::move(reused.packet);
+      openBuffer = std::move(opened.payload);
+    }
+  }
+}

@@ -514,6 +514,23 @@ void GreIpsecGateway::DoDispose() {
 // ---------------------------------------------------------------------------------------------
 // Data path
 
+namespace {
+constexpr size_t kMaxSpareBuffers = 16;
+} // namespace
+
+std::vector<uint8_t> GreIpsecGateway::TakeSpareBuffer() {
+  if (m_spareBuffers.empty()) return {};
+  std::vector<uint8_t> buffer = std::move(m_spareBuffers.back());
+  m_spareBuffers.pop_back();
+  return buffer;
+}
+
+void GreIpsecGateway::KeepSpareBuffer(std::vector<uint8_t> buffer) {
+  if (m_spareBuffers.size() >= kMaxSpareBuffers || buffer.capacity() == 0) return;
+  buffer.clear();
+  m_spareBuffers.push_back(std::move(buffer));
+}
+
 bool GreIpsecGateway::FromTunnel(Ptr<Packet> packet, uint16_t) {
   m_buffer.resize(packet->GetSize());
   packet->CopyData(m_buffer.data(), m_buffer.size());
@@ -521,20 +538,19 @@ bool GreIpsecGateway::FromTunnel(Ptr<Packet> packet, uint16_t) {
   m_innerTx(packet);
   const crypto::ByteView inner(m_buffer.data(), m_buffer.size());
   if (m_mode == IPSEC_TUNNEL) {
-    ProtectAndSend(m_sad.ProtectTunnel(inner, m_rng.get()), packet);
+    ProtectAndSend(m_sad.ProtectTunnel(inner, m_rng.get(), TakeSpareBuffer()), packet);
     return true;
   }
-  std::optional<crypto::Bytes> grePacket = m_gre->Encapsulate(inner);
-  if (!grePacket) {
+  if (!m_gre->Encapsulate(inner, m_greBuffer)) {
     Drop("invalid-inner", packet);
     return true; // counted by the GRE core and the Drop trace
   }
   if (m_mode == GRE) {
-    SendOuter(kGreProtocol, Create<Packet>(grePacket->data(), grePacket->size()));
+    SendOuter(kGreProtocol, Create<Packet>(m_greBuffer.data(), m_greBuffer.size()));
     return true;
   }
-  ProtectAndSend(m_sad.Protect(*grePacket, ipsec::kEspNextHeaderGre, ToTunnelsim(m_localAddress),
-                               ToTunnelsim(m_remoteAddress), m_rng.get()),
+  ProtectAndSend(m_sad.Protect(m_greBuffer, ipsec::kEspNextHeaderGre, ToTunnelsim(m_localAddress),
+                               ToTunnelsim(m_remoteAddress), m_rng.get(), TakeSpareBuffer()),
                  packet);
   return true;
 }
@@ -549,6 +565,7 @@ void GreIpsecGateway::ProtectAndSend(ipsec::EspProtectResult result, Ptr<const P
   }
   if (result.softLifetimeReached) ReportLifetime(result.spi, false);
   Ptr<Packet> esp = Create<Packet>(result.packet.data(), result.packet.size());
+  KeepSpareBuffer(std::move(result.packet));
   if (m_cpu) {
     m_cpu->Submit(result.spi, esp->GetSize(), [this, esp]() { SendOuter(kEspProtocol, esp); });
   } else {
@@ -578,7 +595,8 @@ void GreIpsecGateway::FromEsp(Ptr<Packet> packet, const Ipv4Header &) {
   m_outerRx(packet);
   m_buffer.resize(packet->GetSize());
   packet->CopyData(m_buffer.data(), m_buffer.size());
-  ipsec::EspOpenResult result = m_sad.Process(crypto::ByteView(m_buffer.data(), m_buffer.size()));
+  ipsec::EspOpenResult result =
+      m_sad.Process(crypto::ByteView(m_buffer.data(), m_buffer.size()), TakeSpareBuffer());
   if (result.status == ipsec::EspStatus::Dummy) return;
   if (result.status != ipsec::EspStatus::Ok) {
     Drop(ipsec::EspStatusName(result.status), packet);
@@ -590,14 +608,16 @@ void GreIpsecGateway::FromEsp(Ptr<Packet> packet, const Ipv4Header &) {
   if (m_cpu) {
     auto payload = std::make_shared<crypto::Bytes>(std::move(result.payload));
     m_cpu->Submit(result.spi, packet->GetSize(), [this, payload, nextHeader, packet]() {
-      AfterEsp(std::move(*payload), nextHeader, packet);
+      AfterEsp(*payload, nextHeader, packet);
     });
   } else {
-    AfterEsp(std::move(result.payload), nextHeader, packet);
+    AfterEsp(result.payload, nextHeader, packet);
+    KeepSpareBuffer(std::move(result.payload));
   }
 }
 
-void GreIpsecGateway::AfterEsp(crypto::Bytes payload, uint8_t nextHeader, Ptr<const Packet> outer) {
+void GreIpsecGateway::AfterEsp(const crypto::Bytes &payload, uint8_t nextHeader,
+                               Ptr<const Packet> outer) {
   if (m_mode == GRE_OVER_IPSEC) {
     if (nextHeader != ipsec::kEspNextHeaderGre) {
       Drop("unexpected-next-header", outer);
@@ -639,8 +659,8 @@ void GreIpsecGateway::FromGre(Ptr<Packet> packet, const Ipv4Header &) {
 
 void GreIpsecGateway::DecapsulateGre(const uint8_t *data, size_t size, Ptr<const Packet> outer) {
   const gre::GreCounters before = m_gre->counters();
-  std::optional<gre::GreDecapsulated> decapsulated =
-      m_gre->Decapsulate(crypto::ByteView(data, size));
+  std::optional<gre::GreDecapsulatedView> decapsulated =
+      m_gre->DecapsulateView(crypto::ByteView(data, size));
   if (!decapsulated) {
     DropGre(before, outer);
     return;

@@ -122,7 +122,8 @@ private:
   void ProtectAndSend(tunnelsim::ipsec::EspProtectResult result, Ptr<const Packet> inner);
   void FromEsp(Ptr<Packet> packet, const Ipv4Header &header);
   void FromGre(Ptr<Packet> packet, const Ipv4Header &header);
-  void AfterEsp(tunnelsim::crypto::Bytes payload, uint8_t nextHeader, Ptr<const Packet> outer);
+  void AfterEsp(const tunnelsim::crypto::Bytes &payload, uint8_t nextHeader,
+                Ptr<const Packet> outer);
   void DecapsulateGre(const uint8_t *data, size_t size, Ptr<const Packet> outer);
   void SendOuter(uint8_t protocol, Ptr<Packet> payload);
   void Deliver(const uint8_t *data, size_t size);
@@ -178,6 +179,13 @@ private:
   std::string m_ikeLine;
   std::map<std::string, uint64_t> m_dropCounts;
   std::vector<uint8_t> m_buffer;
+  // Per-packet storage kept between packets instead of a 1.5 kB allocation per packet and
+  // stage: the GRE packet being protected, and ESP packets' and payloads' buffers handed
+  // back after use (see TakeSpareBuffer).
+  std::vector<uint8_t> m_greBuffer;
+  std::vector<std::vector<uint8_t>> m_spareBuffers;
+  std::vector<uint8_t> TakeSpareBuffer();
+  void KeepSpareBuffer(std::vector<uint8_t> buffer);
   tunnelsim::tunnel::GatewaySpec m_gatewaySpec;
   TunnelGatewayPolicy m_gatewayPolicy;
 
