@@ -145,14 +145,21 @@ bool CubicCore::OnRttSample(int64_t nowUs, int64_t rttUs, uint32_t cwnd, uint32_
   if (m_epochActive && nowUs - m_epochStartUs < kNoSampleAfterEpochUs) return false;
   const int64_t delay = std::max<int64_t>(rttUs, 1);
   if (m_delayMinUs == 0 || m_delayMinUs > delay) m_delayMinUs = delay;
-  if (m_found || !m_params.hystart || cwnd >= ssthresh || cwnd < m_params.hystartLowWindow)
+  if (m_found || !m_params.hystart || cwnd >= ssthresh) return false;
+  if (cwnd < m_params.hystartLowWindow) {
+    if (m_params.hystartRoundsBelowLowWindow) StartRoundIfPassed(nowUs, sndUna, sndNxt);
     return false;
+  }
   HystartUpdate(nowUs, delay, sndUna, sndNxt);
   return m_found;
 }
 
-void CubicCore::HystartUpdate(int64_t nowUs, int64_t delayUs, uint32_t sndUna, uint32_t sndNxt) {
+void CubicCore::StartRoundIfPassed(int64_t nowUs, uint32_t sndUna, uint32_t sndNxt) {
   if (!m_roundStarted || SeqAfter(sndUna, m_endSeq)) HystartReset(nowUs, sndNxt);
+}
+
+void CubicCore::HystartUpdate(int64_t nowUs, int64_t delayUs, uint32_t sndUna, uint32_t sndNxt) {
+  StartRoundIfPassed(nowUs, sndUna, sndNxt);
   if (m_params.hystartAckTrain && nowUs - m_lastAckUs <= m_params.hystartAckDeltaUs) {
     m_lastAckUs = nowUs;
     int64_t threshold = m_delayMinUs + m_params.hystartAckDelayUs;

@@ -17,7 +17,7 @@
 // passes the SND.NXT noted at its start) either a train of closely spaced ACKs spans more than
 // half the minimum RTT (ACK-train detection), or the smallest of the round's first eight RTT
 // samples exceeds the minimum RTT by clamp(minRTT/8, 4 ms, 16 ms) (delay-increase detection).
-// Both only run once cwnd has reached 16 segments.
+// Both only run once cwnd has reached 16 segments; rounds are counted from the first ACK.
 #pragma once
 
 #include <cstdint>
@@ -33,6 +33,13 @@ struct CubicParams {
   bool hystartAckTrain = true;
   bool hystartDelay = true;
   uint32_t hystartLowWindow = 16; // segments
+  // Rounds are counted on every slow-start RTT sample, also below hystartLowWindow, so the
+  // first round HyStart judges begins with the first ACK of an ACK train, as Linux does since
+  // "tcp_cubic: fix incorrect HyStart round start detection" (v6.13, backported to the
+  // stable series in early 2025). Before it (6.1 as released), the round was first reset by
+  // the ACK that took cwnd to hystartLowWindow, in mid-train, and every later round began
+  // near the same point of its train, with the queued tail of a train as its first samples.
+  bool hystartRoundsBelowLowWindow = true;
   uint32_t hystartMinSamples = 8;
   int64_t hystartAckDeltaUs = 2000; // ACKs further apart than this break the train
   // Linux adds an allowance for ACK compression to the train threshold: min(1 ms, time to
@@ -99,6 +106,8 @@ public:
 private:
   void Reset();
   void HystartReset(int64_t nowUs, uint32_t sndNxt);
+  // A new round begins when SND.UNA has passed the SND.NXT noted at the last one's start.
+  void StartRoundIfPassed(int64_t nowUs, uint32_t sndUna, uint32_t sndNxt);
   void HystartUpdate(int64_t nowUs, int64_t delayUs, uint32_t sndUna, uint32_t sndNxt);
   void UpdateCnt(int64_t nowUs, uint32_t cwnd, uint32_t acked);
 

@@ -43,6 +43,13 @@ ns3::TypeId LinuxCubic::GetTypeId() {
                         ns3::BooleanValue(true),
                         ns3::MakeBooleanAccessor(&LinuxCubic::m_rawRttSamples),
                         ns3::MakeBooleanChecker())
+          .AddAttribute("HyStartRoundsBelowLowWindow",
+                        "Count HyStart rounds from the first slow-start ACK, also below the "
+                        "16-segment low window (Linux since v6.13 and the 2025 stable "
+                        "kernels); false: from the ACK that reached it, as the original 6.1",
+                        ns3::BooleanValue(true),
+                        ns3::MakeBooleanAccessor(&LinuxCubic::m_hystartRoundsBelowLowWindow),
+                        ns3::MakeBooleanChecker())
           .AddAttribute(
               "RenoFriendly", "Grow at least as fast as a Reno flow would", ns3::BooleanValue(true),
               ns3::MakeBooleanAccessor(&LinuxCubic::m_renoFriendly), ns3::MakeBooleanChecker());
@@ -54,21 +61,22 @@ LinuxCubic::LinuxCubic() = default;
 LinuxCubic::LinuxCubic(const LinuxCubic &other)
     : TcpCongestionOps(other), m_hystart(other.m_hystart),
       m_fastConvergence(other.m_fastConvergence), m_renoFriendly(other.m_renoFriendly),
-      m_rawRttSamples(other.m_rawRttSamples), m_configured(other.m_configured),
-      m_core(other.m_core), m_cwndCnt(other.m_cwndCnt) {}
+      m_rawRttSamples(other.m_rawRttSamples),
+      m_hystartRoundsBelowLowWindow(other.m_hystartRoundsBelowLowWindow),
+      m_configured(other.m_configured), m_core(other.m_core), m_cwndCnt(other.m_cwndCnt) {}
 
-tcp::CubicParams LinuxCubic::ParamsFromAttributes(bool hystart, bool fastConvergence,
-                                                  bool renoFriendly) {
+tcp::CubicParams LinuxCubic::ParamsFromAttributes() const {
   tcp::CubicParams params;
-  params.hystart = hystart;
-  params.fastConvergence = fastConvergence;
-  params.renoFriendly = renoFriendly;
+  params.hystart = m_hystart;
+  params.hystartRoundsBelowLowWindow = m_hystartRoundsBelowLowWindow;
+  params.fastConvergence = m_fastConvergence;
+  params.renoFriendly = m_renoFriendly;
   return params;
 }
 
 void LinuxCubic::EnsureConfigured() {
   if (m_configured) return;
-  m_core = tcp::CubicCore(ParamsFromAttributes(m_hystart, m_fastConvergence, m_renoFriendly));
+  m_core = tcp::CubicCore(ParamsFromAttributes());
   m_configured = true;
 }
 

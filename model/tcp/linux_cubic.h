@@ -44,13 +44,13 @@ public:
   const tcp::CubicCore &Core() const { return m_core; }
 
 private:
-  static tcp::CubicParams ParamsFromAttributes(bool hystart, bool fastConvergence,
-                                               bool renoFriendly);
+  tcp::CubicParams ParamsFromAttributes() const;
 
   bool m_hystart = true;
   bool m_fastConvergence = true;
   bool m_renoFriendly = true;
   bool m_rawRttSamples = true;
+  bool m_hystartRoundsBelowLowWindow = true;
   bool m_configured = false; // attributes are applied to the core on first use
   tcp::CubicCore m_core;
   uint32_t m_cwndCnt = 0; // Linux's snd_cwnd_cnt, which ns-3's socket state lacks

@@ -8,6 +8,7 @@
 
 #include <cmath>
 #include <cstdint>
+#include <utility>
 
 using tunnelsim::tcp::CubicCore;
 using tunnelsim::tcp::CubicParams;
@@ -256,4 +257,55 @@ BOOST_AUTO_TEST_CASE(hystart_delay_minimum_is_taken_over_the_whole_round) {
   BOOST_TEST(!core.OnRttSample(140 * kMs, 41 * kMs, 20, kInfinite, 1000, 5000));
   BOOST_TEST(FeedRound(core, 145 * kMs, 5 * kMs, 10, 60 * kMs, 20, 1000, 5000) == 0);
   BOOST_TEST(FeedRound(core, 300 * kMs, 5 * kMs, 10, 60 * kMs, 20, 5001, 9000) == 9);
+}
+
+namespace {
+
+// Where slow start on a clean path ends: train k (k = 1..trains) of 5 * 2^(k-1) ACKs, 0.2 ms
+// apart and one RTT after the previous train, each ACKing two segments (delayed ACK) that
+// were sent in response to the previous train; cwnd grows by 2 and 4 segments leave per ACK.
+// The sender's doubled rate builds a queue within each train, so the i-th ACK's RTT is
+// 40 ms + i * 0.5 ms; between trains it drains (the flight is below the BDP). Returns the
+// (train, ACK index) HyStart exits on, or (0, 0).
+std::pair<int, int> SlowStartOnCleanPath(CubicCore &core, int trains) {
+  uint32_t cwnd = 10, sndUna = 0, sndNxt = 10; // initial window sent, nothing ACKed
+  for (int train = 1; train <= trains; ++train) {
+    const int acks = 5 << (train - 1);
+    for (int i = 0; i < acks; ++i) {
+      sndUna += 2;
+      const int64_t now = train * 100 * kMs + i * 200;
+      if (core.OnRttSample(now, 40 * kMs + i * 500, cwnd, kInfinite, sndUna, sndNxt))
+        return {train, i};
+      cwnd += 2;
+      sndNxt += 4;
+    }
+  }
+  return {0, 0};
+}
+
+} // namespace
+
+// Issue 16 part 4: a HyStart round must begin with the first ACK of a train. Linux counts
+// rounds on every slow-start ACK (since "tcp_cubic: fix incorrect HyStart round start
+// detection", v6.13 and the 2025 stable kernels, the 6.18 of the calibration included); when
+// the first round was only started by the ACK that took cwnd to 16 segments, in mid-train,
+// each later round began in mid-train too, its first eight samples were the queued tail of a
+// train, and the delay test ended slow start far below the BDP (the model's cubic-linux left
+// slow start at 80-260 segments on the clean reorder-collapse path where the kernel waits for
+// 1300-2760).
+BOOST_AUTO_TEST_CASE(hystart_rounds_start_at_the_first_ack_of_a_train) {
+  CubicCore core;
+  const auto exit = SlowStartOnCleanPath(core, 5);
+  BOOST_TEST(exit.first == 0); // every round's first samples are the queue-free head
+  BOOST_TEST(!core.HystartFound());
+  BOOST_TEST(core.DelayMinUs() == 40 * kMs);
+
+  CubicParams original61;
+  original61.hystartRoundsBelowLowWindow = false;
+  CubicCore old(original61);
+  const auto oldExit = SlowStartOnCleanPath(old, 5);
+  // First round reset at the 4th ACK of train 1 (cwnd 16); the round that starts in train 4
+  // at its 25th ACK sees nine samples of 52 ms and more (above 40 + 5 ms): exit in train 4.
+  BOOST_TEST(oldExit.first == 4);
+  BOOST_TEST(oldExit.second == 32);
 }
