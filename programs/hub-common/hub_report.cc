@@ -21,6 +21,25 @@ nlohmann::ordered_json PerPeerSummary(const std::vector<uint64_t> &perPeer) {
       {"min", *lo}, {"max", *hi}, {"total", total}, {"peers_with_none", PeersWithNone(perPeer)}};
 }
 
+namespace {
+double ProcessCpuSeconds() {
+  rusage usage{};
+  getrusage(RUSAGE_SELF, &usage);
+  const auto seconds = [](const timeval &t) { return double(t.tv_sec) + t.tv_usec * 1e-6; };
+  return seconds(usage.ru_utime) + seconds(usage.ru_stime);
+}
+} // namespace
+
+void WallClock::StartRun() {
+  runStartCpu = ProcessCpuSeconds();
+  runStart = std::chrono::steady_clock::now();
+}
+
+void WallClock::EndRun() {
+  runEnd = std::chrono::steady_clock::now();
+  runEndCpu = ProcessCpuSeconds();
+}
+
 nlohmann::ordered_json CostJson(const WallClock &clock, double simulatedSeconds, uint32_t peers) {
   rusage usage{};
   getrusage(RUSAGE_SELF, &usage);
@@ -29,6 +48,8 @@ nlohmann::ordered_json CostJson(const WallClock &clock, double simulatedSeconds,
   return {{"setup_wall_s", setupWall},
           {"wall_s", runWall},
           {"wall_per_sim_s", runWall / simulatedSeconds},
+          {"run_cpu_s", clock.runEndCpu - clock.runStartCpu},
+          {"cpu_per_sim_s", (clock.runEndCpu - clock.runStartCpu) / simulatedSeconds},
           {"max_rss_kib", usage.ru_maxrss}, // Linux: kibibytes
           {"rss_per_peer_kib", double(usage.ru_maxrss) / peers}};
 }

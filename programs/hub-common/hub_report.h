@@ -14,12 +14,18 @@ namespace tunnelsim::hub {
 nlohmann::ordered_json PerPeerSummary(const std::vector<uint64_t> &perPeer);
 uint64_t PeersWithNone(const std::vector<uint64_t> &perPeer);
 
-// Wall clock from program start, the simulation's start and end.
+// Wall clock from program start, the simulation's start and end, and the process's CPU time
+// (user + system) at the simulation's start and end: on a shared machine the run's CPU time
+// shows its cost where the wall time also holds the waits for a core.
 struct WallClock {
   std::chrono::steady_clock::time_point start = std::chrono::steady_clock::now(), runStart, runEnd;
+  double runStartCpu = 0, runEndCpu = 0; // seconds
+  void StartRun();
+  void EndRun();
 };
 
-// setup_wall_s, wall_s, wall_per_sim_s, max_rss_kib (getrusage), rss_per_peer_kib.
+// setup_wall_s, wall_s, wall_per_sim_s, run_cpu_s, cpu_per_sim_s, max_rss_kib (getrusage),
+// rss_per_peer_kib.
 nlohmann::ordered_json CostJson(const WallClock &clock, double simulatedSeconds, uint32_t peers);
 
 // Completes a hub program's JSON line and prints it on stdout: the run's cost, "ok", and with
