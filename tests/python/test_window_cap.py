@@ -122,7 +122,8 @@ def test_onset_and_disagreement(sweep_dir):
     assert "disagree (one collapsed, the other not) at 1 point(s)" in text
     rows = window_cap.side_by_side(table).splitlines()[2:]
     assert len(rows) == 3  # (50, 5, 128), (50, 5, 32), (50, 20, 32), by x
-    assert rows[1].startswith("| 0.72 | 50 | 5 | 32 | 11.0 ± 12.7 | 0.26 | 1/2 | 52.0 ± 25.4 | 0.65")
+    assert rows[1].startswith("| 0.72 | 50 | 5 | 32 | 11.0 ± 12.7 | 0.26 | 1/2 | "
+                              "52.0 ± 25.4 | 0.65")
     assert rows[2].endswith("| - | - | - |")  # no kernel run at 20 ms
     # a stricter threshold changes the verdicts
     strict = window_cap.build_table(window_cap.load(sweep_dir), collapse_below=0.1)
