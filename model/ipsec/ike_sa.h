@@ -6,7 +6,8 @@
 // Exchanges: IKE_SA_INIT (X25519, group 31) and IKE_AUTH (PSK, first Child SA) in two round
 // trips; CREATE_CHILD_SA rekeying of the Child SA (make-before-break or break-before-make);
 // INFORMATIONAL Delete of Child SAs and of the IKE SA; CREATE_CHILD_SA rekeying of the IKE SA
-// itself, started by either side (RFC 7296 2.8). One request is outstanding at a time
+// itself, started by either side (RFC 7296 2.8); simultaneous rekeys by both ends resolved by
+// the lowest-nonce rule (2.8.1, 2.8.2). One request is outstanding at a time
 // (window size 1), retransmitted with exponential back-off until the peer answers or the
 // retransmission limit is reached.
 //
@@ -77,7 +78,7 @@ struct IkeConfig {
   IkeRekeyMode rekeyMode = IkeRekeyMode::MakeBeforeBreak;
   Duration rekeyOverlap = Seconds(2);    // make-before-break: old SA kept this long
   bool pfs = false;                      // a fresh X25519 exchange in CREATE_CHILD_SA
-  Duration rekeyRetryDelay = Seconds(1); // after TEMPORARY_FAILURE (rekey collision)
+  Duration rekeyRetryDelay = Seconds(1); // after TEMPORARY_FAILURE (the peer was busy)
   // How long the inbound SA of a rekeyed Child SA stays installed after the Child SA was
   // deleted. A real peer's data path can lag its IKE exchanges (strongSwan's kernel-libipsec
   // queues ESP packets while its IKE thread already answered the Delete), so packets sent on
