@@ -5,7 +5,7 @@
 // TUN's MTU (1400); this covers an underlay path smaller than the TUN MTU plus ESP overhead.
 #pragma once
 
-#include "common/ip_address.h"
+#include "route_mtu.h"
 
 #include <cstdint>
 #include <optional>
@@ -17,9 +17,5 @@ namespace tunnelsim::realnet {
 // encapsulation (RFC 3948): outer header, [UDP,] SPI and sequence, IV, the inner packet padded
 // with its 2 trailer bytes to a multiple of 4, ICV.
 uint32_t EspTunnelInnerMtu(uint32_t outerMtu, bool udpEncapsulation);
-
-// The MTU of the route to `peer` as the kernel knows it (device MTU or a learned path MTU):
-// a connected UDP socket's IP_MTU. Empty when it cannot be read.
-std::optional<uint32_t> RouteMtuTo(const IpAddress &peer);
 
 } // namespace tunnelsim::realnet

@@ -1,5 +1,10 @@
 #include "wg_daemon.h"
 
+#include "common/icmp_frag_needed.h"
+#include "common/ip_packet.h"
+#include "route_mtu.h"
+#include "wg_pmtu.h"
+
 #include "clock.h"
 #include "netlink.h"
 
@@ -174,11 +179,42 @@ void WgDaemon::OnTunReadable() {
     }
     ++counters_.tunPacketsRead;
     counters_.tunBytesRead += static_cast<uint64_t>(n);
+    if (options_.gateway.pmtuDiscovery && AnsweredTooBig(buffer_.data(), size_t(n))) continue;
     crypto::Bytes packet(buffer_.begin(), buffer_.begin() + n);
     if (mssClamp_) mssClamp_->Apply(packet);
     device_->OnTunnelPacket(std::move(packet), now, actions_);
   }
   Perform(actions_);
+}
+
+bool WgDaemon::AnsweredTooBig(const uint8_t *packet, size_t size) {
+  const auto info = ParseIpPacket(packet, size);
+  if (!info || info->version != 4) return false;
+  const wireguard::Peer *peer = device_->allowedIps().Lookup(info->destination);
+  if (!peer || !peer->endpoint()) return false;
+  const IpAddress &endpoint = peer->endpoint()->address;
+  const Time now = MonotonicNow();
+  if (endpoint != pmtuEndpoint_ || pmtuReadAt_ == kNever || now - pmtuReadAt_ >= Seconds(1)) {
+    pmtuEndpoint_ = endpoint;
+    pmtuRouteMtu_ = RouteMtuTo(endpoint).value_or(0);
+    pmtuReadAt_ = now;
+  }
+  if (pmtuRouteMtu_ == 0) return false;
+  const uint32_t mtu = WireGuardInnerMtu(pmtuRouteMtu_, !endpoint.IsV4(),
+                                         static_cast<uint32_t>(device_->config().mtu));
+  if (!NeedsFragmentationNeeded(packet, size, mtu)) return false;
+  ++pmtuDrops_;
+  // The error comes from the quoted packet's destination: it routes back through this
+  // interface, so reverse-path filtering on the sender's side accepts it.
+  const auto icmp = BuildFragmentationNeeded(packet, size, uint16_t(mtu), info->destination);
+  if (icmp && tun_->Write(icmp->data(), icmp->size())) {
+    ++icmpFragNeededSent_;
+    ++counters_.tunPacketsWritten;
+    counters_.tunBytesWritten += icmp->size();
+  } else {
+    ++counters_.tunWriteErrors;
+  }
+  return true;
 }
 
 void WgDaemon::OnUdpReadable() {
@@ -252,6 +288,10 @@ nlohmann::json WgDaemon::Stats() const {
   driver.loopWakeups = loop_.wakeups();
   nlohmann::json stats = StatsJson(*device_, driver, context);
   if (mssClamp_) stats["mss_clamp"] = MssClampJson(*mssClamp_);
+  if (options_.gateway.pmtuDiscovery) {
+    stats["pmtu_discovery"] = {{"pmtu_drops", pmtuDrops_},
+                               {"icmp_frag_needed_sent", icmpFragNeededSent_}};
+  }
   return stats;
 }
 

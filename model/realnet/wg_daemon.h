@@ -38,6 +38,9 @@ private:
   bool SetUp(std::string &error);
   bool ConfigureIp(std::string &error);
   void OnTunReadable();
+  // --pmtu-discovery: true when the TUN packet was too big for the tunnel to its peer and was
+  // answered with ICMP fragmentation needed instead of being sent.
+  bool AnsweredTooBig(const uint8_t *packet, size_t size);
   void OnUdpReadable();
   void OnTimerExpired();
   void Perform(wireguard::Actions &actions);
@@ -59,6 +62,12 @@ private:
       tunReadLogThrottle_;
   std::vector<uint8_t> buffer_;
   std::optional<MssClamp> mssClamp_; // --clamp-mss, against the interface MTU
+  // --pmtu-discovery: the route MTU to the last endpoint looked at (re-read each second) and
+  // the DF packets dropped and answered with ICMP.
+  IpAddress pmtuEndpoint_;
+  uint32_t pmtuRouteMtu_ = 0;
+  Time pmtuReadAt_ = kNever;
+  uint64_t pmtuDrops_ = 0, icmpFragNeededSent_ = 0;
 };
 
 } // namespace tunnelsim::realnet

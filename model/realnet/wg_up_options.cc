@@ -4,7 +4,7 @@ namespace tunnelsim::realnet {
 
 const char kWgUpUsage[] =
     "usage: tunnelsim-wg-up CONFIG [--interface NAME] [--stats-file PATH] [--no-ip-config]\n"
-    "                       [--clamp-mss off|pmtu|N] [--verbose]\n"
+    "                       [--clamp-mss off|pmtu|N] [--pmtu-discovery] [--verbose]\n"
     "       (also: tunnelsim wg-up ..., wg-up ...)\n"
     "\n"
     "Runs a WireGuard interface in user space: creates the TUN interface NAME (default: the\n"
@@ -19,6 +19,9 @@ const char kWgUpUsage[] =
     "      --clamp-mss VALUE  lower the MSS option of TCP SYNs through the interface, both\n"
     "                         ways, as iptables -j TCPMSS: pmtu (the MTU less 40), a number\n"
     "                         (88-65535) or off (the default)\n"
+    "      --pmtu-discovery   answer IPv4 packets with DF set that WireGuard would make larger\n"
+    "                         than the underlay path to their peer with ICMP fragmentation\n"
+    "                         needed (type 3 code 4) into the interface\n"
     "  -v, --verbose          also log every handshake message and dropped packet\n"
     "  -h, --help             show this help\n";
 
@@ -79,6 +82,8 @@ std::optional<WgUpOptions> ParseWgUpOptions(const std::vector<std::string> &args
         error = "--clamp-mss: expected off, pmtu or an MSS from 88 to 65535, got '" + *value + "'";
         return std::nullopt;
       }
+    } else if (arg == "--pmtu-discovery") {
+      options.gateway.pmtuDiscovery = true;
     } else if (arg == "--no-ip-config") {
       options.configureIp = false;
     } else if (arg == "-v" || arg == "--verbose") {

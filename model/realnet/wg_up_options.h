@@ -20,6 +20,7 @@ struct WgUpOptions {
   bool configureIp = true;
   // --clamp-mss off|pmtu|N: TCP MSS clamping of SYNs in both directions through the interface
   // (iptables -j TCPMSS; "pmtu" is the interface MTU less 40). Off by default.
+  // --pmtu-discovery sets gateway.pmtuDiscovery (wg_pmtu.h).
   tunnel::GatewaySpec gateway;
   bool verbose = false;
   bool help = false;
