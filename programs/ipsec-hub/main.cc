@@ -26,6 +26,7 @@
 #include "hub_star.h"
 #include "prefix_index_routing.h"
 #include "receive_shortcut.h"
+#include "udp_send_route.h"
 
 #include "ns3/gre-ipsec/gre-ipsec-helper.h"
 #include "ns3/gre-ipsec/outer-ip-protocol.h"
@@ -157,11 +158,12 @@ int main(int argc, char *argv[]) {
     echo.InstallClient(i, start + Seconds(trafficDelay));
   }
 
-  // After every device, address and route exists (programs/hub-common/prefix_index_routing.h
-  // and receive_shortcut.h say why and what they change).
+  // After every device, address and route exists (programs/hub-common/prefix_index_routing.h,
+  // receive_shortcut.h and udp_send_route.h say why and what they change).
   if (hubShortcuts) {
     hub::IndexHubRouting(star.hub);
     hub::ShortcutHubReceive(star.hub);
+    hub::RouteHubUdpSends(star.hub);
   }
 
   clock.StartRun();
