@@ -12,10 +12,10 @@
 #include "common/seed_mix.h"
 #include "crypto/random.h"
 #include "gre/gre_tunnel.h"
-#include "json/esp_counters.h"
 #include "ipsec/esp_sad.h"
 #include "ipsec/ike_config_from_spec.h"
 #include "ipsec/ike_sa.h"
+#include "json/esp_counters.h"
 
 #include <map>
 #include <set>
@@ -188,13 +188,18 @@ public:
       g.extra["esp_inbound"] = ipsec::EspCountersJson(in);
       g.extra["esp_outbound"] = ipsec::EspCountersJson(sad_.outboundTotals());
       const ipsec::IkeCounters &c = ike_->counters();
-      g.extra["ike"] = {
-          {"messages_sent", c.messagesSent},          {"retransmissions", c.retransmissions},
-          {"messages_received", c.messagesReceived},  {"auth_failures", c.authFailures},
-          {"child_sas_created", c.childSasCreated},   {"child_sas_rekeyed", c.childSasRekeyed},
-          {"child_sas_deleted", c.childSasDeleted},   {"rekey_collisions", c.rekeyCollisions},
-          {"ike_sas_rekeyed", c.ikeSasRekeyed},       {"state", ipsec::IkeStateName(ike_->state())},
-          {"sa_install_failures", saInstallFailures_}};
+      g.extra["ike"] = {{"messages_sent", c.messagesSent},
+                        {"retransmissions", c.retransmissions},
+                        {"messages_received", c.messagesReceived},
+                        {"auth_failures", c.authFailures},
+                        {"child_sas_created", c.childSasCreated},
+                        {"child_sas_rekeyed", c.childSasRekeyed},
+                        {"child_sas_deleted", c.childSasDeleted},
+                        {"rekey_collisions", c.rekeyCollisions},
+                        {"ike_sas_rekeyed", c.ikeSasRekeyed},
+                        {"state", ipsec::IkeStateName(ike_->state())},
+                        {"liveness_checks_sent", c.livenessChecksSent},
+                        {"sa_install_failures", saInstallFailures_}};
     }
     if (useGre_) {
       const gre::GreCounters &c = gre_->counters();
@@ -228,6 +233,8 @@ private:
         ReportLifetime(result.spi, true, now, out);
       return;
     }
+    // An authenticated packet from the peer: no liveness check needed (dead peer detection).
+    ike_->NotePeerAlive(now);
     if (result.softLifetimeReached) ReportLifetime(result.spi, false, now, out);
     if (useGre_) {
       if (result.nextHeader != ipsec::kEspNextHeaderGre) {

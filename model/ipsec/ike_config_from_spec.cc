@@ -28,6 +28,17 @@ void ApplyIpsecSpec(const tunnel::IpsecSpec &spec, IkeConfig &config) {
     config.lifetime.hardBytes = spec.childLifetimeBytes;
     config.lifetime.softBytes = spec.childLifetimeBytes - spec.childLifetimeBytes / 10;
   }
+  // The IKE SA the same way, in strongSwan's swanctl terms: rekey_time = ike_lifetime -
+  // rekey_margin, rand_time 10 % of rekey_time (the rekey starts up to that much earlier, so
+  // the two ends, established a one-way delay apart, do not both start one at once: RFC 7296
+  // 2.8.2), and over_time = rekey_margin. That hard limit is not modelled: the core has no IKE
+  // SA expiry (a refused rekey is retried, an unanswered one fails the SA). The scenario checks
+  // keep rekey_margin below ike_lifetime.
+  config.ikeRekeyTime = spec.ikeLifetime - spec.rekeyMargin;
+  config.ikeRekeyJitter = 0.1;
+  // strongSwan's dpd_delay: a liveness check after this long without an IKE message or ESP
+  // packet from the peer (the hosts report ESP packets to the core); 0 turns it off.
+  config.dpdDelay = spec.dpdDelay;
   config.rekeyMode = IkeRekeyModeOf(spec.rekeyMode);
   config.retransmit.initialTimeout = spec.retransmitTimeout;
   config.retransmit.maxRetransmits = spec.retransmitTries;

@@ -14,9 +14,9 @@ namespace tunnelsim::ipsec {
 EspCipher EspCipherOf(tunnel::Aead aead);
 IkeRekeyMode IkeRekeyModeOf(tunnel::RekeyMode mode);
 
-// Sets the ciphers, ESN, replay window, Child SA lifetimes (with strongSwan's conventions),
-// rekey mode and IKE retransmission of `config` from `spec`. Byte lifetimes are left as they
-// are when the spec sets no byte limit.
+// Sets the ciphers, ESN, replay window, Child SA lifetimes and IKE SA rekeying (with
+// strongSwan's conventions), dead peer detection, rekey mode and IKE retransmission of `config`
+// from `spec`. Byte lifetimes are left as they are when the spec sets no byte limit.
 void ApplyIpsecSpec(const tunnel::IpsecSpec &spec, IkeConfig &config);
 
 } // namespace tunnelsim::ipsec

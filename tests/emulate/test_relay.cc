@@ -462,5 +462,56 @@ BOOST_AUTO_TEST_CASE(the_same_seed_negotiates_the_same_sas) {
   BOOST_TEST(outer(7) != outer(8));
 }
 
+BOOST_AUTO_TEST_CASE(an_ike_sa_rekey_from_ike_lifetime_loses_no_packet_and_keeps_the_child_sa) {
+  // tunnel.ipsec.ike_lifetime through ipsec::ApplyIpsecSpec: an IKE SA rekey 2.5 s (3 s less
+  // rekey_margin 0.5 s, less up to 10 %) after IKE, again 2.25-2.5 s after that, with the Child
+  // SAs moved to each new IKE SA.
+  RelaySettings settings = PlainPath("gre-over-ipsec");
+  settings.tunnel.spec.Ipsec()->ikeLifetime = Seconds(3);
+  settings.tunnel.spec.Ipsec()->rekeyMargin = Milliseconds(500);
+  VirtualRun run(settings);
+  const auto [down, up] = TrafficBothWays(run, Time(0), Seconds(6), Milliseconds(2));
+  run.RunTo(Seconds(7));
+  for (const char *side : {"home", "work"}) {
+    BOOST_TEST_CONTEXT(side) {
+      const auto ike = Ike(run, side);
+      BOOST_TEST(ike.at("ike_sas_rekeyed").get<uint64_t>() >= 2u);
+      BOOST_TEST(ike.at("state") == "established");
+      BOOST_TEST(ike.at("child_sas_created") == 1);
+      BOOST_TEST(ike.at("child_sas_deleted") == 0);
+      BOOST_TEST(ike.at("retransmissions") == 0);
+      BOOST_TEST(run.relay.TunnelCountersJson().at("extra").at(side).at("drops").empty());
+    }
+  }
+  const auto [home, work] = Delivered(run);
+  BOOST_TEST(home == size_t(down));
+  BOOST_TEST(work == size_t(up));
+  // The same two ESP SAs (one per direction) carried every packet across the IKE SA rekeys.
+  BOOST_TEST(run.relay.EspAnalysis()->Json().at("per_spi").size() == 2u);
+  BOOST_TEST(run.relay.TunnelCountersJson().at("handshakes") == 1);
+}
+
+BOOST_AUTO_TEST_CASE(dpd_checks_a_peer_that_sends_no_esp_over_the_relay_path) {
+  // tunnel.ipsec.dpd_delay through ipsec::ApplyIpsecSpec: data only from work to home, so
+  // work hears nothing from home but IKE and checks it every second; home sees ESP throughout.
+  RelaySettings settings = PlainPath("gre-over-ipsec");
+  settings.tunnel.spec.Ipsec()->dpdDelay = Seconds(1);
+  VirtualRun run(settings);
+  int down = 0;
+  for (Time at = Time(0); at < Seconds(4); at += Milliseconds(5))
+    run.Send(Side::kWork, TcpPacket(kWork, kHome, 1200, down++), at);
+  run.RunTo(Seconds(5));
+  const auto work = Ike(run, "work");
+  const auto home = Ike(run, "home");
+  // IKE came up 0.5 s before the origin: checks at about 0.5, 1.5, 2.5, 3.5 and 4.5 s.
+  BOOST_TEST(work.at("liveness_checks_sent") == 5);
+  BOOST_TEST(work.at("retransmissions") == 0);
+  BOOST_TEST(home.at("liveness_checks_sent") == 0);
+  BOOST_TEST(home.at("messages_sent") == 2 + 5); // IKE_SA_INIT, IKE_AUTH and the answers
+  BOOST_TEST(work.at("state") == "established");
+  BOOST_TEST(home.at("state") == "established");
+  BOOST_TEST(run.delivered.size() == size_t(down));
+}
+
 } // namespace
 } // namespace tunnelsim::emulate

@@ -217,6 +217,19 @@ TypeId GreIpsecGateway::GetTypeId() {
           .AddAttribute("Pfs", "A fresh X25519 exchange in every CREATE_CHILD_SA",
                         BooleanValue(false), MakeBooleanAccessor(&GreIpsecGateway::m_pfs),
                         MakeBooleanChecker())
+          .AddAttribute("IkeRekeyTime",
+                        "IKE SA age at which this gateway starts an IKE SA rekey (0: never)",
+                        TimeValue(Seconds(0)), MakeTimeAccessor(&GreIpsecGateway::m_ikeRekeyTime),
+                        MakeTimeChecker(Time(0)))
+          .AddAttribute("IkeRekeyJitter",
+                        "The IKE SA rekey time is shortened by a random fraction up to this",
+                        DoubleValue(0.0), MakeDoubleAccessor(&GreIpsecGateway::m_ikeRekeyJitter),
+                        MakeDoubleChecker<double>(0.0, 1.0))
+          .AddAttribute("DpdDelay",
+                        "Dead peer detection: a liveness check after this long without an IKE "
+                        "message or ESP packet from the peer (0: none)",
+                        TimeValue(Seconds(0)), MakeTimeAccessor(&GreIpsecGateway::m_dpdDelay),
+                        MakeTimeChecker(Time(0)))
           .AddAttribute("IkeRetransmitTimeout", "First IKE retransmission timeout",
                         TimeValue(Seconds(1)), MakeTimeAccessor(&GreIpsecGateway::m_ikeTimeout),
                         MakeTimeChecker(MilliSeconds(1)))
@@ -340,6 +353,9 @@ void GreIpsecGateway::ApplySpec(const spec::TunnelSpec &tunnel) {
     m_softBytes = ike.lifetime.softBytes;
     m_hardBytes = ike.lifetime.hardBytes;
     m_rekeyMode = RekeyModeOf(ipsec->rekeyMode);
+    m_ikeRekeyTime = NanoSeconds(ike.ikeRekeyTime.count());
+    m_ikeRekeyJitter = ike.ikeRekeyJitter;
+    m_dpdDelay = NanoSeconds(ike.dpdDelay.count());
     m_ikeTimeout = NanoSeconds(ike.retransmit.initialTimeout.count());
     m_ikeMaxRetransmits = ike.retransmit.maxRetransmits;
   }
@@ -421,6 +437,9 @@ ipsec::IkeConfig GreIpsecGateway::MakeIkeConfig() const {
   c.rekeyOverlap = FromNs3(m_rekeyOverlap);
   c.rekeyRetryDelay = FromNs3(m_rekeyRetryDelay);
   c.pfs = m_pfs;
+  c.ikeRekeyTime = FromNs3(m_ikeRekeyTime);
+  c.ikeRekeyJitter = m_ikeRekeyJitter;
+  c.dpdDelay = FromNs3(m_dpdDelay);
   return c;
 }
 
@@ -603,6 +622,8 @@ void GreIpsecGateway::FromEsp(Ptr<Packet> packet, const Ipv4Header &) {
     if (result.status == ipsec::EspStatus::HardLifetime) ReportLifetime(result.spi, true);
     return;
   }
+  // An authenticated packet from the peer: no liveness check needed (dead peer detection).
+  if (m_ike) m_ike->NotePeerAlive(Now());
   if (result.softLifetimeReached) ReportLifetime(result.spi, false);
   const uint8_t nextHeader = result.nextHeader;
   if (m_cpu) {

@@ -63,7 +63,8 @@ public:
   ~GreIpsecGateway() override;
 
   // Takes the mode and the GRE and IPsec settings of a scenario's tunnel spec (replay window,
-  // ciphers, lifetimes and rekeying, IKE retransmission, GRE options, interface MTU),
+  // ciphers, Child and IKE SA lifetimes and rekeying, dead peer detection, IKE retransmission,
+  // GRE options, interface MTU),
   // overriding the attributes of the same meaning. Before the application starts. Aborts for a
   // spec that is not GRE and/or IPsec.
   void ApplySpec(const tunnelsim::tunnel::TunnelSpec &spec);
@@ -154,6 +155,8 @@ private:
   RekeyMode m_rekeyMode = MAKE_BEFORE_BREAK;
   Time m_rekeyOverlap, m_rekeyRetryDelay;
   bool m_pfs = false;
+  Time m_ikeRekeyTime, m_dpdDelay;
+  double m_ikeRekeyJitter = 0;
   Time m_ikeTimeout, m_ikeMaxTimeout;
   double m_ikeBackoff = 2.0;
   uint32_t m_ikeMaxRetransmits = 0;

@@ -5,10 +5,10 @@
 #include "../tunnel.h"
 #include "gateway_features.h"
 
-#include "json/esp_counters.h"
 #include "ns3/gre-ipsec/gre-ipsec-helper.h"
 #include "ns3/string.h"
 #include "ns3/uinteger.h"
+#include "json/esp_counters.h"
 
 #include <sstream>
 
@@ -33,6 +33,7 @@ const char *TimelineKind(const std::string &ikeEvent) {
   if (ikeEvent == "child-sa-rekeyed") return "child_sa_rekey";
   if (ikeEvent == "child-sa-deleted") return "child_sa_deleted";
   if (ikeEvent == "ike-sa-deleted") return "ike_sa_deleted";
+  if (ikeEvent == "ike-sa-rekeyed") return "ike_sa_rekey";
   return "handshake_failed"; // authentication-failed, no-proposal-chosen, timeout
 }
 
@@ -154,11 +155,16 @@ private:
       side["esp_outbound"] = tunnelsim::ipsec::EspCountersJson(gateway.GetEspOutboundCounters());
       if (const tunnelsim::ipsec::IkeSa *ike = gateway.GetIkeSa()) {
         const tunnelsim::ipsec::IkeCounters &c = ike->counters();
-        side["ike"] = {
-            {"messages_sent", c.messagesSent},         {"retransmissions", c.retransmissions},
-            {"messages_received", c.messagesReceived}, {"auth_failures", c.authFailures},
-            {"child_sas_created", c.childSasCreated},  {"child_sas_rekeyed", c.childSasRekeyed},
-            {"child_sas_deleted", c.childSasDeleted},  {"rekey_collisions", c.rekeyCollisions}};
+        side["ike"] = {{"messages_sent", c.messagesSent},
+                       {"retransmissions", c.retransmissions},
+                       {"messages_received", c.messagesReceived},
+                       {"auth_failures", c.authFailures},
+                       {"child_sas_created", c.childSasCreated},
+                       {"child_sas_rekeyed", c.childSasRekeyed},
+                       {"child_sas_deleted", c.childSasDeleted},
+                       {"rekey_collisions", c.rekeyCollisions},
+                       {"ike_sas_rekeyed", c.ikeSasRekeyed},
+                       {"liveness_checks_sent", c.livenessChecksSent}};
       }
     }
     if (gateway.GetMode() != ns3::GreIpsecGateway::IPSEC_TUNNEL) {
