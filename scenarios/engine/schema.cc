@@ -189,7 +189,8 @@ void AddTunnel(SchemaBuilder &b) {
   b.Integer("child_lifetime_bytes", IpsecSpec::kChildLifetimeBytesRange.min,
             IpsecSpec::kChildLifetimeBytesRange.max, ipsec.childLifetimeBytes,
             "Child SA byte lifetime; 0 means no byte limit.");
-  b.Duration("ike_lifetime", DurationText(ipsec.ikeLifetime), "IKE SA lifetime.");
+  b.Duration("ike_lifetime", DurationText(ipsec.ikeLifetime),
+             "IKE SA lifetime; rekeyed rekey_margin before (less up to 10 %).");
   b.Duration("rekey_margin", DurationText(ipsec.rekeyMargin),
              "How long before a lifetime expires the SA is rekeyed.");
   b.Enum("rekey_mode", names(kRekeyModeNames),
