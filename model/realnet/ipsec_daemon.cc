@@ -7,8 +7,8 @@
 
 #include "common/icmp_frag_needed.h"
 #include "common/ip_packet.h"
-#include "json/esp_counters.h"
 #include "ipsec/key_export.h"
+#include "json/esp_counters.h"
 
 #include <algorithm>
 #include <cerrno>
