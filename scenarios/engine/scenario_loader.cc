@@ -335,6 +335,15 @@ void FillDefaults(json &resolved, const std::string &file) {
       break;
     }
   }
+  // tcp.congestion's default follows the stack: the Linux-like stack gets the model of Linux's
+  // CUBIC (closer to the real kernel on the study's path, docs/tcp-fidelity.md), while stock
+  // ns-3 keeps its own TcpCubic so the baseline stays stock, and the kernel runs its cubic.
+  json &tcp = Ensure(resolved, {"tcp"});
+  if (!tcp.contains("congestion")) {
+    const json *stack = Lookup(tcp, {"stack"});
+    const bool linuxStack = stack && stack->is_string() && stack->get<std::string>() == "linux";
+    tcp["congestion"] = linuxStack ? "cubic-linux" : "cubic";
+  }
 }
 
 } // namespace

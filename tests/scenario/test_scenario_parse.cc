@@ -221,13 +221,31 @@ BOOST_AUTO_TEST_CASE(every_key_rejects_a_wrong_type_naming_file_line_key_and_wha
   }
 }
 
+// tcp.congestion's default follows the stack (docs/tcp-fidelity.md): the Linux-like stack runs
+// the model of Linux's CUBIC, stock ns-3 keeps its own TcpCubic, the kernel its cubic; a value
+// the scenario sets is kept whatever the stack.
+BOOST_AUTO_TEST_CASE(congestion_default_follows_the_stack) {
+  BOOST_TEST(Resolve("").at("tcp").at("congestion") == "cubic-linux");
+  BOOST_TEST(Resolve("[tcp]\nstack = \"linux\"\n").at("tcp").at("congestion") == "cubic-linux");
+  BOOST_TEST(Resolve("[tcp]\nstack = \"ns3\"\n").at("tcp").at("congestion") == "cubic");
+  BOOST_TEST(Resolve("[tcp]\nstack = \"kernel\"\n").at("tcp").at("congestion") == "cubic");
+  BOOST_TEST(
+      Resolve("[tcp]\nstack = \"linux\"\ncongestion = \"cubic\"\n").at("tcp").at("congestion") ==
+      "cubic");
+  BOOST_TEST(
+      Resolve("[tcp]\nstack = \"ns3\"\ncongestion = \"newreno\"\n").at("tcp").at("congestion") ==
+      "newreno");
+  BOOST_TEST(Resolve("[tcp]\ncongestion = \"bbr\"\n").at("tcp").at("congestion") == "bbr");
+}
+
 BOOST_AUTO_TEST_CASE(defaults_are_filled_for_the_chosen_tunnel_only) {
   const json resolved = Resolve("[tunnel]\ntype = \"wireguard\"\n");
   BOOST_TEST(resolved.at("name") == "case");
   BOOST_TEST(resolved.at("duration") == "20s");
   BOOST_TEST(resolved.at("seed") == 1);
   BOOST_TEST(resolved.at("topology").at("access_down_rate") == "100Mbps");
-  BOOST_TEST(resolved.at("tcp").at("congestion") == "cubic");
+  BOOST_TEST(resolved.at("tcp").at("stack") == "linux");
+  BOOST_TEST(resolved.at("tcp").at("congestion") == "cubic-linux");
   BOOST_TEST(resolved.at("tunnel").at("wireguard").at("rekey_after_time") == "120s");
   BOOST_TEST(resolved.at("tunnel").at("cpu").at("enabled") == false);
   BOOST_TEST(!resolved.at("tunnel").contains("ipsec"));
