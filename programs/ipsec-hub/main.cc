@@ -28,8 +28,8 @@
 #include "receive_shortcut.h"
 #include "udp_send_route.h"
 
-#include "ns3/gre-ipsec/gre-ipsec-helper.h"
-#include "ns3/gre-ipsec/outer-ip-protocol.h"
+#include "ns3/gre_ipsec/gre_ipsec_helper.h"
+#include "ns3/gre_ipsec/outer_ip_protocol.h"
 
 #include "ns3/core-module.h"
 #include "ns3/network-module.h"

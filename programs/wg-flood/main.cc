@@ -22,7 +22,7 @@
 //   tunnelsim-wg-flood --floodRate=10000 --sources=256 --legit=4 --duration=12
 #include "initiation_flood.h"
 
-#include "ns3/wireguard-helper.h"
+#include "ns3/wireguard_helper.h"
 #include "wireguard/constants.h"
 
 #include "ns3/applications-module.h"

@@ -30,7 +30,7 @@
 #include "receive_shortcut.h"
 #include "udp_send_route.h"
 
-#include "ns3/wireguard-helper.h"
+#include "ns3/wireguard_helper.h"
 
 #include "ns3/core-module.h"
 #include "ns3/network-module.h"

@@ -2,7 +2,7 @@
 
 #include "percentiles.h"
 
-#include "tcp/linux_tcp_helper.h"
+#include "ns3/tcp/linux_tcp_helper.h"
 
 #include "ns3/callback.h"
 

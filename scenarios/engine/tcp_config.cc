@@ -2,7 +2,7 @@
 
 #include "units.h"
 
-#include "tcp/linux_cubic.h"
+#include "ns3/tcp/linux_cubic.h"
 
 #include "ns3/boolean.h"
 #include "ns3/config.h"

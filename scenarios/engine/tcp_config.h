@@ -2,7 +2,7 @@
 // options of the Linux-like variant (model/tcp) when tcp.stack = "linux".
 #pragma once
 
-#include "tcp/linux_tcp_helper.h"
+#include "ns3/tcp/linux_tcp_helper.h"
 
 #include <nlohmann/json.hpp>
 

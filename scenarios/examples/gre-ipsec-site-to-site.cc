@@ -3,15 +3,15 @@
 //
 //   hostA --LAN-- gwA ==access== router ==WAN== gwB --LAN-- hostB
 //          10.1.0.0/24     gre1 10.255.255.1 <-tunnel-> gre1 10.255.255.2     10.2.0.0/24
-//   (the path of the ns-3 tunnel tests: model/ns3/site-path.h)
+//   (the path of the ns-3 tunnel tests: model/ns3/site_path.h)
 //
 //   tunnelsim-gre-ipsec-site-to-site --duration=10 --softLifetime=4 --pcap=out/s2s --keys=out/s2s
 //   mkdir -p prof/wireshark && cp out/s2s.esp_sa prof/wireshark/esp_sa &&
 //     cp out/s2s.ikev2_decryption_table prof/wireshark/ikev2_decryption_table
 //   XDG_CONFIG_HOME=prof tshark -r out/s2s-wan.pcap -o esp.enable_encryption_decode:TRUE -Y gre
 // The same seed (--run) gives the same run, keys included.
-#include "ns3/gre-ipsec/gre-ipsec-helper.h"
-#include "ns3/site-path.h"
+#include "ns3/gre_ipsec/gre_ipsec_helper.h"
+#include "ns3/site_path.h"
 
 #include "ns3/impairment/impairment_helper.h"
 #include "tunnel/spec.h"

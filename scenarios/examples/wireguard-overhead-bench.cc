@@ -3,7 +3,7 @@
 // side, and prints the ratio of the wall-clock times (target: at most 1.5).
 //
 //   tunnelsim-wireguard-overhead-bench [--duration=20] [--repeat=3]
-#include "ns3/wireguard-helper.h"
+#include "ns3/wireguard_helper.h"
 
 #include "ns3/applications-module.h"
 #include "ns3/core-module.h"

@@ -3,12 +3,12 @@
 //
 //   hostA --LAN-- gwA ==access== router ==WAN== gwB --LAN-- hostB
 //          10.1.0.0/24     wg0 10.99.0.1 <-tunnel-> wg0 10.99.0.2     10.2.0.0/24
-//   (the path of the ns-3 tunnel tests: model/ns3/site-path.h)
+//   (the path of the ns-3 tunnel tests: model/ns3/site_path.h)
 //
 //   tunnelsim-wireguard-site-to-site --duration=10 --pcap=out/s2s --keylog=out/s2s-keys.log
 //   tshark -r out/s2s-outer.pcap -o wg.keylog_file:out/s2s-keys.log -Y tcp   # inner TCP
-#include "ns3/site-path.h"
-#include "ns3/wireguard-helper.h"
+#include "ns3/site_path.h"
+#include "ns3/wireguard_helper.h"
 
 #include "ns3/applications-module.h"
 #include "ns3/core-module.h"

@@ -1,10 +1,10 @@
-// The test topology: the two sites of model/ns3/site-path.h joined by a GRE /
+// The test topology: the two sites of model/ns3/site_path.h joined by a GRE /
 // GRE-over-IPsec / IPsec tunnel between their gateways; tunnel interfaces 10.255.255.1/30 and
 // .2/30.
 #pragma once
 
-#include "ns3/gre-ipsec/gre-ipsec-helper.h"
-#include "ns3/site-path.h"
+#include "ns3/gre_ipsec/gre_ipsec_helper.h"
+#include "ns3/site_path.h"
 
 #include "../ns3-common/site_flows.h"
 

@@ -1,10 +1,10 @@
-// The test topology: the two sites of model/ns3/site-path.h joined by a WireGuard tunnel
+// The test topology: the two sites of model/ns3/site_path.h joined by a WireGuard tunnel
 // between their gateways. Tunnel: wgA 10.99.0.1/24, wgB 10.99.0.2/24.
 // gwA (the initiator) knows gwB's endpoint; gwB learns gwA's from its first handshake.
 #pragma once
 
-#include "ns3/site-path.h"
-#include "ns3/wireguard-helper.h"
+#include "ns3/site_path.h"
+#include "ns3/wireguard_helper.h"
 
 #include "../ns3-common/site_flows.h"
 

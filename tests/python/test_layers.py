@@ -1,5 +1,6 @@
 """The layers of docs/architecture.md, checked on the source tree: the protocol cores include no
-ns-3 and no JSON, the non-ns-3 hosts include no ns-3, and nothing under model/ has a main()."""
+ns-3 and no JSON, only model/ns3/ includes ns-3, nothing under model/ has a main(), and the
+sources are named in snake_case."""
 
 import re
 from pathlib import Path
@@ -7,14 +8,11 @@ from pathlib import Path
 MODEL = Path(__file__).resolve().parents[2] / "model"
 
 # Pure sans-IO cores: bytes, time and config in, actions out.
-CORES = ["common", "crypto", "wireguard", "ipsec", "gre", "impairment", "tunnel"]
-# The Linux-like TCP's pure parts (its ns-3 socket and congestion control sit beside them).
-TCP_CORE_FILES = ["buffer_autotuning", "cubic_core", "cwnd_limited", "dsack", "frto",
-                  "rack_tlp", "seq_range", "ts_recent", "windowed_min"]
+CORES = ["common", "crypto", "wireguard", "ipsec", "gre", "impairment", "tcp", "tunnel"]
 # Hosts that are not ns-3: the real-interface daemons, the emulate relay, the JSON views.
 NON_NS3_HOSTS = ["realnet", "emulate", "json"]
-# Where ns-3 glue may live.
-NS3_ADAPTERS = ["ns3", "tcp"]
+# Where ns-3 glue lives: all of it.
+NS3_ADAPTERS = ["ns3"]
 
 NS3_INCLUDE = re.compile(r'#\s*include\s*[<"]ns3/')
 JSON_INCLUDE = re.compile(r'#\s*include\s*[<"]nlohmann/')
@@ -28,8 +26,6 @@ def sources(folder: Path):
 def core_files():
     for core in CORES:
         yield from sources(MODEL / core)
-    for stem in TCP_CORE_FILES:
-        yield from sorted((MODEL / "tcp").glob(stem + ".*"))
 
 
 def test_every_model_folder_has_a_layer():
@@ -44,15 +40,17 @@ def test_cores_include_neither_ns3_nor_json():
     assert not offenders, f"protocol cores that include ns-3 or JSON: {offenders}"
 
 
-def test_tcp_core_files_exist():
-    for stem in TCP_CORE_FILES:
-        assert (MODEL / "tcp" / (stem + ".h")).exists(), stem
-
-
-def test_non_ns3_hosts_include_no_ns3():
-    for host in NON_NS3_HOSTS:
-        for path in sources(MODEL / host):
+def test_only_the_ns3_adapters_include_ns3():
+    for folder in NON_NS3_HOSTS:
+        for path in sources(MODEL / folder):
             assert not NS3_INCLUDE.search(path.read_text()), path
+
+
+def test_one_file_naming_convention():
+    """C++ sources under model/ are snake_case (programs keep their commands' names)."""
+    offenders = [str(p.relative_to(MODEL)) for p in MODEL.rglob("*")
+                 if "-" in p.name and (p.is_dir() or p.suffix in (".h", ".cc"))]
+    assert not offenders, f"not snake_case: {offenders}"
 
 
 def test_no_main_under_model():

@@ -4,7 +4,7 @@
 #include <boost/test/unit_test.hpp>
 
 #include "ns3/impairment/impairment_helper.h"
-#include "tcp/linux_tcp_helper.h"
+#include "ns3/tcp/linux_tcp_helper.h"
 
 #include "ns3/applications-module.h"
 #include "ns3/core-module.h"

@@ -6,7 +6,7 @@
 #define BOOST_TEST_MODULE tcp_tx_buffer_scan
 #include <boost/test/unit_test.hpp>
 
-#include "tcp/tx_buffer_scan.h"
+#include "ns3/tcp/tx_buffer_scan.h"
 
 #include "ns3/packet.h"
 #include "ns3/tcp-option-sack.h"

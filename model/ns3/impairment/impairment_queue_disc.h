@@ -7,8 +7,8 @@
 
 #include "impairment/ack_impairment.h"
 #include "impairment/impairment_core.h"
-#include "ns3/impairment/time_ordered_queue.h"
 #include "impairment/trace_replay.h"
+#include "ns3/impairment/time_ordered_queue.h"
 
 #include "ns3/event-id.h"
 #include "ns3/nstime.h"

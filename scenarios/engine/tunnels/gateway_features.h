@@ -2,9 +2,9 @@
 // handing the spec to its gateways: the hosts' TCP shim and the counters in results.json.
 #pragma once
 
-#include "ns3/host-tcp-pmtu.h"
+#include "ns3/host_tcp_pmtu.h"
 #include "ns3/node-list.h"
-#include "ns3/tunnel-gateway-policy.h"
+#include "ns3/tunnel_gateway_policy.h"
 #include "tunnel/spec.h"
 
 #include <nlohmann/json.hpp>

@@ -5,7 +5,7 @@
 #include "../tunnel.h"
 #include "gateway_features.h"
 
-#include "ns3/gre-ipsec/gre-ipsec-helper.h"
+#include "ns3/gre_ipsec/gre_ipsec_helper.h"
 #include "ns3/string.h"
 #include "ns3/uinteger.h"
 #include "json/esp_counters.h"

@@ -6,7 +6,7 @@
 #include "ns3/inet-socket-address.h"
 #include "ns3/string.h"
 #include "ns3/uinteger.h"
-#include "ns3/wireguard-helper.h"
+#include "ns3/wireguard_helper.h"
 #include "json/wireguard_counters.h"
 
 #include <sstream>

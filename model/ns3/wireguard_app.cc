@@ -1,6 +1,6 @@
-#include "wireguard-app.h"
+#include "wireguard_app.h"
 
-#include "tunnel-address.h"
+#include "tunnel_address.h"
 
 #include "common/seed_mix.h"
 #include "wireguard/keylog.h"

@@ -14,7 +14,7 @@
 // IKEv2 (tunnelsim::ipsec::IkeSa, PSK) runs over UDP port 500 between the WAN addresses and
 // installs the negotiated Child SAs into the gateway's ESP SAD; rekeys happen on the soft
 // lifetime (time with jitter, bytes or packets) while traffic flows. Outer packets are sent
-// with Ipv4::Send and received through OuterIpProtocol (see outer-ip-protocol.h).
+// with Ipv4::Send and received through OuterIpProtocol (see outer_ip_protocol.h).
 //
 // Every protocol knob is an attribute (read when the application starts) and SA events and
 // drops by reason are trace sources. An optional CryptoCpuModel delays each ESP packet by its
@@ -22,10 +22,10 @@
 // with parallel workers that do not restore order, packets leave and arrive out of sequence.
 #pragma once
 
-#include "ns3/crypto-cpu-model.h"
-#include "ns3/key-log-writer.h"
-#include "ns3/tunnel-gateway-policy.h"
-#include "ns3/tunnel-net-device.h"
+#include "ns3/crypto_cpu_model.h"
+#include "ns3/key_log_writer.h"
+#include "ns3/tunnel_gateway_policy.h"
+#include "ns3/tunnel_net_device.h"
 
 #include "gre/gre_tunnel.h"
 #include "ipsec/esp_sad.h"

@@ -1,4 +1,4 @@
-#include "tcp/cwnd_gate.h"
+#include "ns3/tcp/cwnd_gate.h"
 
 namespace tunnelsim {
 

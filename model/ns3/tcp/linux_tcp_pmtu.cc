@@ -10,7 +10,7 @@
 //     pieces, entering the loss state (unless in it already) without a cwnd reduction: the
 //     data in the network did not grow, only its unit shrank. ssthresh becomes
 //     tcp_current_ssthresh (never lower than before), and nothing is to be undone.
-#include "tcp/linux_tcp_socket.h"
+#include "ns3/tcp/linux_tcp_socket.h"
 
 #include "ns3/icmpv4.h"
 #include "ns3/simulator.h"

@@ -1,4 +1,4 @@
-#include "outer-ip-protocol.h"
+#include "outer_ip_protocol.h"
 
 #include "ns3/abort.h"
 #include "ns3/ipv4.h"

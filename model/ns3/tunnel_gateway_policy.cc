@@ -1,4 +1,4 @@
-#include "tunnel-gateway-policy.h"
+#include "tunnel_gateway_policy.h"
 
 #include "ns3/icmpv4-l4-protocol.h"
 #include "ns3/ipv4-header.h"

@@ -13,7 +13,7 @@
 //   helper.EnablePcap("gre1", t.a->GetTunnelDevice());          // inner packets, raw IP
 #pragma once
 
-#include "gre-ipsec-gateway.h"
+#include "gre_ipsec_gateway.h"
 
 #include "ns3/ipv4-address.h"
 #include "ns3/node.h"

@@ -1,4 +1,4 @@
-#include "tunnel-address.h"
+#include "tunnel_address.h"
 
 #include "ns3/inet-socket-address.h"
 #include "ns3/inet6-socket-address.h"

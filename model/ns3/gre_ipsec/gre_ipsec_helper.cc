@@ -1,6 +1,6 @@
-#include "gre-ipsec-helper.h"
+#include "gre_ipsec_helper.h"
 
-#include "ns3/tunnel-address.h"
+#include "ns3/tunnel_address.h"
 
 #include "common/ip_address.h"
 

@@ -1,4 +1,4 @@
-#include "key-log-writer.h"
+#include "key_log_writer.h"
 
 #include <fstream>
 #include <mutex>

@@ -1,4 +1,4 @@
-#include "host-tcp-pmtu.h"
+#include "host_tcp_pmtu.h"
 
 #include "ns3/ipv4-header.h"
 #include "ns3/ipv4-route.h"

@@ -12,7 +12,7 @@
 //   wg.EnablePcap("wg", a->GetTunnelDevice());
 #pragma once
 
-#include "wireguard-app.h"
+#include "wireguard_app.h"
 
 #include "wireguard/config.h"
 

@@ -1,4 +1,4 @@
-#include "tcp/linux_cubic.h"
+#include "ns3/tcp/linux_cubic.h"
 
 #include "ns3/boolean.h"
 #include "ns3/simulator.h"

@@ -7,10 +7,10 @@
 // protocol event is a trace source. Peers are keyed by their base64 public key in traces.
 #pragma once
 
-#include "crypto-cpu-model.h"
-#include "key-log-writer.h"
-#include "tunnel-gateway-policy.h"
-#include "tunnel-net-device.h"
+#include "crypto_cpu_model.h"
+#include "key_log_writer.h"
+#include "tunnel_gateway_policy.h"
+#include "tunnel_net_device.h"
 
 #include "tunnel/spec.h"
 #include "wireguard/device.h"

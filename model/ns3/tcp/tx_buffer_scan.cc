@@ -1,4 +1,4 @@
-#include "tcp/tx_buffer_scan.h"
+#include "ns3/tcp/tx_buffer_scan.h"
 
 #include "ns3/tcp-tx-item.h"
 

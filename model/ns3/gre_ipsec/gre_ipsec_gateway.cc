@@ -1,8 +1,8 @@
-#include "gre-ipsec-gateway.h"
+#include "gre_ipsec_gateway.h"
 
-#include "outer-ip-protocol.h"
+#include "outer_ip_protocol.h"
 
-#include "ns3/tunnel-address.h"
+#include "ns3/tunnel_address.h"
 
 #include "common/ip_packet.h"
 #include "common/seed_mix.h"

@@ -5,7 +5,7 @@
 // endpoints and congestion-control/recovery/RTT TypeIds.
 #pragma once
 
-#include "tcp/linux_tcp_socket.h"
+#include "ns3/tcp/linux_tcp_socket.h"
 
 #include "ns3/node-container.h"
 #include "ns3/socket-factory.h"

@@ -1,6 +1,6 @@
-#include "tcp/linux_tcp_helper.h"
+#include "ns3/tcp/linux_tcp_helper.h"
 
-#include "tcp/cwnd_gate.h"
+#include "ns3/tcp/cwnd_gate.h"
 
 #include "ns3/boolean.h"
 #include "ns3/object-factory.h"

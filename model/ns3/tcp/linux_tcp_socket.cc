@@ -1,10 +1,10 @@
-#include "tcp/linux_tcp_socket.h"
+#include "ns3/tcp/linux_tcp_socket.h"
 
-#include "tcp/cwnd_gate.h"
+#include "ns3/tcp/cwnd_gate.h"
+#include "ns3/tcp/linux_cubic.h"
+#include "ns3/tcp/tx_buffer_scan.h"
 #include "tcp/dsack.h"
-#include "tcp/linux_cubic.h"
 #include "tcp/ts_recent.h"
-#include "tcp/tx_buffer_scan.h"
 
 #include "ns3/boolean.h"
 #include "ns3/ipv4-end-point.h"

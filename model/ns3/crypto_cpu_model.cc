@@ -1,4 +1,4 @@
-#include "crypto-cpu-model.h"
+#include "crypto_cpu_model.h"
 
 #include "ns3/boolean.h"
 #include "ns3/double.h"

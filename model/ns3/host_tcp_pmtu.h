@@ -3,7 +3,7 @@
 // and with PMTU discovery on (net.ipv4.ip_no_pmtu_disc = 0, the default) sets DF on every TCP
 // segment. ns-3 3.37's TcpSocketBase does neither, so this sits between a node's TCP and its
 // IPv4 layer (the TcpL4Protocol's down target) and does both. Reading the option and the ICMP
-// answer is the socket's part (LinuxTcpSocket, model/tcp/linux_tcp_pmtu.cc).
+// answer is the socket's part (LinuxTcpSocket, model/ns3/tcp/linux_tcp_pmtu.cc).
 #pragma once
 
 #include "ns3/node.h"

@@ -1,4 +1,4 @@
-#include "tunnel-net-device.h"
+#include "tunnel_net_device.h"
 
 #include "ns3/abort.h"
 #include "ns3/channel.h"

@@ -1,6 +1,6 @@
-#include "wireguard-helper.h"
+#include "wireguard_helper.h"
 
-#include "tunnel-address.h"
+#include "tunnel_address.h"
 
 #include "ns3/abort.h"
 #include "ns3/ipv4-static-routing-helper.h"
