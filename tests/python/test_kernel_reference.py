@@ -4,6 +4,7 @@ analysis/fig_kernel_reference.py (run by `make reproduce`) draws the figure and 
 error table from it."""
 
 import importlib
+import io
 import math
 import re
 import subprocess
@@ -110,3 +111,68 @@ def test_study_points_are_matched_by_tunnel_window_and_reorder(tmp_path):
                     "--study", str(study), "--out", str(out)], check=True, capture_output=True)
     assert pd.read_csv(out / "kernel_reference.csv")["study_mbps"].isna().all() if \
         "study_mbps" in pd.read_csv(out / "kernel_reference.csv").columns else True
+
+
+def load_calibrate():
+    """scripts/calibrate as a module (it has no .py suffix)."""
+    from importlib.machinery import SourceFileLoader
+    from importlib.util import module_from_spec, spec_from_loader
+
+    loader = SourceFileLoader("calibrate_script", str(REPO / "scripts" / "calibrate"))
+    module = module_from_spec(spec_from_loader(loader.name, loader))
+    loader.exec_module(module)
+    return module
+
+
+def test_refresh_without_kernel_keeps_the_kernel_rows_and_their_header(tmp_path):
+    """`--refresh-reference --stacks ns3,linux` (a model change, no root) replaces only the
+    model rows; the kernel's rows and the header lines naming the kernel run stay, and '# model'
+    lines name the new run (replacing those of an earlier remake)."""
+    calibrate = load_calibrate()
+    text = REFERENCE.read_text()
+    header, _body = calibrate.split_reference(text)
+    table, kernel_header = fig.load_reference(REFERENCE)
+    model = table[table["stack"] != "kernel"].copy()
+    model["mean_mbps"] = model["mean_mbps"] + 1.0  # a "new" model run, every row different
+    first = calibrate.merge_model_rows(text, model, calibrate.COLUMNS, ["ns3", "linux"],
+                                       ["# model commit: aaaa", "# model seeds: 5"])
+    second = calibrate.merge_model_rows(first, model, calibrate.COLUMNS, ["ns3", "linux"],
+                                        ["# model commit: bbbb"])
+    for merged, commit in ((first, "aaaa"), (second, "bbbb")):
+        merged_path = tmp_path / f"{commit}.csv"
+        merged_path.write_text(merged)
+        new_table, new_header = fig.load_reference(merged_path)
+        # The kernel run's own header lines are all still there, in order, and the model lines
+        # of this remake only.
+        assert merged.splitlines()[:len(header)] == header
+        assert new_header["model commit"] == commit
+        assert new_header["commit"] == kernel_header["commit"]
+        keys = ["path", "tunnel", "window", "reorder_pct", "stack"]
+        merged_rows = new_table.set_index(keys).sort_index()
+        old_rows = table.set_index(keys).sort_index()
+        assert list(merged_rows.index) == list(old_rows.index)
+        kernel = merged_rows.xs("kernel", level="stack")
+        assert kernel.equals(old_rows.xs("kernel", level="stack"))
+        for stack in ("ns3", "linux"):
+            assert merged_rows.xs(stack, level="stack")["mean_mbps"].tolist() == pytest.approx(
+                (old_rows.xs(stack, level="stack")["mean_mbps"] + 1.0).tolist(), abs=1e-3)
+    assert "aaaa" not in second
+    # The same rows back give the same file: nothing else is rewritten.
+    assert calibrate.merge_model_rows(text, table[table["stack"] != "kernel"],
+                                      calibrate.COLUMNS, ["ns3", "linux"], []) == text
+
+
+def test_refresh_without_kernel_keeps_the_phases_kernel_rows():
+    calibrate = load_calibrate()
+    text = PHASES.read_text()
+    phases = pd.read_csv(PHASES, comment="#")
+    model = phases[phases["stack"] != "kernel"].copy()
+    model["first5s_mbps"] = 1.0
+    merged = pd.read_csv(io.StringIO(calibrate.merge_model_rows(
+        text, model, calibrate.PHASE_COLUMNS, ["ns3", "linux"], ["# model seeds: 5"])),
+        comment="#")
+    assert len(merged) == len(phases)
+    kernel = merged["stack"] == "kernel"
+    assert merged.loc[kernel, "first5s_mbps"].tolist() == \
+        phases.loc[phases["stack"] == "kernel", "first5s_mbps"].tolist()
+    assert (merged.loc[~kernel, "first5s_mbps"] == 1.0).all()
