@@ -54,12 +54,32 @@ private:
     auto option = CreateObject<TcpOptionMSS>();
     option->SetMSS(static_cast<uint16_t>(std::min<uint32_t>(mtu - kIpv4TcpHeaders, 0xffff)));
     packet->RemoveHeader(tcp);
-    tcp.AppendOption(option); // no room (a full 40 bytes of options): sent without it
-    if (Node::ChecksumEnabled()) {
-      tcp.EnableChecksums();
-      tcp.InitializeChecksum(source, destination, kTcpProtocol);
+    packet->AddHeader(WithMssFirst(tcp, option, source, destination));
+  }
+
+  // The SYN's header with the MSS option first, as Linux writes it. Appending it would put it
+  // behind the end-of-options padding ns-3 keeps from deserialising the header, where no
+  // receiver parses it. A header already full (40 bytes of options) is returned unchanged.
+  static TcpHeader WithMssFirst(const TcpHeader &tcp, Ptr<const TcpOptionMSS> mss,
+                                Ipv4Address source, Ipv4Address destination) {
+    TcpHeader rebuilt;
+    rebuilt.SetSourcePort(tcp.GetSourcePort());
+    rebuilt.SetDestinationPort(tcp.GetDestinationPort());
+    rebuilt.SetSequenceNumber(tcp.GetSequenceNumber());
+    rebuilt.SetAckNumber(tcp.GetAckNumber());
+    rebuilt.SetFlags(tcp.GetFlags());
+    rebuilt.SetWindowSize(tcp.GetWindowSize());
+    rebuilt.SetUrgentPointer(tcp.GetUrgentPointer());
+    rebuilt.AppendOption(mss);
+    for (const Ptr<const TcpOption> &option : tcp.GetOptionList()) {
+      if (option->GetKind() == TcpOption::END || option->GetKind() == TcpOption::NOP) continue;
+      if (!rebuilt.AppendOption(option)) return tcp;
     }
-    packet->AddHeader(tcp);
+    if (Node::ChecksumEnabled()) {
+      rebuilt.EnableChecksums();
+      rebuilt.InitializeChecksum(source, destination, kTcpProtocol);
+    }
+    return rebuilt;
   }
 
   Ptr<Ipv4> m_ipv4;
