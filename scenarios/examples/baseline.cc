@@ -65,12 +65,14 @@ int main(int argc, char *argv[]) {
   uint32_t seed = 1;
   std::string out = "results/baseline/results.json";
   std::string tcpVariant = "ns3::TcpCubic";
+  uint32_t segmentSize = 1448;
 
   CommandLine cmd(__FILE__);
   cmd.AddValue("duration", "Simulated seconds of bulk transfer", durationSeconds);
   cmd.AddValue("seed", "Run number for the random streams", seed);
   cmd.AddValue("out", "Path of the results JSON", out);
   cmd.AddValue("tcp", "TCP congestion control TypeId", tcpVariant);
+  cmd.AddValue("segmentSize", "TCP payload bytes per segment (tcp.segment_size)", segmentSize);
   cmd.AddValue("accessDown", "Access link rate towards the home", path.accessDownRate);
   cmd.AddValue("accessUp", "Access link rate towards work", path.accessUpRate);
   cmd.AddValue("accessDelay", "Access link one-way delay", path.accessDelay);
@@ -87,7 +89,7 @@ int main(int argc, char *argv[]) {
   Config::SetDefault("ns3::TcpL4Protocol::SocketType", StringValue(tcpVariant));
   Config::SetDefault("ns3::TcpSocket::SndBufSize", UintegerValue(4 << 20));
   Config::SetDefault("ns3::TcpSocket::RcvBufSize", UintegerValue(4 << 20));
-  Config::SetDefault("ns3::TcpSocket::SegmentSize", UintegerValue(1448));
+  Config::SetDefault("ns3::TcpSocket::SegmentSize", UintegerValue(segmentSize));
 
   NodeContainer nodes;
   nodes.Create(5);
