@@ -131,6 +131,10 @@ def test_refresh_without_kernel_keeps_the_kernel_rows_and_their_header(tmp_path)
     calibrate = load_calibrate()
     text = REFERENCE.read_text()
     header, _body = calibrate.split_reference(text)
+    # The kernel run's lines; the committed reference may carry '# model' lines of a remake.
+    kernel_lines = [line for line in header if not line.startswith("# model ")]
+    model_lines = header[len(kernel_lines):]
+    assert header[:len(kernel_lines)] == kernel_lines  # the model lines come last
     table, kernel_header = fig.load_reference(REFERENCE)
     model = table[table["stack"] != "kernel"].copy()
     model["mean_mbps"] = model["mean_mbps"] + 1.0  # a "new" model run, every row different
@@ -144,7 +148,8 @@ def test_refresh_without_kernel_keeps_the_kernel_rows_and_their_header(tmp_path)
         new_table, new_header = fig.load_reference(merged_path)
         # The kernel run's own header lines are all still there, in order, and the model lines
         # of this remake only.
-        assert merged.splitlines()[:len(header)] == header
+        assert merged.splitlines()[:len(kernel_lines) + 1] == kernel_lines + [
+            f"# model commit: {commit}"]
         assert new_header["model commit"] == commit
         assert new_header["commit"] == kernel_header["commit"]
         keys = ["path", "tunnel", "window", "reorder_pct", "stack"]
@@ -159,7 +164,7 @@ def test_refresh_without_kernel_keeps_the_kernel_rows_and_their_header(tmp_path)
     assert "aaaa" not in second
     # The same rows back give the same file: nothing else is rewritten.
     assert calibrate.merge_model_rows(text, table[table["stack"] != "kernel"],
-                                      calibrate.COLUMNS, ["ns3", "linux"], []) == text
+                                      calibrate.COLUMNS, ["ns3", "linux"], model_lines) == text
 
 
 def test_refresh_without_kernel_keeps_the_phases_kernel_rows():
