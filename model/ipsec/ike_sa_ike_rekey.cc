@@ -58,7 +58,8 @@ void IkeSa::RespondIkeRekey(const IkeMessage &m, Time now, IkeActions &actions) 
     // Which new IKE SA survives is known once our own exchange ends (its nonces are the other
     // two of the four); until then the old SA stays current.
     ++counters_.rekeyCollisions;
-    PeerIkeRekey &pending = peerIkeRekey_.emplace();
+    peerIkeRekey_ = PeerIkeRekey{}; // not emplace(): clang rejects it for a nested NSDMI struct
+    PeerIkeRekey &pending = *peerIkeRekey_;
     pending.spiI = newSpiI;
     pending.spiR = newSpiR;
     pending.keys = std::move(newKeys);
