@@ -34,8 +34,12 @@ def reorder5(tunnelsim_cli, tmp_path_factory):
     """reorder-collapse over GRE-over-IPsec with reorder 5 % (delay 10 ms), 3 s, pcap on, and
     its diagnosis with --scenario."""
     out = tmp_path_factory.mktemp("diagnose-fit")
+    # ns-3's CUBIC keeps the download dense (17 Mbit/s in these 3 s): the fit can only count
+    # packets that overtake others, and with cubic-linux (the default) HyStart leaves slow start
+    # early here (8 Mbit/s), so fewer of the packets sent at once find held ones to overtake
+    # (fit 3.9 % of the configured 5 %).
     simulate(tunnelsim_cli, out / "truth", "output.pcap=true", "duration=3s",
-             "impairment.access.down.reorder=5")
+             "impairment.access.down.reorder=5", "tcp.congestion=cubic")
     capture = out / "truth" / "pcap" / "access-home_gateway.pcap"
     result = run_diagnose(capture, "--json", "--scenario", out / "fit" / "path.toml")
     assert result.returncode == 0, result.stderr
