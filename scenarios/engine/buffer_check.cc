@@ -1,6 +1,6 @@
 #include "buffer_check.h"
 
-#include "tcp_config.h"
+#include "path_bdp.h"
 
 #include <cstdio>
 
