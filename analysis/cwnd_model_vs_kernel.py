@@ -78,7 +78,11 @@ class Run:
         self.scenario = _flatten(scenario)
         self.stack = self.scenario.get("tcp.stack", "linux")
         self.is_kernel = self.stack == KERNEL_STACK
-        bulk = [f for f in self.results.get("flows", []) if f.get("kind") == "bulk"]
+        flows = self.results.get("flows")
+        if not isinstance(flows, list):
+            raise RunError(f"{results_path}: no list of flows")
+        bulk = [f for f in flows if isinstance(f, dict) and f.get("kind") == "bulk"
+                and isinstance(f.get("id"), str)]
         if not bulk:
             raise RunError(f"{results_path}: no bulk flow")
         self.flow = bulk[0]
@@ -89,12 +93,23 @@ class Run:
         for column in ("time_s", "flow", "cwnd_bytes"):
             if column not in series.columns:
                 raise RunError(f"{series_path}: no '{column}' column")
-        series = series[series["flow"] == self.flow["id"]].dropna(subset=["cwnd_bytes"])
+        series = series[series["flow"] == self.flow["id"]].copy()
+        for column in series.columns:
+            if column not in ("flow", "kind"):
+                series[column] = pd.to_numeric(series[column], errors="coerce")
+        series = series.dropna(subset=["time_s", "cwnd_bytes"])
         if series.empty:
             raise RunError(f"{series_path}: no cwnd samples of flow {self.flow['id']}")
         self.series = series.reset_index(drop=True)
-        self.mss = float(self.scenario.get("tcp.segment_size") or
-                         self.flow.get("kernel_tcp_info", {}).get("snd_mss") or 1448)
+        info = self.flow.get("kernel_tcp_info")
+        mss = self.scenario.get("tcp.segment_size") or (
+            info.get("snd_mss") if isinstance(info, dict) else None) or 1448
+        try:
+            self.mss = float(mss)
+        except (TypeError, ValueError):
+            raise RunError(f"{results_path}: tcp.segment_size {mss!r} is not a number") from None
+        if not self.mss > 0:
+            raise RunError(f"{results_path}: tcp.segment_size {mss!r} is not positive")
 
     @property
     def pair_key(self) -> tuple:
@@ -140,10 +155,15 @@ class Run:
                                        self.min_rtt_s())
 
     def min_rtt_s(self) -> float:
-        rtt = self.flow.get("rtt_ms", {}).get("min")
+        rtt_stats = self.flow.get("rtt_ms")
+        rtt = rtt_stats.get("min") if isinstance(rtt_stats, dict) else None
         if rtt is None and "rtt_ms" in self.series.columns:
             rtt = self.series["rtt_ms"].min()
-        return float(rtt) / 1000.0 if rtt and rtt == rtt else 0.1
+        try:
+            rtt = float(rtt)
+        except (TypeError, ValueError):
+            rtt = math.nan
+        return rtt / 1000.0 if rtt > 0 else 0.1  # NaN compares False
 
     def recovery_intervals(self) -> list:
         """[(start s, end s)] of the samples in recovery or loss state (kernel only)."""

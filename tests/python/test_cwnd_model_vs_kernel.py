@@ -168,3 +168,22 @@ def test_refuses_an_incomplete_or_doubled_pair(four_runs, tmp_path):
     result = run_script(*four_runs.values(), twin, out=tmp_path / "fig")
     assert result.returncode == 2 and "two model runs" in result.stderr
     assert not (tmp_path / "fig").exists()
+
+
+def test_refuses_malformed_results_and_series(four_runs, tmp_path):
+    bad = tmp_path / "bad"
+    bad.mkdir()
+    (bad / "timeseries.csv").write_text("time_s,flow,kind,goodput_mbps,cwnd_bytes,rtt_ms\n")
+    for results, expected in ((b"{not json", "not readable JSON"),
+                              (b'{"scenario": {"name": "x"}, "flows": 3}', "no list of flows"),
+                              (b'{"scenario": {"name": "x"}, "flows": [1]}', "no bulk flow")):
+        (bad / "results.json").write_bytes(results)
+        result = run_script(four_runs[("linux", 1)], bad, out=tmp_path / "fig")
+        assert result.returncode == 2, result.stderr
+        assert expected in result.stderr and "Traceback" not in result.stderr
+    # A bulk flow whose series holds no numeric cwnd sample.
+    (bad / "results.json").write_text((four_runs[("linux", 1)] / "results.json").read_text())
+    (bad / "timeseries.csv").write_text("time_s,flow,kind,goodput_mbps,cwnd_bytes,rtt_ms\n"
+                                        "0.02,bulk0,bulk,1,lots,80\n")
+    result = run_script(bad, four_runs[("kernel", 1)], out=tmp_path / "fig")
+    assert result.returncode == 2 and "no cwnd samples" in result.stderr, result.stderr
