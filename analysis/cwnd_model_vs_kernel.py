@@ -320,7 +320,7 @@ def main(argv=None) -> int:
                      f"({exit_point[2]})" if exit_point else "stays in slow start")
             times, counts, _ = run.retransmissions()
             print(f"{point_label(run)}: {run.side} {run.goodput:.1f} Mbit/s, {where}, "
-                  f"retransmissions {counts[-1] if len(counts) else '?'}, "
+                  f"retransmissions {int(counts[-1]) if len(counts) else '?'}, "
                   f"fast recoveries {run.recoveries()}")
     for path in paths:
         print(path)
