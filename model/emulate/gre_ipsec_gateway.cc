@@ -16,6 +16,7 @@
 #include "ipsec/ike_config_from_spec.h"
 #include "ipsec/ike_sa.h"
 #include "json/esp_counters.h"
+#include "json/ike_counters.h"
 
 #include <map>
 #include <set>
@@ -188,18 +189,9 @@ public:
       g.extra["esp_inbound"] = ipsec::EspCountersJson(in);
       g.extra["esp_outbound"] = ipsec::EspCountersJson(sad_.outboundTotals());
       const ipsec::IkeCounters &c = ike_->counters();
-      g.extra["ike"] = {{"messages_sent", c.messagesSent},
-                        {"retransmissions", c.retransmissions},
-                        {"messages_received", c.messagesReceived},
-                        {"auth_failures", c.authFailures},
-                        {"child_sas_created", c.childSasCreated},
-                        {"child_sas_rekeyed", c.childSasRekeyed},
-                        {"child_sas_deleted", c.childSasDeleted},
-                        {"rekey_collisions", c.rekeyCollisions},
-                        {"ike_sas_rekeyed", c.ikeSasRekeyed},
-                        {"state", ipsec::IkeStateName(ike_->state())},
-                        {"liveness_checks_sent", c.livenessChecksSent},
-                        {"sa_install_failures", saInstallFailures_}};
+      g.extra["ike"] = ipsec::IkeCountersJson(c);
+      g.extra["ike"]["state"] = ipsec::IkeStateName(ike_->state());
+      g.extra["ike"]["sa_install_failures"] = saInstallFailures_;
     }
     if (useGre_) {
       const gre::GreCounters &c = gre_->counters();

@@ -9,6 +9,7 @@
 #include "ns3/string.h"
 #include "ns3/uinteger.h"
 #include "json/esp_counters.h"
+#include "json/ike_counters.h"
 
 #include <sstream>
 
@@ -154,17 +155,7 @@ private:
       side["esp_inbound"] = tunnelsim::ipsec::EspCountersJson(gateway.GetEspInboundCounters());
       side["esp_outbound"] = tunnelsim::ipsec::EspCountersJson(gateway.GetEspOutboundCounters());
       if (const tunnelsim::ipsec::IkeSa *ike = gateway.GetIkeSa()) {
-        const tunnelsim::ipsec::IkeCounters &c = ike->counters();
-        side["ike"] = {{"messages_sent", c.messagesSent},
-                       {"retransmissions", c.retransmissions},
-                       {"messages_received", c.messagesReceived},
-                       {"auth_failures", c.authFailures},
-                       {"child_sas_created", c.childSasCreated},
-                       {"child_sas_rekeyed", c.childSasRekeyed},
-                       {"child_sas_deleted", c.childSasDeleted},
-                       {"rekey_collisions", c.rekeyCollisions},
-                       {"ike_sas_rekeyed", c.ikeSasRekeyed},
-                       {"liveness_checks_sent", c.livenessChecksSent}};
+        side["ike"] = tunnelsim::ipsec::IkeCountersJson(ike->counters());
       }
     }
     if (gateway.GetMode() != ns3::GreIpsecGateway::IPSEC_TUNNEL) {
