@@ -11,13 +11,13 @@ without. Every run must find its partner; a directory that is not a run, a run w
 partner, or two runs for the same side of a pair is refused with exit code 2.
 
 The figure has one column per pair: on top the bulk flow's cwnd in segments over time, model
-and kernel in one panel, the kernel's ssthresh dashed (the model's timeseries.csv has none),
-and where each left slow start marked. The kernel's exit is exact (the first sample whose
-ssthresh is set); the model's is derived from its cwnd: the first sample after which cwnd no
+and kernel in one panel, each one's ssthresh dotted where its timeseries.csv has the column
+(the kernel's always; the model's since it writes ssthresh_segments and total_retrans as the
+kernel's), and where each left slow start marked: the first sample whose ssthresh is set; for
+a model run without that column, derived from its cwnd: the first sample after which cwnd no
 longer grows 1.5 times within one minimum RTT (slow start doubles it), taken at the largest
-cwnd of that round trip. Below it the cumulative retransmissions: the kernel's total_retrans;
-the model's from a retransmission column when its timeseries has one, otherwise its run's
-total (results.json) as one point at the end. The kernel's recovery states (ca_state 3/4)
+cwnd of that round trip. Below it the cumulative retransmissions (total_retrans; a model run
+without the column shows its run's total from results.json as one point at the end). The kernel's recovery states (ca_state 3/4)
 are shaded. Writes cwnd_model_vs_kernel.{png,svg} to --out (default results/cwnd_model_vs_kernel).
 """
 
@@ -268,11 +268,13 @@ def build_figure(pairs):
             elif len(times):
                 bottom.plot(times, counts, marker="s", color=style["color"], linestyle="none",
                             label=f"{label} (run total; no per-interval count)")
-        if "ssthresh_segments" in kernel.series.columns:
-            ssthresh = kernel.series["ssthresh_segments"].where(
-                kernel.series["ssthresh_segments"] < SSTHRESH_UNSET)
-            top.step(kernel.series["time_s"], ssthresh, where="post", color=KERNEL_STYLE["color"],
-                     linestyle=":", linewidth=1.0, label="kernel, ssthresh")
+        for run, style in ((kernel, KERNEL_STYLE), (model, MODEL_STYLE)):
+            if "ssthresh_segments" not in run.series.columns:
+                continue
+            ssthresh = run.series["ssthresh_segments"].where(
+                run.series["ssthresh_segments"] < SSTHRESH_UNSET)
+            top.step(run.series["time_s"], ssthresh, where="post", color=style["color"],
+                     linestyle=":", linewidth=1.0, label=f"{run.side}, ssthresh")
         for start, end in kernel.recovery_intervals():
             for ax in (top, bottom):
                 ax.axvspan(start, end, color=plotlib.style.GREY, alpha=0.25, linewidth=0)
@@ -293,7 +295,7 @@ def build_figure(pairs):
                           f"model and real Linux TCP")
     plotlib.legend(axes[0][0], columns=2)
     plotlib.style.footnote(fig, "Grey: the kernel in recovery/loss state (ca_state 3/4). "
-                                "The model's slow-start exit is derived from its cwnd series.")
+                                "Slow-start exit: where ssthresh is first set.")
     return fig
 
 

@@ -5,6 +5,7 @@
 #include "ns3/tcp/linux_tcp_helper.h"
 
 #include "ns3/callback.h"
+#include "ns3/uinteger.h"
 
 #include <algorithm>
 
@@ -32,6 +33,8 @@ void FlowProbe::AttachTcpSocket(ns3::Ptr<ns3::TcpSocketBase> socket) {
   socket->TraceConnectWithoutContext("Tx", ns3::MakeCallback(&FlowProbe::OnTcpTx, this));
   socket->TraceConnectWithoutContext("CongestionWindow",
                                      ns3::MakeCallback(&FlowProbe::OnCongestionWindow, this));
+  socket->TraceConnectWithoutContext("SlowStartThreshold",
+                                     ns3::MakeCallback(&FlowProbe::OnSlowStartThreshold, this));
   socket->TraceConnectWithoutContext("RTT", ns3::MakeCallback(&FlowProbe::OnTcpRtt, this));
 }
 
@@ -52,6 +55,17 @@ void FlowProbe::OnTcpTx(ns3::Ptr<const ns3::Packet> packet, const ns3::TcpHeader
 }
 
 void FlowProbe::OnCongestionWindow(uint32_t, uint32_t newValue) { cwnd_ = newValue; }
+
+void FlowProbe::OnSlowStartThreshold(uint32_t, uint32_t newValue) { ssthresh_ = newValue; }
+
+std::optional<uint32_t> FlowProbe::SlowStartThresholdSegments() const {
+  // ns-3 starts ssthresh at UINT32_MAX and its trace fires only on changes: a value set means
+  // slow start has ended at least once.
+  if (!sender_ || !ssthresh_ || *ssthresh_ == UINT32_MAX) return std::nullopt;
+  ns3::UintegerValue segment; // the attribute reads the current MSS (GetSegSize is protected)
+  sender_->GetAttribute("SegmentSize", segment);
+  return segment.Get() > 0 ? static_cast<uint32_t>(*ssthresh_ / segment.Get()) : *ssthresh_;
+}
 
 void FlowProbe::OnTcpRtt(ns3::Time, ns3::Time newValue) {
   if (newValue.IsStrictlyPositive()) rttMs_.push_back(newValue.GetNanoSeconds() / 1e6);

@@ -38,12 +38,20 @@ public:
   void OnTcpTx(ns3::Ptr<const ns3::Packet> packet, const ns3::TcpHeader &header,
                ns3::Ptr<const ns3::TcpSocketBase> socket);
   void OnCongestionWindow(uint32_t oldValue, uint32_t newValue);
+  void OnSlowStartThreshold(uint32_t oldValue, uint32_t newValue);
   void OnTcpRtt(ns3::Time oldValue, ns3::Time newValue);
   void OnPingRtt(ns3::Time rtt);
   void OnUdpTx(ns3::Ptr<const ns3::Packet> packet);
 
   uint64_t BytesReceived() const { return sink_ ? sink_->GetTotalRx() : 0; }
   std::optional<uint32_t> CongestionWindow() const { return cwnd_; }
+  // ssthresh in segments once slow start has ended (as the kernel's TCP_INFO reports it);
+  // nullopt before, and for flows without a TCP sender.
+  std::optional<uint32_t> SlowStartThresholdSegments() const;
+  // Data segments sent again so far (the time series' running total); nullopt without TCP.
+  std::optional<uint64_t> RetransmissionsSoFar() const {
+    return sender_ ? std::optional<uint64_t>(retransmissions_) : std::nullopt;
+  }
   // RTT samples (ms) since the last call, for the time series; the last known one if none.
   std::optional<double> TakeIntervalRttMs();
 
@@ -64,6 +72,7 @@ private:
   uint64_t retransmittedBytes_ = 0;
   std::optional<ns3::SequenceNumber32> highestSent_; // end of the highest data sent so far
   std::optional<uint32_t> cwnd_;
+  std::optional<uint32_t> ssthresh_; // bytes; set by the trace, which fires on changes only
   std::vector<double> rttMs_;
   size_t rttTakenUpTo_ = 0;
   uint64_t udpPacketsSent_ = 0;

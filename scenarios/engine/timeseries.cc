@@ -18,7 +18,9 @@ std::string Fixed(double value, int decimals) {
 TimeseriesSampler::TimeseriesSampler(const std::vector<std::unique_ptr<FlowProbe>> &probes,
                                      ns3::Time interval, ns3::Time end)
     : probes_(probes), interval_(interval), end_(end), lastBytes_(probes.size(), 0) {
-  csv_ << "time_s,flow,kind,goodput_mbps,cwnd_bytes,rtt_ms\n";
+  // The last two columns have the names and meaning of `tunnelsim emulate`'s kernel columns
+  // (TCP_INFO's snd_ssthresh in segments, empty before slow start ends; tcpi_total_retrans).
+  csv_ << "time_s,flow,kind,goodput_mbps,cwnd_bytes,rtt_ms,ssthresh_segments,total_retrans\n";
 }
 
 void TimeseriesSampler::Start() {
@@ -39,6 +41,10 @@ void TimeseriesSampler::Sample() {
     if (auto cwnd = probe.CongestionWindow()) csv_ << *cwnd;
     csv_ << ",";
     if (auto rtt = probe.TakeIntervalRttMs()) csv_ << Fixed(*rtt, 6);
+    csv_ << ",";
+    if (auto ssthresh = probe.SlowStartThresholdSegments()) csv_ << *ssthresh;
+    csv_ << ",";
+    if (auto retransmissions = probe.RetransmissionsSoFar()) csv_ << *retransmissions;
     csv_ << "\n";
   }
   if (now + interval_ <= end_) {

@@ -135,8 +135,17 @@ def test_smoke_run_of_each_library_scenario(tunnelsim, tmp_path, name):
     assert bulk and all(f["bytes_received"] > 0 for f in bulk)
     assert all(f["rtt_ms"]["samples"] > 0 for f in results["flows"] if "rtt_ms" in f)
     rows = (out / "timeseries.csv").read_text().splitlines()
-    assert rows[0] == "time_s,flow,kind,goodput_mbps,cwnd_bytes,rtt_ms"
+    assert rows[0] == ("time_s,flow,kind,goodput_mbps,cwnd_bytes,rtt_ms,ssthresh_segments,"
+                       "total_retrans")
     assert len(rows) - 1 == 15 * len(results["flows"])
+    # The TCP columns as the kernel's (emulate) have them: the running total of segments sent
+    # again ends at the flow's own count; ssthresh is set only once slow start has ended.
+    for flow in bulk:
+        series = [row.split(",") for row in rows[1:] if row.split(",")[1] == flow["id"]]
+        totals = [int(row[7]) for row in series if row[7]]  # empty before the socket exists
+        assert totals == sorted(totals) and totals[-1] <= flow["retransmissions"]
+        if flow["retransmissions"] == 0:
+            assert totals[-1] == 0
     if results["tunnel"]["type"] != "none":
         assert results["tunnel"]["counters"]["handshakes"] >= 1
         assert results["tunnel"]["counters"]["overhead_bytes"] > 0

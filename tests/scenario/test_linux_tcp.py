@@ -136,3 +136,26 @@ def test_linux_stack_runs_are_byte_identical(tunnelsim, tmp_path):
         outputs.append((results, (tmp_path / name / "timeseries.csv").read_bytes()))
     assert outputs[0] == outputs[1]
     assert outputs[0][0]["flows"][0]["linux_tcp"]["rack_losses"] > 0
+
+
+def test_timeseries_has_the_kernels_ssthresh_and_retransmission_columns(tunnelsim, tmp_path):
+    # The 30 ms reordering run: RACK marks losses, so slow start ends and segments are resent.
+    # The model's time series carries them under emulate's names and meanings, so one figure
+    # (analysis/cwnd_model_vs_kernel.py) draws model and kernel alike.
+    out = tmp_path / "series"
+    flow = bulk_flow(tunnelsim, out, "--set", "output.interval=50ms")
+    assert flow["retransmissions"] > 0
+    rows = (out / "timeseries.csv").read_text().splitlines()
+    header = rows[0].split(",")
+    assert header[-2:] == ["ssthresh_segments", "total_retrans"]
+    series = [dict(zip(header, row.split(","))) for row in rows[1:]]
+    # From the sender's socket on (empty before the flow has one).
+    series = [row for row in series if row["flow"] == flow["id"] and row["total_retrans"]]
+    totals = [int(row["total_retrans"]) for row in series]
+    assert totals == sorted(totals) and 0 < totals[-1] <= flow["retransmissions"]
+    # ssthresh is empty until the first reduction, then a segment count below cwnd's peak.
+    first_set = next(i for i, row in enumerate(series) if row["ssthresh_segments"])
+    assert first_set > 0 and all(row["ssthresh_segments"] == "" for row in series[:first_set])
+    peak_segments = max(int(row["cwnd_bytes"]) for row in series if row["cwnd_bytes"]) / 1348
+    assert 2 <= int(series[first_set]["ssthresh_segments"]) <= peak_segments
+    assert totals[first_set - 1] == 0 or series[first_set - 1]["ssthresh_segments"] == ""
