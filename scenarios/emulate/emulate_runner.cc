@@ -2,6 +2,7 @@
 
 #include "emulate_limits.h"
 #include "kernel_flows.h"
+#include "kernel_udp_flow.h"
 #include "network_namespace.h"
 #include "provenance.h"
 #include "relay_driver.h"
@@ -323,6 +324,23 @@ EmulateOutcome RunEmulation(const scenario::LoadedScenario &scenario,
           "ping" + std::to_string(i), direction, endsFor(direction, direction == "download"),
           timingFor(flow), DurationOf(flow, "interval", Milliseconds(100)),
           flow.at("size").get<size_t>(), static_cast<uint16_t>((getpid() + i) & 0xffff)));
+    }
+  }
+
+  if (traffic.contains("udp")) {
+    for (size_t i = 0; i < traffic.at("udp").size(); ++i) {
+      const json &flow = traffic.at("udp")[i];
+      const std::string direction = flow.at("direction");
+      flowSenders.push_back(direction == "download" ? "work" : "home");
+      UdpFlowSettings udp;
+      udp.rateBitsPerSecond = *scenario::ParseDataRateBps(flow.at("rate").get<std::string>());
+      udp.packetSize = flow.at("packet_size").get<size_t>();
+      // The engine's ports: `port`, or 6000 + the flow's index.
+      udp.port =
+          flow.contains("port") ? flow.at("port").get<uint16_t>() : static_cast<uint16_t>(6000 + i);
+      flows.push_back(MakeUdpFlow("udp" + std::to_string(i), direction,
+                                  endsFor(direction, direction == "download"), timingFor(flow),
+                                  udp));
     }
   }
 

@@ -126,7 +126,7 @@ def test_sigterm_mid_run_removes_namespaces(emulate_env, tunnelsim, tmp_path):
 
 
 @pytest.mark.parametrize("extra, message", [
-    ("\n[[traffic.udp]]\nrate = \"1Mbps\"\n", "traffic.udp"),
+    ("\n[[traffic.udp]]\nrate = \"1Mbps\"\ntarget = \"gateway\"\n", "traffic.udp.target"),
     ("\n[topology]\naccess_down_rate = \"150Mbps\"\naccess_up_rate = \"150Mbps\"\n",
      "bottleneck"),
     ("\n[impairment.access.up]\ndelay = \"200us\"\n", "finer than the relay"),
