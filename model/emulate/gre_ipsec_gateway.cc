@@ -1,27 +1,26 @@
-// tunnel.type = "gre" | "ipsec" | "gre-over-ipsec" in the relay: GRE (GreTunnel) and/or ESP, as
-// in the ns-3 GreIpsecGateway. The ESP SAs are negotiated by the same IKEv2 core (IkeSa) the
-// ns-3 gateway runs: the home gateway initiates IKE_SA_INIT and IKE_AUTH (PSK) when the relay
-// starts, its datagrams travel as outer IPv4/UDP packets (port 500) over the relay's path with
-// the ESP packets (so the path's impairments apply to them), the core's retransmission and rekey
-// timers are this gateway's NextTimer/OnTimer, and its installs and removals go to an ESP SAD.
-// Inner packets before the Child SA is installed are dropped and counted ("no-sa"), as ns-3 does.
+// tunnel.type = "gre" | "ipsec" | "gre-over-ipsec" in the relay: a thin host of the same
+// sans-IO gateway the ns-3 GreIpsecGateway drives (tunnel::GreIpsecGateway: GRE, ESP and IKEv2
+// composed once). The home gateway initiates IKE_SA_INIT and IKE_AUTH (PSK) when the relay
+// starts; IKE's datagrams travel as outer IPv4/UDP packets (port 500) over the relay's path with
+// the ESP packets (so the path's impairments apply to them), and the core's retransmission and
+// rekey timers are this gateway's NextTimer/OnTimer. Inner packets before the Child SA is
+// installed are dropped and counted ("no-sa"), as ns-3 does.
 #include "emulate/gateway.h"
 #include "emulate/ipv4_header.h"
 
-#include "common/ip_packet.h"
 #include "common/seed_mix.h"
 #include "crypto/random.h"
-#include "gre/gre_tunnel.h"
-#include "ipsec/esp_sad.h"
 #include "ipsec/ike_config_from_spec.h"
-#include "ipsec/ike_sa.h"
+#include "tunnel/gre_ipsec_gateway.h"
 #include "json/esp_counters.h"
 #include "json/ike_counters.h"
 
+#include <algorithm>
+#include <cstring>
 #include <map>
-#include <set>
 #include <stdexcept>
 #include <utility>
+#include <variant>
 
 namespace tunnelsim::emulate {
 namespace {
@@ -62,30 +61,37 @@ ipsec::IkeConfig IkeConfigFor(const TunnelSettings &s, bool home) {
   return c;
 }
 
+tunnel::GreIpsecGatewayConfig CoreConfigFor(const TunnelSettings &s, bool home) {
+  tunnel::GreIpsecGatewayConfig c;
+  c.mode = s.spec.Gre()
+               ? (s.spec.Ipsec() ? tunnel::GreIpsecMode::GreOverIpsec : tunnel::GreIpsecMode::Gre)
+               : tunnel::GreIpsecMode::IpsecTunnel;
+  c.local = IpAddress::V4(home ? s.homeWan : s.workWan);
+  c.remote = IpAddress::V4(home ? s.workWan : s.homeWan);
+  if (const tunnel::GreSpec *spec = s.spec.Gre()) {
+    c.gre.outputKey = spec->key;
+    c.gre.inputKey = spec->key;
+    c.gre.outputSequence = spec->sequence;
+    c.gre.inputSequence =
+        spec->sequence ? gre::GreSequenceMode::DropOutOfOrder : gre::GreSequenceMode::Accept;
+    c.gre.outputChecksum = spec->checksum;
+    c.gre.inputChecksum = spec->checksum;
+  }
+  if (s.spec.Ipsec()) c.ike = IkeConfigFor(s, home);
+  return c;
+}
+
+// The relay's side of the core: IPv4 and UDP headers on the way out and off on the way in, the
+// interface MTU, the IKE start when the relay starts, and the relay's counters and drop names.
 class GreIpsecGateway : public Gateway {
 public:
   GreIpsecGateway(const TunnelSettings &s, bool home, Time now)
-      : useGre_(s.spec.Gre() != nullptr), useEsp_(s.spec.Ipsec() != nullptr), home_(home),
-        local_(home ? s.homeWan : s.workWan), remote_(home ? s.workWan : s.homeWan),
-        mtu_(s.innerMtu) {
-    if (const tunnel::GreSpec *spec = s.spec.Gre()) {
-      gre::GreConfig config;
-      config.outputKey = spec->key;
-      config.inputKey = spec->key;
-      config.outputSequence = spec->sequence;
-      config.inputSequence =
-          spec->sequence ? gre::GreSequenceMode::DropOutOfOrder : gre::GreSequenceMode::Accept;
-      config.outputChecksum = spec->checksum;
-      config.inputChecksum = spec->checksum;
-      gre_ = std::make_unique<gre::GreTunnel>(config);
-    }
-    if (useEsp_) {
-      rng_ = std::make_unique<crypto::DeterministicRandom>(
-          FoldSeed(s.seed ^ kGatewayStreamTag, home ? 1 : 2));
-      ike_ = std::make_unique<ipsec::IkeSa>(IkeConfigFor(s, home), *rng_);
-      // The initiator sends IKE_SA_INIT at the relay's start, from its first OnTimer.
-      if (home) startAt_ = now;
-    }
+      : useEsp_(s.spec.Ipsec() != nullptr), home_(home), local_(home ? s.homeWan : s.workWan),
+        remote_(home ? s.workWan : s.homeWan), mtu_(s.innerMtu),
+        core_(CoreConfigFor(s, home), std::make_unique<crypto::DeterministicRandom>(
+                                          FoldSeed(s.seed ^ kGatewayStreamTag, home ? 1 : 2))) {
+    // The initiator sends IKE_SA_INIT at the relay's start, from its first OnTimer.
+    if (useEsp_ && home) startAt_ = now;
   }
 
   void FromLan(Bytes inner, Time now, GatewayOutput &out) override {
@@ -93,35 +99,8 @@ public:
       ++tooBig_;
       return;
     }
-    // Counted as the ns-3 gateway's InnerTx trace: every packet the tunnel takes.
-    ++innerTaken_;
-    innerBytes_ += inner.size();
-    const crypto::ByteView innerView(inner.data(), inner.size());
-    std::optional<crypto::Bytes> grePacket;
-    if (useGre_) {
-      grePacket = gre_->Encapsulate(innerView);
-      if (!grePacket) {
-        Drop("invalid-inner");
-        return;
-      }
-      if (!useEsp_) {
-        SendOuter(kProtocolGre, *grePacket, out);
-        return;
-      }
-    }
-    ipsec::EspProtectResult result =
-        useGre_ ? sad_.Protect(*grePacket, ipsec::kEspNextHeaderGre, IpAddress::V4(local_),
-                               IpAddress::V4(remote_), rng_.get())
-                : sad_.ProtectTunnel(innerView, rng_.get());
-    if (result.status != ipsec::EspStatus::Ok) {
-      Drop(ipsec::EspStatusName(result.status));
-      if (result.status == ipsec::EspStatus::HardLifetime ||
-          result.status == ipsec::EspStatus::SequenceOverflow)
-        ReportLifetime(result.spi, true, now, out);
-      return;
-    }
-    if (result.softLifetimeReached) ReportLifetime(result.spi, false, now, out);
-    SendOuter(kProtocolEsp, result.packet, out);
+    core_.FromLan(crypto::ByteView(inner.data(), inner.size()), now, coreOut_);
+    Carry(out);
   }
 
   void FromWan(Bytes outer, Time now, GatewayOutput &out) override {
@@ -137,14 +116,18 @@ public:
       return;
     case kProtocolEsp:
       if (!useEsp_) break;
-      FromEsp(crypto::ByteView(payload, ip->payloadSize), now, out);
+      core_.FromWan(tunnel::OuterProtocol::Esp, crypto::ByteView(payload, ip->payloadSize), now,
+                    coreOut_);
+      Carry(out);
       return;
     case kProtocolGre:
       if (useEsp_) {
         Drop("unprotected-gre");
         return;
       }
-      DecapsulateGre(crypto::ByteView(payload, ip->payloadSize), out);
+      core_.FromWan(tunnel::OuterProtocol::Gre, crypto::ByteView(payload, ip->payloadSize), now,
+                    coreOut_);
+      Carry(out);
       return;
     default:
       break;
@@ -155,13 +138,15 @@ public:
   Time NextTimer() const override { return std::min(startAt_, ikeTimer_); }
 
   void OnTimer(Time now, GatewayOutput &out) override {
-    if (!ike_) return;
+    if (!useEsp_) return;
     if (startAt_ <= now) {
       startAt_ = kNever;
-      Execute(ike_->Start(now), now, out);
+      core_.Start(now, coreOut_);
+      Carry(out);
     }
     if (ikeTimer_ <= now) {
-      Execute(ike_->OnTimer(now), now, out);
+      core_.OnTimer(now, coreOut_);
+      Carry(out);
       // The relay calls OnTimer again while NextTimer() <= now: always move on.
       if (ikeTimer_ <= now) ikeTimer_ = now + Duration(1);
     }
@@ -169,38 +154,39 @@ public:
 
   GatewayCounters Counters() const override {
     GatewayCounters g;
+    const tunnel::GreIpsecCounters &c = core_.counters();
     // One IKE SA per pair, established at both ends: the initiator reports it (the relay adds
     // both sides), as the engine counts it once for ns-3 runs. A rekey is every Child SA after
     // the first (the relay takes the larger side), as the engine counts them.
-    g.handshakes = home_ ? established_ : 0;
-    g.rekeys = childSasCreated_ > 0 ? childSasCreated_ - 1 : 0;
-    g.packetsEncapsulated = innerTaken_;
-    g.packetsDecapsulated = delivered_;
-    g.innerBytesSent = innerBytes_;
-    g.outerBytesSent = outerBytes_;
+    g.handshakes = home_ ? c.ikeSasEstablished : 0;
+    g.rekeys = c.childSasCreated > 0 ? c.childSasCreated - 1 : 0;
+    g.packetsEncapsulated = c.innerPacketsTaken;
+    g.packetsDecapsulated = c.innerPacketsDelivered;
+    g.innerBytesSent = c.innerBytesTaken;
+    g.outerBytesSent = c.outerBytesSent + c.outerPacketsSent * kIpv4HeaderSize;
     g.tooBig = tooBig_;
     for (const auto &[reason, count] : dropReasons_)
       g.drops += count;
     g.extra["drops"] = dropReasons_;
     if (useEsp_) {
-      const ipsec::EspCounters in = sad_.inboundTotals();
+      const ipsec::EspCounters in = core_.sad().inboundTotals();
       g.replayDrops = in.dropReplay + in.dropOutsideWindow;
       g.authFailures = in.dropIcv;
       g.extra["esp_inbound"] = ipsec::EspCountersJson(in);
-      g.extra["esp_outbound"] = ipsec::EspCountersJson(sad_.outboundTotals());
-      const ipsec::IkeCounters &c = ike_->counters();
-      g.extra["ike"] = ipsec::IkeCountersJson(c);
-      g.extra["ike"]["state"] = ipsec::IkeStateName(ike_->state());
-      g.extra["ike"]["sa_install_failures"] = saInstallFailures_;
+      g.extra["esp_outbound"] = ipsec::EspCountersJson(core_.sad().outboundTotals());
+      const ipsec::IkeSa &ike = *core_.ike();
+      g.extra["ike"] = ipsec::IkeCountersJson(ike.counters());
+      g.extra["ike"]["state"] = ipsec::IkeStateName(ike.state());
+      g.extra["ike"]["sa_install_failures"] = c.saInstallFailures;
     }
-    if (useGre_) {
-      const gre::GreCounters &c = gre_->counters();
-      g.extra["gre"] = {{"encapsulated", c.encapsulated},
-                        {"decapsulated", c.decapsulated},
-                        {"drop_bad_checksum", c.dropBadChecksum},
-                        {"drop_key_mismatch", c.dropKeyMismatch},
-                        {"drop_out_of_sequence", c.dropOutOfSequence},
-                        {"total_drops", c.TotalDrops()}};
+    if (const gre::GreTunnel *gre = core_.gre()) {
+      const gre::GreCounters &gc = gre->counters();
+      g.extra["gre"] = {{"encapsulated", gc.encapsulated},
+                        {"decapsulated", gc.decapsulated},
+                        {"drop_bad_checksum", gc.dropBadChecksum},
+                        {"drop_key_mismatch", gc.dropKeyMismatch},
+                        {"drop_out_of_sequence", gc.dropOutOfSequence},
+                        {"total_drops", gc.TotalDrops()}};
     }
     return g;
   }
@@ -208,124 +194,51 @@ public:
 private:
   void FromUdp(const uint8_t *udp, size_t size, Time now, GatewayOutput &out) {
     const bool toIkePort = size >= kUdpHeaderSize && ((udp[2] << 8) | udp[3]) == kIkePort;
-    if (!ike_ || !toIkePort) {
+    if (!useEsp_ || !toIkePort) {
       Drop("unexpected-udp");
       return;
     }
-    Execute(ike_->OnMessage(crypto::ByteView(udp + kUdpHeaderSize, size - kUdpHeaderSize), now),
-            now, out);
+    core_.FromWan(tunnel::OuterProtocol::Ike,
+                  crypto::ByteView(udp + kUdpHeaderSize, size - kUdpHeaderSize), now, coreOut_);
+    Carry(out);
   }
 
-  void FromEsp(crypto::ByteView esp, Time now, GatewayOutput &out) {
-    ipsec::EspOpenResult result = sad_.Process(esp);
-    if (result.status == ipsec::EspStatus::Dummy) return;
-    if (result.status != ipsec::EspStatus::Ok) {
-      Drop(ipsec::EspStatusName(result.status));
-      if (result.status == ipsec::EspStatus::HardLifetime)
-        ReportLifetime(result.spi, true, now, out);
-      return;
-    }
-    // An authenticated packet from the peer: no liveness check needed (dead peer detection).
-    ike_->NotePeerAlive(now);
-    if (result.softLifetimeReached) ReportLifetime(result.spi, false, now, out);
-    if (useGre_) {
-      if (result.nextHeader != ipsec::kEspNextHeaderGre) {
-        Drop("unexpected-next-header");
-        return;
+  // The core's actions as the relay's outer and inner packets, in order.
+  void Carry(GatewayOutput &out) {
+    for (tunnel::GreIpsecAction &action : coreOut_.actions) {
+      if (auto *send = std::get_if<tunnel::SendOuter>(&action)) {
+        // IKE datagrams are not tunnel traffic: like the ns-3 gateway's socket sends, they are
+        // not in outerBytesSent (the overhead the engine reports is the data path's).
+        out.toWan.push_back(send->protocol == tunnel::OuterProtocol::Ike
+                                ? WrapUdp(local_, remote_, kIkePort, kIkePort, send->payload.data(),
+                                          send->payload.size())
+                                : WrapIpv4(local_, remote_, static_cast<uint8_t>(send->protocol),
+                                           send->payload.data(), send->payload.size()));
+        core_.Recycle(std::move(send->payload));
+      } else if (auto *deliver = std::get_if<tunnel::DeliverInner>(&action)) {
+        const crypto::ByteView inner = deliver->packet();
+        out.toLan.emplace_back(inner.data(), inner.data() + inner.size());
+        core_.Recycle(std::move(deliver->buffer));
+      } else if (const auto *drop = std::get_if<tunnel::DropPacket>(&action)) {
+        // The relay names every GRE drop "gre" (the reason is in the GRE core's counters).
+        Drop(std::strncmp(drop->reason, "gre-", 4) == 0 ? "gre" : drop->reason);
+      } else if (const auto *timer = std::get_if<tunnel::TimerChanged>(&action)) {
+        ikeTimer_ = timer->at;
       }
-      DecapsulateGre(crypto::ByteView(result.payload), out);
-      return;
     }
-    if (result.nextHeader != ipsec::kEspNextHeaderIpv4 &&
-        result.nextHeader != ipsec::kEspNextHeaderIpv6) {
-      Drop("unexpected-next-header");
-      return;
-    }
-    // Inbound policy check (RFC 4301 5.2): the inner packet must match the SA's selectors.
-    const std::optional<IpPacketInfo> info =
-        ParseIpPacket(result.payload.data(), result.payload.size());
-    if (!info) {
-      Drop("invalid-inner");
-      return;
-    }
-    const ipsec::IkeConfig &config = ike_->config();
-    if (!config.remoteTrafficSelector.Contains(info->source) ||
-        !config.localTrafficSelector.Contains(info->destination)) {
-      Drop("policy-mismatch");
-      return;
-    }
-    ++delivered_;
-    out.toLan.push_back(std::move(result.payload));
-  }
-
-  void DecapsulateGre(crypto::ByteView packet, GatewayOutput &out) {
-    auto decapsulated = gre_->Decapsulate(packet);
-    if (!decapsulated) {
-      Drop("gre"); // the reason is in the GRE core's counters (extra.gre)
-      return;
-    }
-    ++delivered_;
-    out.toLan.push_back(std::move(decapsulated->innerPacket));
-  }
-
-  void SendOuter(uint8_t protocol, const crypto::Bytes &payload, GatewayOutput &out) {
-    Bytes packet = WrapIpv4(local_, remote_, protocol, payload.data(), payload.size());
-    outerBytes_ += packet.size();
-    out.toWan.push_back(std::move(packet));
+    coreOut_.actions.clear();
   }
 
   void Drop(const std::string &reason) { ++dropReasons_[reason]; }
 
-  // An SA reached a soft or hard byte/packet lifetime: the IKE core rekeys or deletes it (once).
-  void ReportLifetime(uint32_t spi, bool hard, Time now, GatewayOutput &out) {
-    if (!ike_ || spi == 0 || !lifetimeReported_.insert({spi, hard}).second) return;
-    Execute(ike_->OnChildSaLifetime(spi, hard, now), now, out);
-  }
-
-  // What the IKE core asks for, as the ns-3 gateway's Execute does it.
-  void Execute(ipsec::IkeActions actions, Time now, GatewayOutput &out) {
-    for (const ipsec::IkeSaInstall &install : actions.install) {
-      try {
-        if (install.inbound) {
-          sad_.AddInbound(install.config);
-        } else {
-          sad_.AddOutbound(install.config);
-        }
-      } catch (const std::invalid_argument &) {
-        ++saInstallFailures_;
-      }
-    }
-    for (const ipsec::IkeSaRemove &remove : actions.remove) {
-      if (remove.inbound) {
-        sad_.RemoveInbound(remove.spi);
-      } else {
-        sad_.RemoveOutbound(remove.spi);
-      }
-    }
-    for (const ipsec::IkeEvent &event : actions.events) {
-      if (event.type == ipsec::IkeEventType::Established) ++established_;
-      if (event.type == ipsec::IkeEventType::ChildSaCreated) ++childSasCreated_;
-    }
-    // IKE datagrams are not tunnel traffic: like the ns-3 gateway's socket sends, they are not
-    // in outerBytesSent (the overhead the engine reports is the data path's).
-    for (const crypto::Bytes &datagram : actions.send)
-      out.toWan.push_back(
-          WrapUdp(local_, remote_, kIkePort, kIkePort, datagram.data(), datagram.size()));
-    ikeTimer_ = actions.nextTimer == kNever ? kNever : std::max(actions.nextTimer, now);
-  }
-
-  bool useGre_, useEsp_, home_;
+  bool useEsp_, home_;
   uint32_t local_, remote_;
   size_t mtu_;
-  std::unique_ptr<gre::GreTunnel> gre_;
-  std::unique_ptr<crypto::DeterministicRandom> rng_;
-  std::unique_ptr<ipsec::IkeSa> ike_;
-  ipsec::EspSad sad_;
+  tunnel::GreIpsecGateway core_;
+  tunnel::GreIpsecOutput coreOut_;
   Time startAt_ = kNever, ikeTimer_ = kNever;
-  std::set<std::pair<uint32_t, bool>> lifetimeReported_;
   std::map<std::string, uint64_t> dropReasons_;
-  uint64_t innerTaken_ = 0, delivered_ = 0, innerBytes_ = 0, outerBytes_ = 0, tooBig_ = 0;
-  uint64_t established_ = 0, childSasCreated_ = 0, saInstallFailures_ = 0;
+  uint64_t tooBig_ = 0;
 };
 
 } // namespace
