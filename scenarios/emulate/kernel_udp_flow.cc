@@ -113,6 +113,12 @@ public:
             {"duplicates", duplicates_.load()},
             {"reordered", reordered_.load()},
             {"send_errors", sendErrors_.load()},
+            // The first and the last counted arrival (s from the scenario's zero): the rate the
+            // receiver saw.
+            {"first_arrival_s",
+             received > 0 ? json(ToSeconds(firstArrival_ - timing_.origin)) : json(nullptr)},
+            {"last_arrival_s",
+             received > 0 ? json(ToSeconds(lastArrival_ - timing_.origin)) : json(nullptr)},
             {"sender_realtime_priority", senderPriority_.load()},
             // How late each datagram left its sender against its deadline (us): the rate's
             // accuracy.
@@ -174,7 +180,8 @@ private:
         if (errno == EAGAIN || errno == EINTR) continue;
         throw std::runtime_error(Errno("recvmmsg"));
       }
-      if (realnet::MonotonicNow() > end) continue; // after the run: not counted, as in ns-3
+      const Time now = realnet::MonotonicNow();
+      if (now > end) continue; // after the run: not counted, as in ns-3
       for (int i = 0; i < n; ++i) {
         const size_t size = messages[i].msg_len;
         if (size < 8) continue; // not ours
@@ -188,6 +195,8 @@ private:
           continue;
         }
         seen[sequence] = true;
+        if (packetsReceived_ == 0) firstArrival_ = now;
+        lastArrival_ = now;
         ++packetsReceived_;
         bytesReceived_ += size;
         if (any && sequence < highest) ++reordered_;
@@ -261,7 +270,8 @@ private:
   std::atomic<uint64_t> packetsSent_{0}, bytesSent_{0}, sendErrors_{0};
   std::atomic<uint64_t> packetsReceived_{0}, bytesReceived_{0}, duplicates_{0}, reordered_{0};
   std::atomic<int> senderPriority_{0};
-  std::vector<double> lateUs_; // written by the sender only, read after Join
+  std::vector<double> lateUs_;            // written by the sender only, read after Join
+  Time firstArrival_{0}, lastArrival_{0}; // written by the receiver only, read after Join
   mutable std::mutex failureMutex_;
   std::string failure_;
 };
