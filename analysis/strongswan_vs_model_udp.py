@@ -29,13 +29,14 @@ VARIANTS = [("strongswan", "kernel", "strongSwan ESP (emulate)"),
             ("gre-over-ipsec", "linux", "our ESP, ns-3 model")]
 TOLERANCE = 0.10
 
-_DURATION_UNITS = {"ns": 1e-9, "us": 1e-6, "ms": 1e-3, "s": 1.0}
-_RATE_UNITS = {"bps": 1.0, "kbps": 1e3, "Kbps": 1e3, "Mbps": 1e6, "Gbps": 1e9}
+_DURATION_UNITS = {"ns": 1e-9, "us": 1e-6, "ms": 1e-3, "s": 1.0, "min": 60.0}
+_RATE_UNITS = {"bps": 1.0, "kbps": 1e3, "Mbps": 1e6, "Gbps": 1e9, "kbit": 1e3, "mbit": 1e6,
+               "gbit": 1e9}
 
 
 def parse_duration(text: str) -> float:
     """Seconds of a scenario duration ("30ms", "0.5s")."""
-    match = re.fullmatch(r"([0-9.]+)\s*(ns|us|ms|s)", text.strip())
+    match = re.fullmatch(r"([0-9.]+)\s*(ns|us|ms|s|min)", text.strip())
     if not match:
         raise ValueError(f"not a duration: {text!r}")
     return float(match.group(1)) * _DURATION_UNITS[match.group(2)]
@@ -43,7 +44,7 @@ def parse_duration(text: str) -> float:
 
 def parse_rate(text: str) -> float:
     """Bits per second of a scenario data rate ("48Mbps")."""
-    match = re.fullmatch(r"([0-9.]+)\s*(bps|kbps|Kbps|Mbps|Gbps)", text.strip())
+    match = re.fullmatch(r"([0-9.]+)\s*(bps|kbps|Mbps|Gbps|kbit|mbit|gbit)", text.strip())
     if not match:
         raise ValueError(f"not a data rate: {text!r}")
     return float(match.group(1)) * _RATE_UNITS[match.group(2)]
