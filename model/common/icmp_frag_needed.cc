@@ -27,16 +27,6 @@ bool IsIcmpError(uint8_t type) {
 
 } // namespace
 
-uint16_t InternetChecksum(const uint8_t *data, size_t size) {
-  uint32_t sum = 0;
-  for (size_t i = 0; i + 1 < size; i += 2)
-    sum += Get16(data + i);
-  if (size % 2) sum += uint32_t(data[size - 1]) << 8;
-  while (sum >> 16)
-    sum = (sum & 0xFFFF) + (sum >> 16);
-  return uint16_t(~sum);
-}
-
 bool NeedsFragmentationNeeded(const uint8_t *packet, size_t size, uint32_t mtu) {
   auto info = ParseIpPacket(packet, size);
   if (!info || info->version != 4 || info->totalLength <= mtu) return false;

@@ -5,6 +5,7 @@
 // and build byte buffers; the adapter writes the answer towards the sender.
 #pragma once
 
+#include "internet_checksum.h"
 #include "ip_address.h"
 
 #include <cstddef>
@@ -31,8 +32,5 @@ bool NeedsFragmentationNeeded(const uint8_t *packet, size_t size, uint32_t mtu);
 std::optional<std::vector<uint8_t>> BuildFragmentationNeeded(const uint8_t *packet, size_t size,
                                                              uint16_t nextHopMtu,
                                                              const IpAddress &source);
-
-// The Internet checksum (RFC 1071) over `size` bytes.
-uint16_t InternetChecksum(const uint8_t *data, size_t size);
 
 } // namespace tunnelsim

@@ -1,5 +1,7 @@
 #include "emulate/ipv4_header.h"
 
+#include "common/internet_checksum.h"
+
 namespace tunnelsim::emulate {
 namespace {
 
@@ -61,12 +63,7 @@ void SetIpv4Checksum(Bytes &packet) {
   if (packet.size() < kIpv4HeaderSize) return;
   const size_t headerSize = std::min(packet.size(), size_t(packet[0] & 0x0f) * 4);
   packet[10] = packet[11] = 0;
-  uint32_t sum = 0;
-  for (size_t i = 0; i + 1 < headerSize; i += 2)
-    sum += (uint32_t(packet[i]) << 8) | packet[i + 1];
-  while (sum >> 16)
-    sum = (sum & 0xffff) + (sum >> 16);
-  Put16(&packet[10], static_cast<uint16_t>(~sum));
+  Put16(&packet[10], InternetChecksum(packet.data(), headerSize));
 }
 
 } // namespace tunnelsim::emulate

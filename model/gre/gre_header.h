@@ -8,6 +8,8 @@
 //   |                 Sequence Number (optional)                    |
 #pragma once
 
+#include "common/internet_checksum.h"
+
 #include "crypto/bytes.h"
 
 #include <cstdint>
@@ -54,9 +56,9 @@ struct GreParseResult {
 };
 GreParseResult ParseGreHeader(crypto::ByteView packet);
 
-// The Internet checksum (RFC 1071): one's complement of the one's complement sum of 16-bit
-// words, an odd trailing byte padded with zero. Summing a buffer that holds its own correct
-// checksum gives 0.
-uint16_t InternetChecksum(crypto::ByteView data);
+// The Internet checksum (RFC 1071, common/internet_checksum.h) over a GRE packet.
+inline uint16_t InternetChecksum(crypto::ByteView data) {
+  return tunnelsim::InternetChecksum(data.data(), data.size());
+}
 
 } // namespace tunnelsim::gre
