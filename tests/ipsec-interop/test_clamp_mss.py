@@ -46,7 +46,8 @@ def h17(request):
 def daemon_path():
     path = os.environ.get("TUNNELSIM_IPSEC_UP")
     if not path:
-        build = os.environ.get("TUNNELSIM_BUILD_DIR", str(Path(__file__).resolve().parents[2] / "build"))
+        build = os.environ.get("TUNNELSIM_BUILD_DIR",
+                               str(Path(__file__).resolve().parents[2] / "build"))
         path = os.path.join(build, "programs", "ipsec-up", "tunnelsim-ipsec-up")
     if not os.access(path, os.X_OK):
         pytest.fail(f"tunnelsim-ipsec-up not found at {path}")
