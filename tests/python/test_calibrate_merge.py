@@ -7,7 +7,6 @@ same point and stack), keeps every other row and every earlier header line, and 
 import argparse
 import datetime
 import io
-import shutil
 import sys
 from importlib.machinery import SourceFileLoader
 from importlib.util import module_from_spec, spec_from_loader
@@ -67,7 +66,7 @@ def test_merge_adds_and_replaces_rows_and_keeps_the_rest(tmp_path):
     table, header = fig.load_reference(path)
     # Every earlier header line, in order, then the added block.
     assert merged.splitlines()[:len(old_header) + len(added)] == old_header + added
-    assert header["added commit"] == "cccc"
+    assert header["added commit"].split("; ")[-1] == "cccc"  # the last block is this one
     assert header["commit"] == fig.load_reference(REFERENCE)[1]["commit"]
     assert len(table) == len(old) + 3
     rows = table.set_index(KEYS).sort_index()
@@ -188,8 +187,13 @@ def test_nothing_missing_runs_nothing(tmp_path, capsys):
 def test_write_added_rows_numbers_the_parts(tmp_path, monkeypatch):
     data = tmp_path / "data"
     data.mkdir()
-    shutil.copy(REFERENCE, data / "ref.csv")
-    shutil.copy(PHASES, data / "ref-phases.csv")
+    # The committed files without their 1 % rows (the rows this test adds).
+    without_1pct = lambda row: float(row["reorder_pct"]) == 1.0  # noqa: E731
+    (data / "ref.csv").write_text(reference_with_rows(REFERENCE.read_text(), without_1pct))
+    (data / "ref-phases.csv").write_text(reference_with_rows(PHASES.read_text(), without_1pct))
+    phases_before = len(pd.read_csv(data / "ref-phases.csv", comment="#"))
+    old_header = calibrate.split_reference((data / "ref.csv").read_text())[0]
+    first_part = 2 + sum(line.startswith("# added rows:") for line in old_header)
     monkeypatch.setattr(calibrate, "DATA", data)
     monkeypatch.setattr(sys, "argv", ["calibrate", "--seeds", "5", "--merge-reference"])
     args = argparse.Namespace(reference_name="ref", stacks=["ns3", "linux", "kernel"], seeds=5,
@@ -199,8 +203,9 @@ def test_write_added_rows_numbers_the_parts(tmp_path, monkeypatch):
         duration_s=6.0, first5s_mbps=40.0, first5s_ci95_mbps=1.0, after10s_mbps=float("nan"),
         after10s_ci95_mbps=float("nan"))
     started = datetime.datetime(2026, 12, 8, 0, 20, tzinfo=datetime.timezone.utc)
-    for part in (2, 3):
-        calibrate.write_added_rows(rows, phases, args, started, f"{part}" * 40)
+    runs = [("2026-12-08T00:20:01Z", "2026-12-08T00:29:59Z", ["e" * 40 + "-dirty"])]
+    for part in (first_part, first_part + 1):
+        calibrate.write_added_rows(rows, phases, args, started, f"{part}" * 40, runs)
         _table, header = fig.load_reference(data / "ref.csv")
         assert f"part {part}:" in header["added rows"]
         assert header["added commit"].split("; ")[-1].startswith(f"{part}" * 40)
@@ -209,9 +214,37 @@ def test_write_added_rows_numbers_the_parts(tmp_path, monkeypatch):
         assert "reorder-collapse-6s none reorder % 0 (kernel), 1 (ns3,linux,kernel)" in \
             header["added points"]
         assert "load average 1" in header["added note"]
+        assert f"2026-12-08T00:20:01Z to 2026-12-08T00:29:59Z (the runs' start times, UTC); " \
+            f"binary built from {'e' * 40}-dirty" in header["added runs"]
         assert "Linux" in header["added kernel"]
     merged_phases = pd.read_csv(data / "ref-phases.csv", comment="#")
-    assert len(merged_phases) == len(pd.read_csv(PHASES, comment="#")) + 3
-    # The kernel run's own header lines are untouched at the top.
-    old_header = calibrate.split_reference(REFERENCE.read_text())[0]
+    assert len(merged_phases) == phases_before + 3
+    # The earlier header lines are untouched at the top.
     assert (data / "ref.csv").read_text().splitlines()[:len(old_header)] == old_header
+
+
+def test_runs_provenance_reads_the_runs(tmp_path):
+    import json
+
+    for point, started, commit, dirty in (("pa", "2026-12-08T00:21:00Z", "a" * 40, False),
+                                          ("pb", "2026-12-08T00:20:00Z", "b" * 40, True),
+                                          ("pc", "2026-12-08T00:25:00Z", "a" * 40, False)):
+        run = tmp_path / "runs" / point
+        run.mkdir(parents=True)
+        (run / "results.json").write_text(json.dumps({"provenance": {
+            "started_utc": started, "tunnelsim": {"commit": commit, "dirty": dirty}}}))
+    frame = pd.DataFrame({"point": ["pa", "pb", "pc"]})
+    assert calibrate.runs_provenance(tmp_path, frame) == (
+        "2026-12-08T00:20:00Z", "2026-12-08T00:25:00Z", ["a" * 40, "b" * 40 + "-dirty"])
+
+
+def test_default_grid_and_grid_option_are_the_same_points():
+    """The default reorder levels and --grid's are the same overrides (0.0, not 0), so the
+    sweep's point ids agree and a resumed calibration reuses every finished run."""
+    by_default = calibrate.study_plan(calibrate.parse_args(
+        ["--durations", "6", "--tunnels", "w1024", "--no-fidelity-grid"]))
+    by_grid = calibrate.study_plan(calibrate.parse_args(
+        ["--no-fidelity-grid", "--grid", "durations=6;tunnels=w1024;reorder=0,0.5,1,2,5,10"]))
+    assert by_default["parameters"] == by_grid["parameters"]
+    assert all(type(r) is float for r in by_default["parameters"][calibrate.REORDER_KEY])
+    assert repr(by_default["parameters"][calibrate.REORDER_KEY][0]) == "0.0"
