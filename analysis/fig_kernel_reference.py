@@ -78,8 +78,13 @@ def load_reference(path=REFERENCE):
 def kernel_label(header) -> str:
     match = re.search(r"Linux (\d+\.\d+)", header.get("kernel", ""))
     version = match.group(1) if match else header.get("kernel", "?")
-    date = header.get("date", "?").split()[0]
-    return f"real Linux {version} (reference, measured {date})"
+    # The first run's date, then those of rows added later (scripts/calibrate
+    # --merge-reference's '# added runs:' lines), each once.
+    dates = [header.get("date", "?").split()[0]]
+    for date in re.findall(r"\d{4}-\d{2}-\d{2}", header.get("added runs", "")):
+        if date not in dates:
+            dates.append(date)
+    return f"real Linux {version} (reference, measured {', '.join(dates)})"
 
 
 def study_means(study_dir, duration_s=6.0):

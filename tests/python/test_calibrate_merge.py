@@ -216,6 +216,11 @@ def test_write_added_rows_numbers_the_parts(tmp_path, monkeypatch):
         assert "load average 1" in header["added note"]
         assert f"2026-12-08T00:20:01Z to 2026-12-08T00:29:59Z (the runs' start times, UTC); " \
             f"binary built from {'e' * 40}-dirty" in header["added runs"]
+        # The figure's label names the first run's date and the added runs' (once each).
+        label = fig.kernel_label(header)
+        first_date = header["date"].split()[0]
+        assert f"measured {first_date}, 2026-12-08)" in label or \
+            (first_date == "2026-12-08" and label.endswith("measured 2026-12-08)"))
         assert "Linux" in header["added kernel"]
     merged_phases = pd.read_csv(data / "ref-phases.csv", comment="#")
     assert len(merged_phases) == phases_before + 3
