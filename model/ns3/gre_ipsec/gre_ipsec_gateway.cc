@@ -4,7 +4,6 @@
 
 #include "ns3/tunnel_address.h"
 
-#include "common/ip_packet.h"
 #include "common/seed_mix.h"
 #include "ipsec/ike_config_from_spec.h"
 #include "ipsec/key_export.h"
@@ -27,7 +26,9 @@
 #include "ns3/udp-socket-factory.h"
 #include "ns3/uinteger.h"
 
-#include <stdexcept>
+#include <memory>
+#include <optional>
+#include <variant>
 
 namespace ns3 {
 
@@ -102,25 +103,6 @@ tunnelsim::IpPrefix ParseSubnetOrAbort(const std::string &text, const char *attr
   NS_ABORT_MSG_IF(!prefix,
                   "GreIpsecGateway: " << attribute << " is not an IP prefix: \"" << text << "\"");
   return *prefix;
-}
-
-// The first GRE counter that grew between two snapshots, as a drop reason.
-std::string GreDropReason(const gre::GreCounters &before, const gre::GreCounters &after) {
-  const std::pair<uint64_t gre::GreCounters::*, const char *> reasons[] = {
-      {&gre::GreCounters::dropTruncated, "gre-truncated"},
-      {&gre::GreCounters::dropBadVersion, "gre-bad-version"},
-      {&gre::GreCounters::dropReservedBits, "gre-reserved-bits"},
-      {&gre::GreCounters::dropBadChecksum, "gre-bad-checksum"},
-      {&gre::GreCounters::dropMissingChecksum, "gre-missing-checksum"},
-      {&gre::GreCounters::dropKeyMismatch, "gre-key-mismatch"},
-      {&gre::GreCounters::dropMissingSequence, "gre-missing-sequence"},
-      {&gre::GreCounters::dropOutOfSequence, "gre-out-of-sequence"},
-      {&gre::GreCounters::dropUnknownProtocol, "gre-unknown-protocol"},
-      {&gre::GreCounters::dropInvalidInner, "gre-invalid-inner"},
-  };
-  for (const auto &[field, name] : reasons)
-    if (after.*field != before.*field) return name;
-  return "gre-unknown";
 }
 
 } // namespace
@@ -323,7 +305,7 @@ GreIpsecGateway::GreIpsecGateway() = default;
 GreIpsecGateway::~GreIpsecGateway() = default;
 
 void GreIpsecGateway::ApplySpec(const spec::TunnelSpec &tunnel) {
-  NS_ABORT_MSG_IF(m_ike || m_gre, "GreIpsecGateway: configure before the application starts");
+  NS_ABORT_MSG_IF(m_core, "GreIpsecGateway: configure before the application starts");
   const spec::GreSpec *gre = tunnel.Gre();
   const spec::IpsecSpec *ipsec = tunnel.Ipsec();
   NS_ABORT_MSG_IF(!gre && !ipsec, "GreIpsecGateway: tunnel spec " << tunnel.TypeName()
@@ -365,9 +347,16 @@ void GreIpsecGateway::ApplySpec(const spec::TunnelSpec &tunnel) {
 
 void GreIpsecGateway::SetTunnelDevice(Ptr<TunnelNetDevice> device) { m_tunnel = device; }
 
+const ipsec::IkeSa *GreIpsecGateway::GetIkeSa() const { return m_core ? m_core->ike() : nullptr; }
+
+const ipsec::EspSad &GreIpsecGateway::GetSad() const {
+  static const ipsec::EspSad kNone;
+  return m_core ? m_core->sad() : kNone;
+}
+
 const gre::GreCounters &GreIpsecGateway::GetGreCounters() const {
   static const gre::GreCounters kNone;
-  return m_gre ? m_gre->counters() : kNone;
+  return m_core && m_core->gre() ? m_core->gre()->counters() : kNone;
 }
 
 uint64_t GreIpsecGateway::GetDropCount(const std::string &reason) const {
@@ -481,8 +470,7 @@ void GreIpsecGateway::StartApplication() {
   m_tunnel->SetMtu(mtu);
   m_gatewayPolicy.Configure(m_gatewaySpec, mtu);
 
-  if (m_mode != IPSEC_TUNNEL) m_gre = std::make_unique<gre::GreTunnel>(MakeGreConfig());
-  m_rng = std::make_unique<crypto::DeterministicRandom>(
+  std::unique_ptr<crypto::RandomSource> rng = std::make_unique<crypto::DeterministicRandom>(
       GatewaySeed(GetNode()->GetId(), m_randomStream));
   if (!m_espKeyFile.empty()) m_espKeyLog = std::make_unique<KeyLogWriter>(m_espKeyFile);
   if (!m_ikeKeyFile.empty()) m_ikeKeyLog = std::make_unique<KeyLogWriter>(m_ikeKeyFile);
@@ -501,10 +489,21 @@ void GreIpsecGateway::StartApplication() {
     NS_ABORT_MSG_IF(m_ikeSocket->Bind(InetSocketAddress(m_localAddress, m_ikePort)) != 0,
                     "GreIpsecGateway: cannot bind UDP port " << m_ikePort);
     m_ikeSocket->SetRecvCallback(MakeCallback(&GreIpsecGateway::FromIkeSocket, this));
-    m_ike = std::make_unique<ipsec::IkeSa>(MakeIkeConfig(), *m_rng);
   }
+  tunnelsim::tunnel::GreIpsecGatewayConfig config;
+  config.mode = m_mode == GRE_OVER_IPSEC ? tunnelsim::tunnel::GreIpsecMode::GreOverIpsec
+                : m_mode == IPSEC_TUNNEL ? tunnelsim::tunnel::GreIpsecMode::IpsecTunnel
+                                         : tunnelsim::tunnel::GreIpsecMode::Gre;
+  config.local = ToTunnelsim(m_localAddress);
+  config.remote = ToTunnelsim(m_remoteAddress);
+  config.gre = MakeGreConfig();
+  if (UsesIpsec()) config.ike = MakeIkeConfig();
+  config.randomIv = m_randomIv;
+  m_core = std::make_unique<tunnelsim::tunnel::GreIpsecGateway>(config, std::move(rng));
   m_tunnel->SetSendCallback(MakeCallback(&GreIpsecGateway::FromTunnel, this));
-  if (m_ike) Execute(m_ike->Start(Now()));
+  tunnelsim::tunnel::GreIpsecOutput out;
+  m_core->Start(Now(), out);
+  Carry(out, nullptr);
 }
 
 void GreIpsecGateway::StopApplication() {
@@ -521,7 +520,7 @@ void GreIpsecGateway::StopApplication() {
 
 void GreIpsecGateway::DoDispose() {
   Simulator::Cancel(m_ikeTimer);
-  m_ike.reset();
+  m_core.reset();
   m_tunnel = nullptr;
   m_cpu = nullptr;
   m_ikeSocket = nullptr;
@@ -531,65 +530,50 @@ void GreIpsecGateway::DoDispose() {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Data path
-
-namespace {
-constexpr size_t kMaxSpareBuffers = 16;
-} // namespace
-
-std::vector<uint8_t> GreIpsecGateway::TakeSpareBuffer() {
-  if (m_spareBuffers.empty()) return {};
-  std::vector<uint8_t> buffer = std::move(m_spareBuffers.back());
-  m_spareBuffers.pop_back();
-  return buffer;
-}
-
-void GreIpsecGateway::KeepSpareBuffer(std::vector<uint8_t> buffer) {
-  if (m_spareBuffers.size() >= kMaxSpareBuffers || buffer.capacity() == 0) return;
-  buffer.clear();
-  m_spareBuffers.push_back(std::move(buffer));
-}
+// Data path: bytes in and out of the core
 
 bool GreIpsecGateway::FromTunnel(Ptr<Packet> packet, uint16_t) {
   m_buffer.resize(packet->GetSize());
   packet->CopyData(m_buffer.data(), m_buffer.size());
   if (!m_gatewayPolicy.FromLan(m_buffer, GetNode())) return true; // PMTU discovery: counted
   m_innerTx(packet);
-  const crypto::ByteView inner(m_buffer.data(), m_buffer.size());
-  if (m_mode == IPSEC_TUNNEL) {
-    ProtectAndSend(m_sad.ProtectTunnel(inner, m_rng.get(), TakeSpareBuffer()), packet);
-    return true;
-  }
-  if (!m_gre->Encapsulate(inner, m_greBuffer)) {
-    Drop("invalid-inner", packet);
-    return true; // counted by the GRE core and the Drop trace
-  }
-  if (m_mode == GRE) {
-    SendOuter(kGreProtocol, Create<Packet>(m_greBuffer.data(), m_greBuffer.size()));
-    return true;
-  }
-  ProtectAndSend(m_sad.Protect(m_greBuffer, ipsec::kEspNextHeaderGre, ToTunnelsim(m_localAddress),
-                               ToTunnelsim(m_remoteAddress), m_rng.get(), TakeSpareBuffer()),
-                 packet);
-  return true;
+  tunnelsim::tunnel::GreIpsecOutput out;
+  m_core->FromLan(crypto::ByteView(m_buffer.data(), m_buffer.size()), Now(), out);
+  Carry(out, packet);
+  return true; // drops are counted by the core and the Drop trace
 }
 
-void GreIpsecGateway::ProtectAndSend(ipsec::EspProtectResult result, Ptr<const Packet> inner) {
-  if (result.status != ipsec::EspStatus::Ok) {
-    Drop(ipsec::EspStatusName(result.status), inner);
-    if (result.status == ipsec::EspStatus::HardLifetime ||
-        result.status == ipsec::EspStatus::SequenceOverflow)
-      ReportLifetime(result.spi, true);
+void GreIpsecGateway::FromEsp(Ptr<Packet> packet, const Ipv4Header &) {
+  m_outerRx(packet);
+  m_buffer.resize(packet->GetSize());
+  packet->CopyData(m_buffer.data(), m_buffer.size());
+  const crypto::ByteView esp(m_buffer.data(), m_buffer.size());
+  tunnelsim::tunnel::GreIpsecOutput out;
+  if (!m_cpu) {
+    m_core->FromWan(tunnelsim::tunnel::OuterProtocol::Esp, esp, Now(), out);
+    Carry(out, packet);
     return;
   }
-  if (result.softLifetimeReached) ReportLifetime(result.spi, false);
-  Ptr<Packet> esp = Create<Packet>(result.packet.data(), result.packet.size());
-  KeepSpareBuffer(std::move(result.packet));
-  if (m_cpu) {
-    m_cpu->Submit(result.spi, esp->GetSize(), [this, esp]() { SendOuter(kEspProtocol, esp); });
-  } else {
-    SendOuter(kEspProtocol, esp);
-  }
+  // The ICV is checked now; the packet goes on after its crypto cost.
+  std::optional<tunnelsim::tunnel::OpenedEsp> opened = m_core->OpenEsp(esp, Now(), out);
+  Carry(out, packet);
+  if (!opened) return;
+  auto pending = std::make_shared<tunnelsim::tunnel::OpenedEsp>(std::move(*opened));
+  m_cpu->Submit(pending->spi, packet->GetSize(), [this, pending, packet]() {
+    tunnelsim::tunnel::GreIpsecOutput after;
+    m_core->FinishEsp(std::move(*pending), after);
+    Carry(after, packet);
+  });
+}
+
+void GreIpsecGateway::FromGre(Ptr<Packet> packet, const Ipv4Header &) {
+  m_outerRx(packet);
+  m_buffer.resize(packet->GetSize());
+  packet->CopyData(m_buffer.data(), m_buffer.size());
+  tunnelsim::tunnel::GreIpsecOutput out;
+  m_core->FromWan(tunnelsim::tunnel::OuterProtocol::Gre,
+                  crypto::ByteView(m_buffer.data(), m_buffer.size()), Now(), out);
+  Carry(out, packet);
 }
 
 void GreIpsecGateway::SendOuter(uint8_t protocol, Ptr<Packet> payload) {
@@ -610,85 +594,6 @@ void GreIpsecGateway::SendOuter(uint8_t protocol, Ptr<Packet> payload) {
   ipv4->Send(payload, m_localAddress, m_remoteAddress, protocol, route);
 }
 
-void GreIpsecGateway::FromEsp(Ptr<Packet> packet, const Ipv4Header &) {
-  m_outerRx(packet);
-  m_buffer.resize(packet->GetSize());
-  packet->CopyData(m_buffer.data(), m_buffer.size());
-  ipsec::EspOpenResult result =
-      m_sad.Process(crypto::ByteView(m_buffer.data(), m_buffer.size()), TakeSpareBuffer());
-  if (result.status == ipsec::EspStatus::Dummy) return;
-  if (result.status != ipsec::EspStatus::Ok) {
-    Drop(ipsec::EspStatusName(result.status), packet);
-    if (result.status == ipsec::EspStatus::HardLifetime) ReportLifetime(result.spi, true);
-    return;
-  }
-  // An authenticated packet from the peer: no liveness check needed (dead peer detection).
-  if (m_ike) m_ike->NotePeerAlive(Now());
-  if (result.softLifetimeReached) ReportLifetime(result.spi, false);
-  const uint8_t nextHeader = result.nextHeader;
-  if (m_cpu) {
-    auto payload = std::make_shared<crypto::Bytes>(std::move(result.payload));
-    m_cpu->Submit(result.spi, packet->GetSize(), [this, payload, nextHeader, packet]() {
-      AfterEsp(*payload, nextHeader, packet);
-    });
-  } else {
-    AfterEsp(result.payload, nextHeader, packet);
-    KeepSpareBuffer(std::move(result.payload));
-  }
-}
-
-void GreIpsecGateway::AfterEsp(const crypto::Bytes &payload, uint8_t nextHeader,
-                               Ptr<const Packet> outer) {
-  if (m_mode == GRE_OVER_IPSEC) {
-    if (nextHeader != ipsec::kEspNextHeaderGre) {
-      Drop("unexpected-next-header", outer);
-      return;
-    }
-    DecapsulateGre(payload.data(), payload.size(), outer);
-    return;
-  }
-  if (nextHeader != ipsec::kEspNextHeaderIpv4 && nextHeader != ipsec::kEspNextHeaderIpv6) {
-    Drop("unexpected-next-header", outer);
-    return;
-  }
-  // Inbound policy check (RFC 4301 5.2): the inner packet must match the SA's selectors.
-  const std::optional<tunnelsim::IpPacketInfo> info =
-      tunnelsim::ParseIpPacket(payload.data(), payload.size());
-  if (!info) {
-    Drop("invalid-inner", outer);
-    return;
-  }
-  const ipsec::IkeConfig &config = m_ike->config();
-  if (!config.remoteTrafficSelector.Contains(info->source) ||
-      !config.localTrafficSelector.Contains(info->destination)) {
-    Drop("policy-mismatch", outer);
-    return;
-  }
-  Deliver(payload.data(), payload.size());
-}
-
-void GreIpsecGateway::FromGre(Ptr<Packet> packet, const Ipv4Header &) {
-  m_outerRx(packet);
-  if (m_mode != GRE) {
-    Drop(m_mode == GRE_OVER_IPSEC ? "unprotected-gre" : "unexpected-gre", packet);
-    return;
-  }
-  m_buffer.resize(packet->GetSize());
-  packet->CopyData(m_buffer.data(), m_buffer.size());
-  DecapsulateGre(m_buffer.data(), m_buffer.size(), packet);
-}
-
-void GreIpsecGateway::DecapsulateGre(const uint8_t *data, size_t size, Ptr<const Packet> outer) {
-  const gre::GreCounters before = m_gre->counters();
-  std::optional<gre::GreDecapsulatedView> decapsulated =
-      m_gre->DecapsulateView(crypto::ByteView(data, size));
-  if (!decapsulated) {
-    DropGre(before, outer);
-    return;
-  }
-  Deliver(decapsulated->innerPacket.data(), decapsulated->innerPacket.size());
-}
-
 void GreIpsecGateway::Deliver(const uint8_t *data, size_t size) {
   Ptr<Packet> inner;
   if (m_gatewayPolicy.ClampsMss()) {
@@ -707,81 +612,108 @@ void GreIpsecGateway::Drop(const std::string &reason, Ptr<const Packet> packet) 
   m_drop(reason, packet);
 }
 
-void GreIpsecGateway::DropGre(const gre::GreCounters &before, Ptr<const Packet> packet) {
-  Drop(GreDropReason(before, m_gre->counters()), packet);
-}
-
-void GreIpsecGateway::ReportLifetime(uint32_t spi, bool hard) {
-  if (!m_ike || spi == 0 || !m_lifetimeReported.insert({spi, hard}).second) return;
-  Execute(m_ike->OnChildSaLifetime(spi, hard, Now()));
-}
-
 // ---------------------------------------------------------------------------------------------
 // Control path
 
 void GreIpsecGateway::FromIkeSocket(Ptr<Socket> socket) {
   Address from;
   while (Ptr<Packet> packet = socket->RecvFrom(from)) {
-    if (!m_ike) return;
+    if (!m_core || !m_core->ike()) return;
     crypto::Bytes datagram(packet->GetSize());
     packet->CopyData(datagram.data(), datagram.size());
-    Execute(m_ike->OnMessage(datagram, Now()));
+    tunnelsim::tunnel::GreIpsecOutput out;
+    m_core->FromWan(tunnelsim::tunnel::OuterProtocol::Ike, datagram, Now(), out);
+    Carry(out, packet);
   }
 }
 
 void GreIpsecGateway::OnIkeTimer() {
-  if (m_ike) Execute(m_ike->OnTimer(Now()));
+  if (!m_core) return;
+  tunnelsim::tunnel::GreIpsecOutput out;
+  m_core->OnTimer(Now(), out);
+  Carry(out, nullptr);
 }
 
 void GreIpsecGateway::RekeyChildSa() {
-  if (m_ike) Execute(m_ike->RekeyChildSa(Now()));
+  if (!m_core) return;
+  tunnelsim::tunnel::GreIpsecOutput out;
+  m_core->RekeyChildSa(Now(), out);
+  Carry(out, nullptr);
 }
 
 void GreIpsecGateway::DeleteIkeSa() {
-  if (m_ike) Execute(m_ike->DeleteIkeSa(Now()));
+  if (!m_core) return;
+  tunnelsim::tunnel::GreIpsecOutput out;
+  m_core->DeleteIkeSa(Now(), out);
+  Carry(out, nullptr);
 }
 
-void GreIpsecGateway::Execute(ipsec::IkeActions actions) {
-  for (ipsec::IkeSaInstall &install : actions.install) {
-    if (m_randomIv) install.config.ivPolicy = ipsec::EspIvPolicy::Random;
-    ExportKeys(install.config);
-    try {
-      if (install.inbound) {
-        m_sad.AddInbound(install.config);
+// The core's actions, in order, as ns-3 packets, traces, key log lines and the IKE timer.
+// `packet` is the packet the call was about (inner or outer), for the Drop trace.
+void GreIpsecGateway::Carry(tunnelsim::tunnel::GreIpsecOutput &out, Ptr<const Packet> packet) {
+  namespace t = tunnelsim::tunnel;
+  for (t::GreIpsecAction &action : out.actions) {
+    if (auto *send = std::get_if<t::SendOuter>(&action)) {
+      SendFromCore(*send);
+    } else if (auto *deliver = std::get_if<t::DeliverInner>(&action)) {
+      const crypto::ByteView inner = deliver->packet();
+      Deliver(inner.data(), inner.size());
+      m_core->Recycle(std::move(deliver->buffer));
+    } else if (const auto *drop = std::get_if<t::DropPacket>(&action)) {
+      Drop(drop->reason, packet);
+    } else if (const auto *install = std::get_if<t::SaInstalled>(&action)) {
+      ExportKeys(install->config);
+      if (install->installed) {
+        m_saInstalled(install->config.spi, install->inbound);
       } else {
-        m_sad.AddOutbound(install.config);
+        NS_LOG_WARN("SA " << install->config.spi << " not installed: " << install->error);
       }
-    } catch (const std::invalid_argument &e) {
-      NS_LOG_WARN("SA " << install.config.spi << " not installed: " << e.what());
-      continue;
-    }
-    m_saInstalled(install.config.spi, install.inbound);
-  }
-  for (const ipsec::IkeSaRemove &remove : actions.remove) {
-    const bool removed =
-        remove.inbound ? m_sad.RemoveInbound(remove.spi) : m_sad.RemoveOutbound(remove.spi);
-    if (removed) m_saDeleted(remove.spi, remove.inbound);
-  }
-  for (const ipsec::IkeEvent &event : actions.events) {
-    m_ikeEvent(IkeEventName(event.type), event.inboundSpi, event.detail);
-    if (event.type == ipsec::IkeEventType::ChildSaRekeyed) m_saRekeyed(event.inboundSpi);
-    if (event.type == ipsec::IkeEventType::Established && m_ike->keys()) {
-      if (auto line = ipsec::WiresharkIkev2Line(m_ike->spiI(), m_ike->spiR(), *m_ike->keys(),
-                                                ToCore(m_ikeCipher))) {
-        m_ikeLine = *line;
-        if (m_ikeKeyLog) m_ikeKeyLog->Append(*line + "\n");
+    } else if (const auto *remove = std::get_if<t::SaRemoved>(&action)) {
+      if (remove->removed) m_saDeleted(remove->spi, remove->inbound);
+    } else if (const auto *happened = std::get_if<t::IkeEventHappened>(&action)) {
+      OnIkeEvent(happened->event);
+    } else if (const auto *timer = std::get_if<t::TimerChanged>(&action)) {
+      Simulator::Cancel(m_ikeTimer);
+      if (timer->at != tunnelsim::kNever) {
+        const Time at = std::max(Simulator::Now(), NanoSeconds(timer->at.count()));
+        m_ikeTimer = Simulator::Schedule(at - Simulator::Now(), &GreIpsecGateway::OnIkeTimer, this);
       }
     }
   }
-  for (const crypto::Bytes &datagram : actions.send) {
-    if (!m_ikeSocket) break;
-    m_ikeSocket->SendTo(Create<Packet>(datagram.data(), datagram.size()), 0,
-                        InetSocketAddress(m_remoteAddress, m_ikePort));
+}
+
+void GreIpsecGateway::SendFromCore(tunnelsim::tunnel::SendOuter &send) {
+  Ptr<Packet> payload = Create<Packet>(send.payload.data(), send.payload.size());
+  m_core->Recycle(std::move(send.payload));
+  switch (send.protocol) {
+  case tunnelsim::tunnel::OuterProtocol::Ike:
+    if (m_ikeSocket) m_ikeSocket->SendTo(payload, 0, InetSocketAddress(m_remoteAddress, m_ikePort));
+    return;
+  case tunnelsim::tunnel::OuterProtocol::Gre:
+    SendOuter(kGreProtocol, payload);
+    return;
+  case tunnelsim::tunnel::OuterProtocol::Esp:
+    // With a CPU model the packet leaves after its crypto cost (sequence number already taken).
+    if (m_cpu) {
+      m_cpu->Submit(send.spi, payload->GetSize(),
+                    [this, payload]() { SendOuter(kEspProtocol, payload); });
+    } else {
+      SendOuter(kEspProtocol, payload);
+    }
+    return;
   }
-  Simulator::Cancel(m_ikeTimer);
-  if (actions.nextTimer != tunnelsim::kNever && m_ike) {
-    const Time at = std::max(Simulator::Now(), NanoSeconds(actions.nextTimer.count()));
-    m_ikeTimer = Simulator::Schedule(at - Simulator::Now(), &GreIpsecGateway::OnIkeTimer, this);
+}
+
+void GreIpsecGateway::OnIkeEvent(const ipsec::IkeEvent &event) {
+  m_ikeEvent(IkeEventName(event.type), event.inboundSpi, event.detail);
+  if (event.type == ipsec::IkeEventType::ChildSaRekeyed) m_saRekeyed(event.inboundSpi);
+  const ipsec::IkeSa *ike = m_core->ike();
+  if (event.type == ipsec::IkeEventType::Established && ike->keys()) {
+    if (auto line = ipsec::WiresharkIkev2Line(ike->spiI(), ike->spiR(), *ike->keys(),
+                                              ToCore(m_ikeCipher))) {
+      m_ikeLine = *line;
+      if (m_ikeKeyLog) m_ikeKeyLog->Append(*line + "\n");
+    }
   }
 }
 

@@ -1,20 +1,18 @@
-// One end of a site-to-site tunnel between two gateways, as an ns-3 application driving the
-// sans-IO cores with simulation time. It owns a gre1-like TunnelNetDevice that the node's stack
-// routes the remote site into, and works in one of three modes:
+// One end of a site-to-site tunnel between two gateways, as an ns-3 application: a thin host of
+// the sans-IO tunnel::GreIpsecGateway (model/tunnel/gre_ipsec_gateway.h), which composes the GRE,
+// ESP and IKEv2 cores, driven with simulation time. The application owns a gre1-like
+// TunnelNetDevice that the node's stack routes the remote site into, hands the core inner
+// packets from it and outer packets from the node (ESP and GRE through OuterIpProtocol, IKE
+// through a UDP socket on port 500), and carries out the core's actions: outer packets sent with
+// Ipv4::Send or the socket, inner packets handed to the stack, traces, key log lines and the IKE
+// timer. The three modes are the core's:
 //
-// - GreOverIpsec: inner IP packet -> GRE (tunnelsim::gre::GreTunnel: key, seq, csum) -> ESP in
-//   transport mode between the gateways' WAN addresses (outer IP protocol 50, next header 47).
-//   The far gateway checks ESP (SPI, anti-replay, ICV), decapsulates GRE (key, iseq) and hands
-//   the inner packet to its stack. Unprotected GRE arriving at such a gateway is dropped, as an
-//   IPsec policy requiring ESP for GRE between the gateways would.
+// - GreOverIpsec: inner IP packet -> GRE (key, seq, csum) -> ESP in transport mode between the
+//   gateways' WAN addresses (outer IP protocol 50, next header 47). Unprotected GRE arriving at
+//   such a gateway is dropped, as an IPsec policy requiring ESP for GRE would.
 // - IpsecTunnel: ESP tunnel mode (next header 4/41) carrying the inner packet; the device plays
 //   the part of a Linux VTI/xfrm interface. Traffic selectors are the two site subnets.
 // - Gre: plain GRE (outer IP protocol 47), no IPsec.
-//
-// IKEv2 (tunnelsim::ipsec::IkeSa, PSK) runs over UDP port 500 between the WAN addresses and
-// installs the negotiated Child SAs into the gateway's ESP SAD; rekeys happen on the soft
-// lifetime (time with jitter, bytes or packets) while traffic flows. Outer packets are sent
-// with Ipv4::Send and received through OuterIpProtocol (see outer_ip_protocol.h).
 //
 // Every protocol knob is an attribute (read when the application starts) and SA events and
 // drops by reason are trace sources. An optional CryptoCpuModel delays each ESP packet by its
@@ -30,6 +28,7 @@
 #include "gre/gre_tunnel.h"
 #include "ipsec/esp_sad.h"
 #include "ipsec/ike_sa.h"
+#include "tunnel/gre_ipsec_gateway.h"
 #include "tunnel/spec.h"
 
 #include "ns3/application.h"
@@ -41,7 +40,6 @@
 
 #include <map>
 #include <memory>
-#include <set>
 #include <string>
 #include <vector>
 
@@ -85,10 +83,10 @@ public:
   uint32_t Overhead(uint32_t innerSize) const;
 
   // State and counters (empty/zero before the application starts).
-  const tunnelsim::ipsec::IkeSa *GetIkeSa() const { return m_ike.get(); }
-  const tunnelsim::ipsec::EspSad &GetSad() const { return m_sad; }
-  tunnelsim::ipsec::EspCounters GetEspInboundCounters() const { return m_sad.inboundTotals(); }
-  tunnelsim::ipsec::EspCounters GetEspOutboundCounters() const { return m_sad.outboundTotals(); }
+  const tunnelsim::ipsec::IkeSa *GetIkeSa() const;
+  const tunnelsim::ipsec::EspSad &GetSad() const;
+  tunnelsim::ipsec::EspCounters GetEspInboundCounters() const { return GetSad().inboundTotals(); }
+  tunnelsim::ipsec::EspCounters GetEspOutboundCounters() const { return GetSad().outboundTotals(); }
   const tunnelsim::gre::GreCounters &GetGreCounters() const;
   // Every drop this gateway reported on the Drop trace, by reason.
   const std::map<std::string, uint64_t> &GetDropCounts() const { return m_dropCounts; }
@@ -120,22 +118,19 @@ private:
 
   // Data path.
   bool FromTunnel(Ptr<Packet> packet, uint16_t protocol);
-  void ProtectAndSend(tunnelsim::ipsec::EspProtectResult result, Ptr<const Packet> inner);
   void FromEsp(Ptr<Packet> packet, const Ipv4Header &header);
   void FromGre(Ptr<Packet> packet, const Ipv4Header &header);
-  void AfterEsp(const tunnelsim::crypto::Bytes &payload, uint8_t nextHeader,
-                Ptr<const Packet> outer);
-  void DecapsulateGre(const uint8_t *data, size_t size, Ptr<const Packet> outer);
   void SendOuter(uint8_t protocol, Ptr<Packet> payload);
   void Deliver(const uint8_t *data, size_t size);
   void Drop(const std::string &reason, Ptr<const Packet> packet);
-  void DropGre(const tunnelsim::gre::GreCounters &before, Ptr<const Packet> packet);
-  void ReportLifetime(uint32_t spi, bool hard);
 
   // Control path.
   void FromIkeSocket(Ptr<Socket> socket);
   void OnIkeTimer();
-  void Execute(tunnelsim::ipsec::IkeActions actions);
+  // Carries out the core's actions in order; `packet` (inner or outer) is the Drop trace's.
+  void Carry(tunnelsim::tunnel::GreIpsecOutput &out, Ptr<const Packet> packet);
+  void SendFromCore(tunnelsim::tunnel::SendOuter &send);
+  void OnIkeEvent(const tunnelsim::ipsec::IkeEvent &event);
   void ExportKeys(const tunnelsim::ipsec::EspSaConfig &config);
 
   // Attributes.
@@ -172,23 +167,12 @@ private:
   Ptr<OuterIpProtocol> m_espProtocol, m_greProtocol;
   Ptr<Socket> m_ikeSocket;
   EventId m_ikeTimer;
-  std::unique_ptr<tunnelsim::crypto::RandomSource> m_rng;
-  std::unique_ptr<tunnelsim::ipsec::IkeSa> m_ike;
-  tunnelsim::ipsec::EspSad m_sad;
-  std::unique_ptr<tunnelsim::gre::GreTunnel> m_gre;
-  std::set<std::pair<uint32_t, bool>> m_lifetimeReported; // (spi, hard)
+  std::unique_ptr<tunnelsim::tunnel::GreIpsecGateway> m_core; // from StartApplication on
   std::unique_ptr<KeyLogWriter> m_espKeyLog, m_ikeKeyLog;
   std::vector<std::string> m_espSaLines;
   std::string m_ikeLine;
   std::map<std::string, uint64_t> m_dropCounts;
-  std::vector<uint8_t> m_buffer;
-  // Per-packet storage kept between packets instead of a 1.5 kB allocation per packet and
-  // stage: the GRE packet being protected, and ESP packets' and payloads' buffers handed
-  // back after use (see TakeSpareBuffer).
-  std::vector<uint8_t> m_greBuffer;
-  std::vector<std::vector<uint8_t>> m_spareBuffers;
-  std::vector<uint8_t> TakeSpareBuffer();
-  void KeepSpareBuffer(std::vector<uint8_t> buffer);
+  std::vector<uint8_t> m_buffer; // the packet being handed to the core
   tunnelsim::tunnel::GatewaySpec m_gatewaySpec;
   TunnelGatewayPolicy m_gatewayPolicy;
 
