@@ -8,6 +8,7 @@
 
 #include <cstring>
 #include <deque>
+#include <functional>
 
 using namespace tunnelsim;
 using namespace tunnelsim::tunnel;
@@ -125,6 +126,8 @@ public:
     for (GreIpsecAction &action : out.actions) {
       if (auto *send = std::get_if<SendOuter>(&action)) {
         if (send->protocol == OuterProtocol::Esp) lastEspSpi[from] = send->spi;
+        ++sent;
+        if (lose && lose(sent, *send)) continue;
         wire.push_back({now + Milliseconds(10), 1 - from, send->protocol, send->payload});
       } else if (auto *deliver = std::get_if<DeliverInner>(&action)) {
         const crypto::ByteView p = deliver->packet();
@@ -145,6 +148,9 @@ public:
   };
   std::unique_ptr<GreIpsecGateway> gateway[2];
   std::deque<InFlight> wire;
+  // Loses the `n`th outer datagram (counted from 1 over both gateways) when it returns true.
+  std::function<bool(size_t n, const SendOuter &)> lose;
+  size_t sent = 0;
   Time now{0};
   std::vector<crypto::Bytes> delivered[2];
   std::vector<ipsec::IkeEventType> events[2];
@@ -317,4 +323,37 @@ BOOST_AUTO_TEST_CASE(plain_gre_has_no_ike_and_names_its_drops) {
   BOOST_TEST(drops.at("unexpected-esp") == 1u);
   BOOST_TEST(drops.at("unexpected-udp") == 1u);
   BOOST_TEST(b.delivered[1].size() == 2u);
+}
+
+BOOST_AUTO_TEST_CASE(timers_drive_retransmission_lifetime_rekeys_and_dead_peer_detection) {
+  BackToBack b(GreIpsecMode::GreOverIpsec, [](GreIpsecGatewayConfig &c) {
+    c.ike.lifetime.softTime = Seconds(3);
+    c.ike.lifetime.hardTime = Seconds(5);
+    c.ike.dpdDelay = Seconds(1);
+  });
+  // The first IKE_SA_INIT is lost: only the initiator's retransmission timer brings IKE up.
+  b.lose = [](size_t n, const SendOuter &send) {
+    return n == 1 && send.protocol == OuterProtocol::Ike;
+  };
+  b.Start();
+  BOOST_TEST(b.wire.empty());
+  BOOST_TEST((b.gateway[0]->NextTimer() == Milliseconds(500)));
+  b.RunUntil(Seconds(2));
+  BOOST_TEST(b.gateway[0]->ike()->counters().retransmissions == 1u);
+  BOOST_TEST(b.gateway[1]->counters().ikeSasEstablished == 1u);
+
+  // No traffic for 10 s: Child SAs rekeyed on their soft lifetime (every ~3 s), and liveness
+  // checks sent after a second without a packet from the peer.
+  b.RunUntil(Seconds(12));
+  BOOST_TEST(b.gateway[0]->counters().childSasCreated >= 3u);
+  BOOST_TEST(b.gateway[0]->ike()->counters().livenessChecksSent +
+                 b.gateway[1]->ike()->counters().livenessChecksSent >
+             0u);
+  BOOST_TEST((b.gateway[0]->ike()->state() == ipsec::IkeState::Established));
+  BOOST_TEST(b.gateway[0]->sad().outboundCount() >= 1u);
+  const crypto::Bytes inner = InnerPacket("10.1.0.1", "10.2.0.1", 100, 0x88);
+  b.Send(0, inner);
+  b.RunUntil(Seconds(13));
+  BOOST_REQUIRE(!b.delivered[1].empty());
+  BOOST_TEST(b.delivered[1].back() == inner);
 }
