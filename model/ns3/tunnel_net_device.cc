@@ -56,7 +56,8 @@ TypeId TunnelNetDevice::GetTypeId() {
   return tid;
 }
 
-TunnelNetDevice::TunnelNetDevice() : m_address(Mac48Address::Allocate()) {}
+TunnelNetDevice::TunnelNetDevice()
+    : m_address(Mac48Address::Allocate()), m_broadcast(Mac48Address::GetBroadcast()) {}
 
 void TunnelNetDevice::SetSendCallback(SendCallback callback) { m_sendCallback = callback; }
 
@@ -78,11 +79,11 @@ bool TunnelNetDevice::Receive(Ptr<Packet> ipPacket) {
   m_snifferTrace(ipPacket);
   m_macRxTrace(ipPacket);
   if (!m_promiscRxCallback.IsNull()) {
-    m_promiscRxCallback(this, ipPacket, protocol, GetBroadcast(), GetAddress(),
+    m_promiscRxCallback(this, ipPacket, protocol, m_broadcast, GetAddress(),
                         NetDevice::PACKET_HOST);
   }
   if (m_rxCallback.IsNull()) return false;
-  return m_rxCallback(this, ipPacket, protocol, GetBroadcast());
+  return m_rxCallback(this, ipPacket, protocol, m_broadcast);
 }
 
 bool TunnelNetDevice::Send(Ptr<Packet> packet, const Address &, uint16_t protocolNumber) {
@@ -146,7 +147,7 @@ void TunnelNetDevice::AddLinkChangeCallback(Callback<void> callback) {
   m_linkChangeCallbacks.ConnectWithoutContext(callback);
 }
 bool TunnelNetDevice::IsBroadcast() const { return true; }
-Address TunnelNetDevice::GetBroadcast() const { return Mac48Address::GetBroadcast(); }
+Address TunnelNetDevice::GetBroadcast() const { return m_broadcast; }
 bool TunnelNetDevice::IsMulticast() const { return false; }
 Address TunnelNetDevice::GetMulticast(Ipv4Address) const { return Mac48Address::GetBroadcast(); }
 Address TunnelNetDevice::GetMulticast(Ipv6Address) const { return Mac48Address::GetBroadcast(); }

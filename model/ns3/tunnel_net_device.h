@@ -73,6 +73,9 @@ private:
   // IPv6 derives the interface's link-local address from a MAC address, so the device has one
   // although no frame ever carries it.
   Mac48Address m_address;
+  // The broadcast address every received packet is handed up with, converted once (building
+  // it from Mac48Address per packet cost more than the rest of Receive).
+  Address m_broadcast;
   SendCallback m_sendCallback;
   NetDevice::ReceiveCallback m_rxCallback;
   NetDevice::PromiscReceiveCallback m_promiscRxCallback;

@@ -378,6 +378,7 @@ Ptr<Socket> WireGuardApplication::OpenSocket(bool ipv6) {
 
 void WireGuardApplication::StopApplication() {
   Simulator::Cancel(m_timer);
+  m_timerPending = false;
   for (Ptr<Socket> *socket : {&m_socket4, &m_socket6}) {
     if (*socket) {
       (*socket)->SetRecvCallback(MakeNullCallback<void, Ptr<Socket>>());
@@ -390,6 +391,7 @@ void WireGuardApplication::StopApplication() {
 
 void WireGuardApplication::DoDispose() {
   Simulator::Cancel(m_timer);
+  m_timerPending = false;
   if (m_device) m_device->SetObserver(nullptr);
   m_device.reset();
   m_tunnel = nullptr;
@@ -414,8 +416,9 @@ std::vector<uint8_t> WireGuardApplication::TakeSpareBuffer() {
 }
 
 void WireGuardApplication::KeepSpareBuffer(std::vector<uint8_t> buffer) {
+  // Kept at its size, not cleared: FromTunnel's resize to the next packet's size (in a flow,
+  // no larger than the last datagram) then writes no zeros that CopyData would overwrite.
   if (m_spareBuffers.size() >= kMaxSpareBuffers || buffer.capacity() == 0) return;
-  buffer.clear();
   m_spareBuffers.push_back(std::move(buffer));
 }
 
@@ -449,9 +452,14 @@ void WireGuardApplication::FromSocket(Ptr<Socket> socket) {
   while (Ptr<Packet> packet = socket->RecvFrom(fromAddress)) {
     if (!m_device) return;
     m_outerRx(packet);
-    const auto from = FromSocketAddress(fromAddress);
-    if (!from) continue;
-    const wg::Endpoint endpoint{from->first, from->second};
+    // A flow's datagrams come from one address: convert it once, not per datagram.
+    if (!m_lastSource || !(fromAddress == m_lastSourceAddress)) {
+      const auto from = FromSocketAddress(fromAddress);
+      if (!from) continue;
+      m_lastSourceAddress = fromAddress;
+      m_lastSource = wg::Endpoint{from->first, from->second};
+    }
+    const wg::Endpoint endpoint = *m_lastSource;
     m_buffer.resize(packet->GetSize());
     packet->CopyData(m_buffer.data(), m_buffer.size());
     WithActions(endpoint, [&](wg::Actions &actions) {
@@ -462,6 +470,7 @@ void WireGuardApplication::FromSocket(Ptr<Socket> socket) {
 }
 
 void WireGuardApplication::OnTimer() {
+  m_timerPending = false;
   if (!m_device) return;
   WithActions(std::nullopt, [&](wg::Actions &actions) { m_device->OnTimer(Now(), actions); });
 }
@@ -500,13 +509,20 @@ void WireGuardApplication::Execute(wg::Actions &actions, const std::optional<wg:
   // the deadline is kept: firing early is harmless, as the core's OnTimer handles only peers
   // whose deadline has passed (no random draws otherwise), and the rescheduling that follows
   // it reads the deadline afresh. Only a deadline earlier than the pending event reschedules.
+  //
+  // Whether an event is pending, and when, is kept here (OnTimer clears it) rather than asked
+  // of the EventId: EventId::IsRunning asks the simulator and cost more than this whole
+  // function's own work, twice per packet.
   if (!m_device) return;
   const tunnelsim::Time next = m_device->NextTimer();
   if (next == tunnelsim::kNever) return; // a pending event fires once and finds nothing due
-  const Time at = std::max(Simulator::Now(), NanoSeconds(next.count()));
-  if (m_timer.IsRunning() && Time(m_timer.GetTs()) <= at) return;
+  const Time now = Simulator::Now();
+  const Time at = std::max(now, NanoSeconds(next.count()));
+  if (m_timerPending && m_timerAt <= at) return;
   Simulator::Cancel(m_timer);
-  m_timer = Simulator::Schedule(at - Simulator::Now(), &WireGuardApplication::OnTimer, this);
+  m_timer = Simulator::Schedule(at - now, &WireGuardApplication::OnTimer, this);
+  m_timerAt = at;
+  m_timerPending = true;
 }
 
 void WireGuardApplication::SendDatagram(const wg::Endpoint &to, Ptr<Packet> datagram) {
@@ -517,7 +533,12 @@ void WireGuardApplication::SendDatagram(const wg::Endpoint &to, Ptr<Packet> data
   }
   if (!m_txTrace.IsEmpty() && IsTransportData(datagram)) m_txTrace(datagram, PeerAt(to));
   m_outerTx(datagram);
-  socket->SendTo(datagram, 0, ToSocketAddress(to.address, to.port));
+  // One peer's datagrams go to one endpoint: build its socket address once, not per datagram.
+  if (!m_lastDestination || !(*m_lastDestination == to)) {
+    m_lastDestinationAddress = ToSocketAddress(to.address, to.port);
+    m_lastDestination = to;
+  }
+  socket->SendTo(datagram, 0, m_lastDestinationAddress);
 }
 
 void WireGuardApplication::Deliver(Ptr<Packet> packet, const wg::Endpoint *from) {

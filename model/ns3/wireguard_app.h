@@ -15,8 +15,10 @@
 #include "tunnel/spec.h"
 #include "wireguard/device.h"
 
+#include "ns3/address.h"
 #include "ns3/application.h"
 #include "ns3/event-id.h"
+#include "ns3/nstime.h"
 #include "ns3/socket.h"
 #include "ns3/traced-callback.h"
 
@@ -129,6 +131,15 @@ private:
   Ptr<TunnelNetDevice> m_tunnel;
   Ptr<Socket> m_socket4, m_socket6;
   EventId m_timer;
+  // Whether m_timer is scheduled and not yet fired or cancelled, and for when (see Execute).
+  bool m_timerPending = false;
+  Time m_timerAt;
+  // The last datagram source and destination with their ns-3 socket addresses, so a flow's
+  // packets skip converting between the two forms.
+  Address m_lastSourceAddress;
+  std::optional<tunnelsim::wireguard::Endpoint> m_lastSource;
+  Address m_lastDestinationAddress;
+  std::optional<tunnelsim::wireguard::Endpoint> m_lastDestination;
   std::map<tunnelsim::crypto::X25519PublicKey, uint64_t> m_sessionsPerPeer;
   std::vector<uint8_t> m_buffer;
   // Per-packet storage kept between packets (a bulk flow would otherwise allocate and free a

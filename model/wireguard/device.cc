@@ -184,8 +184,9 @@ constexpr size_t kMaxSpareBuffers = 16;
 } // namespace
 
 void Device::RecycleBuffer(crypto::Bytes buffer) {
+  // Kept at its size: TakeBuffer's resize to the next packet's (in a flow, about the same
+  // size) then zero-fills only the difference, which the decryption overwrites anyway.
   if (spareBuffers_.size() >= kMaxSpareBuffers || buffer.capacity() == 0) return;
-  buffer.clear();
   spareBuffers_.push_back(std::move(buffer));
 }
 
