@@ -1,5 +1,6 @@
-// The five-node path the ns-3 tunnel tests (tests/ns3-wireguard, tests/ns3-gre-ipsec) and the
-// site-to-site example programs (scenarios/examples/) are built on:
+// The five-node path (model/ns3/five_node_path.h) with the options and addresses the ns-3 tunnel
+// tests (tests/ns3-wireguard, tests/ns3-gre-ipsec) and the site-to-site example programs
+// (scenarios/examples/) are built on:
 //
 //   hostA --LAN-- gwA ==access (100 Mbit/s, 10 ms)== router ==WAN (1 Gbit/s, 10 ms)== gwB
 //   --LAN-- hostB
@@ -10,6 +11,8 @@
 // size). The tunnel suites derive their SiteToSite from it and add the gateways' tunnel; the
 // tests rely on these addresses, so change them only together with the tests.
 #pragma once
+
+#include "ns3/five_node_path.h"
 
 #include "ns3/core-module.h"
 #include "ns3/internet-module.h"
@@ -30,55 +33,49 @@ struct PathOptions {
   uint32_t queuePackets = 1000;
 };
 
+// The builder's config for these options: LANs 1 Gbit/s, 100 us; symmetric access and WAN;
+// no IPv6; both LANs built (and numbered) before the access link and the WAN, as the tests
+// were written against.
+inline tunnelsim::FiveNodePathConfig SitePathConfig(const PathOptions &options) {
+  using namespace ns3;
+  using tunnelsim::PathLink;
+  tunnelsim::FiveNodePathConfig config;
+  const DataRate lanRate("1Gbps"), accessRate(options.accessRate), wanRate(options.wanRate);
+  config.links = {{{lanRate, lanRate, MicroSeconds(100)},
+                   {accessRate, accessRate, options.accessDelay},
+                   {wanRate, wanRate, options.wanDelay},
+                   {lanRate, lanRate, MicroSeconds(100)}}};
+  const Ipv4Mask lanMask("255.255.255.0");
+  config.subnets = {{{Ipv4Address("10.1.0.0"), lanMask},
+                     {Ipv4Address("100.64.0.0"), lanMask, 1, 254},
+                     {Ipv4Address("198.51.100.0"), Ipv4Mask("255.255.255.252")},
+                     {Ipv4Address("10.2.0.0"), lanMask}}};
+  config.queuePackets = options.queuePackets;
+  config.ipv6Stack = false;
+  config.buildOrder = {PathLink::kHomeLan, PathLink::kWorkLan, PathLink::kAccess, PathLink::kWan};
+  return config;
+}
+
 struct SitePath {
   ns3::Ptr<ns3::Node> hostA, gwA, router, gwB, hostB;
   ns3::NodeContainer all;
   ns3::NetDeviceContainer lanA, access, wan, lanB;
   ns3::Ipv4Address hostAAddress, hostBAddress, gwAOuter, gwBOuter;
 
-  explicit SitePath(const PathOptions &options) {
-    using namespace ns3;
-    all.Create(5);
-    hostA = all.Get(0);
-    gwA = all.Get(1);
-    router = all.Get(2);
-    gwB = all.Get(3);
-    hostB = all.Get(4);
-    InternetStackHelper internet;
-    internet.SetIpv6StackInstall(false);
-    internet.Install(all);
+  explicit SitePath(const PathOptions &options)
+      : SitePath(tunnelsim::BuildFiveNodePath(SitePathConfig(options))) {}
 
-    PointToPointHelper p2p;
-    p2p.SetQueue("ns3::DropTailQueue", "MaxSize",
-                 StringValue(std::to_string(options.queuePackets) + "p"));
-    p2p.SetDeviceAttribute("DataRate", StringValue("1Gbps"));
-    p2p.SetChannelAttribute("Delay", TimeValue(MicroSeconds(100)));
-    lanA = p2p.Install(hostA, gwA);
-    lanB = p2p.Install(gwB, hostB);
-    p2p.SetDeviceAttribute("DataRate", StringValue(options.accessRate));
-    p2p.SetChannelAttribute("Delay", TimeValue(options.accessDelay));
-    access = p2p.Install(gwA, router);
-    p2p.SetDeviceAttribute("DataRate", StringValue(options.wanRate));
-    p2p.SetChannelAttribute("Delay", TimeValue(options.wanDelay));
-    wan = p2p.Install(router, gwB);
-
-    Ipv4AddressHelper addresses;
-    addresses.SetBase("10.1.0.0", "255.255.255.0");
-    Ipv4InterfaceContainer lanAIf = addresses.Assign(lanA);
-    addresses.SetBase("10.2.0.0", "255.255.255.0");
-    Ipv4InterfaceContainer lanBIf = addresses.Assign(lanB);
-    addresses.SetBase("100.64.0.0", "255.255.255.0", "0.0.0.1");
-    gwAOuter = addresses.Assign(access.Get(0)).GetAddress(0);
-    addresses.SetBase("100.64.0.0", "255.255.255.0", "0.0.0.254");
-    addresses.Assign(access.Get(1));
-    addresses.SetBase("198.51.100.0", "255.255.255.252");
-    gwBOuter = addresses.Assign(wan).GetAddress(1);
-    hostAAddress = lanAIf.GetAddress(0);
-    hostBAddress = lanBIf.GetAddress(1);
-    TrafficControlHelper tc;
-    for (NetDeviceContainer *link : {&lanA, &lanB, &access, &wan})
-      tc.Uninstall(*link);
-  }
+private:
+  explicit SitePath(const tunnelsim::FiveNodePath &path)
+      : hostA(path.HomeHost()), gwA(path.HomeGateway()), router(path.WanRouter()),
+        gwB(path.WorkGateway()), hostB(path.WorkHost()), all(path.nodes),
+        lanA(path.Link(tunnelsim::PathLink::kHomeLan)),
+        access(path.Link(tunnelsim::PathLink::kAccess)), wan(path.Link(tunnelsim::PathLink::kWan)),
+        lanB(path.Link(tunnelsim::PathLink::kWorkLan)),
+        hostAAddress(path.Interfaces(tunnelsim::PathLink::kHomeLan).GetAddress(0)),
+        hostBAddress(path.Interfaces(tunnelsim::PathLink::kWorkLan).GetAddress(1)),
+        gwAOuter(path.Interfaces(tunnelsim::PathLink::kAccess).GetAddress(0)),
+        gwBOuter(path.Interfaces(tunnelsim::PathLink::kWan).GetAddress(1)) {}
 };
 
 // With timestamps (ns-3's default) a data segment's TCP header is 20 + 12 bytes.
