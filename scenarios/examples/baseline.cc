@@ -1,14 +1,15 @@
 // Baseline experiment: a plain (untunnelled) TCP bulk transfer over the default home-to-work
 // path, the reference every tunnel is compared with. Writes a results JSON with goodput.
 //
-// Topology (every rate and delay is a command-line option):
+// Topology (model/ns3/five_node_path.h; every rate and delay is a command-line option, their
+// defaults the scenario engine's [topology] defaults):
 //   homeHost --LAN-- homeGateway ==access link (asymmetric)== wanRouter --WAN-- workGateway
 //   --LAN-- workHost
 #include "ns3/applications-module.h"
 #include "ns3/core-module.h"
+#include "ns3/five_node_path.h"
 #include "ns3/internet-module.h"
 #include "ns3/network-module.h"
-#include "ns3/point-to-point-module.h"
 
 #include <nlohmann/json.hpp>
 
@@ -31,17 +32,22 @@ struct PathConfig {
   std::string wanDelay = "15ms";
 };
 
-NetDeviceContainer Link(Ptr<Node> a, Ptr<Node> b, const std::string &rateAtoB,
-                        const std::string &rateBtoA, const std::string &delay) {
-  PointToPointHelper p2p;
-  p2p.SetChannelAttribute("Delay", StringValue(delay));
-  p2p.SetQueue("ns3::DropTailQueue", "MaxSize", StringValue("1000p"));
-  NetDeviceContainer devices = p2p.Install(a, b);
-  // A point-to-point device's DataRate sets its transmit rate, so two rates make the link
-  // asymmetric.
-  devices.Get(0)->SetAttribute("DataRate", StringValue(rateAtoB));
-  devices.Get(1)->SetAttribute("DataRate", StringValue(rateBtoA));
-  return devices;
+// The engine's five-node path (same builder, addresses and build order) with this program's
+// rates and delays; queue and MTU are the builder's defaults, which are the engine's
+// (five_node_path_tests checks). Unlike the engine it keeps ns-3's default FqCoDel queue disc on every
+// device: this program's recorded results were taken with it.
+tunnelsim::FiveNodePath BuildPath(const PathConfig &path) {
+  tunnelsim::FiveNodePathConfig config;
+  const DataRate lan(path.lanRate), wan(path.wanRate);
+  const Time lanDelay(path.lanDelay);
+  config.links = {
+      {{lan, lan, lanDelay},
+       {DataRate(path.accessUpRate), DataRate(path.accessDownRate), Time(path.accessDelay)},
+       {wan, wan, Time(path.wanDelay)},
+       {lan, lan, lanDelay}}};
+  config.subnets = tunnelsim::HomeToWorkSubnets();
+  config.ns3DefaultQueueDisc = true;
+  return tunnelsim::BuildFiveNodePath(config);
 }
 
 // Writes through a temporary file and renames it, so a failed run never leaves half a file.
@@ -91,25 +97,9 @@ int main(int argc, char *argv[]) {
   Config::SetDefault("ns3::TcpSocket::RcvBufSize", UintegerValue(4 << 20));
   Config::SetDefault("ns3::TcpSocket::SegmentSize", UintegerValue(segmentSize));
 
-  NodeContainer nodes;
-  nodes.Create(5);
-  Ptr<Node> homeHost = nodes.Get(0), homeGateway = nodes.Get(1), wanRouter = nodes.Get(2),
-            workGateway = nodes.Get(3), workHost = nodes.Get(4);
-  InternetStackHelper internet;
-  internet.Install(nodes);
-
-  Ipv4AddressHelper addresses;
-  addresses.SetBase("192.168.1.0", "255.255.255.0");
-  Ipv4InterfaceContainer homeLan =
-      addresses.Assign(Link(homeHost, homeGateway, path.lanRate, path.lanRate, path.lanDelay));
-  addresses.SetBase("100.64.0.0", "255.255.255.252");
-  addresses.Assign(
-      Link(homeGateway, wanRouter, path.accessUpRate, path.accessDownRate, path.accessDelay));
-  addresses.SetBase("198.51.100.0", "255.255.255.252");
-  addresses.Assign(Link(wanRouter, workGateway, path.wanRate, path.wanRate, path.wanDelay));
-  addresses.SetBase("10.1.0.0", "255.255.255.0");
-  Ipv4InterfaceContainer workLan =
-      addresses.Assign(Link(workGateway, workHost, path.lanRate, path.lanRate, path.lanDelay));
+  const tunnelsim::FiveNodePath topology = BuildPath(path);
+  const Ptr<Node> homeHost = topology.HomeHost(), workHost = topology.WorkHost();
+  const Ipv4InterfaceContainer &homeLan = topology.Interfaces(tunnelsim::PathLink::kHomeLan);
   Ipv4GlobalRoutingHelper::PopulateRoutingTables();
 
   // Download: work host sends to the home host, the direction users notice collapsing.

@@ -50,3 +50,20 @@ def test_summary_writes_table_and_figure(build_dir, tmp_path):
                     str(tmp_path / "s.csv"), str(tmp_path / "g.png")], check=True)
     assert (tmp_path / "s.csv").read_text().startswith("seed,goodput_mbps")
     assert (tmp_path / "g.png").stat().st_size > 1000
+
+
+def test_baseline_path_defaults_are_the_engines(build_dir, tmp_path):
+    """The plain ns-3 reference runs the engine's default path (scripts/bench compares them)."""
+    out = tmp_path / "results.json"
+    subprocess.run([baseline(build_dir), "--duration=1.1", f"--out={out}"], check=True,
+                   capture_output=True)
+    path = json.loads(out.read_text())["path"]
+    scenario = tmp_path / "defaults.toml"
+    scenario.write_text('name = "defaults"\n')
+    printed = subprocess.run([str(build_dir / "scenarios" / "cli" / "tunnelsim"), "validate",
+                              str(scenario), "--print"], check=True, capture_output=True,
+                             text=True).stdout
+    topology = json.loads(printed[printed.index("{"):])["topology"]
+    assert path == {key: topology[key] for key in path}
+    assert set(path) == {"lan_rate", "access_down_rate", "access_up_rate", "access_delay",
+                         "wan_rate", "wan_delay"}
