@@ -14,7 +14,9 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstdio>
+#include <cstring>
 #include <fstream>
+#include <variant>
 
 namespace tunnelsim::realnet {
 
@@ -81,21 +83,29 @@ IpsecDaemon::IpsecDaemon(IpsecUpOptions options, IpsecSetup setup)
 IpsecDaemon::~IpsecDaemon() = default;
 
 void IpsecDaemon::NewIkeSa(bool initiator) {
-  if (ikeSa_) {
-    AddIkeCounters(previousIkeCounters_, ikeSa_->counters());
-    // The old IKE SA's Child SAs go with it.
-    for (const IkeChildSaInfo &child : ikeSa_->childSas()) {
-      sad_.RemoveInbound(child.inboundSpi);
-      if (child.outboundInstalled) sad_.RemoveOutbound(child.outboundSpi);
-    }
-    ++ipsecCounters_.ikeRestarts;
-  }
   IkeConfig config = setup_.ike;
   config.initiator = initiator;
   config.retransmit.initialTimeout = Seconds(options_.retransmitTimeout);
   config.retransmit.backoff = options_.retransmitBase;
   config.retransmit.maxRetransmits = options_.retransmitTries;
-  ikeSa_ = std::make_unique<IkeSa>(config, random_);
+  if (gateway_) {
+    AddIkeCounters(previousIkeCounters_, gateway_->ike()->counters());
+    // The old IKE SA's Child SAs go with it.
+    gateway_->ReplaceIke(config);
+    ++ipsecCounters_.ikeRestarts;
+  } else {
+    tunnel::GreIpsecGatewayConfig gateway;
+    gateway.mode = tunnel::GreIpsecMode::IpsecTunnel;
+    gateway.local = config.localAddress;
+    gateway.remote = config.remoteAddress;
+    gateway.ike = config;
+    // What ipsec-up always did: every decrypted packet goes to the TUN (the kernel routes it),
+    // and only soft lifetimes reach IKE.
+    gateway.inboundPolicyCheck = false;
+    gateway.reportHardLifetimes = false;
+    gateway_ = std::make_unique<tunnel::GreIpsecGateway>(gateway,
+                                                         std::make_unique<crypto::SystemRandom>());
+  }
   ikeKeysWritten_ = false;
   nextKeepalive_ = kNever;
 }
@@ -152,15 +162,23 @@ int IpsecDaemon::Run() {
   Log::Info("ready: connection " + setup_.connection + ", interface " + tun_->name() + ", routes " +
             routes + ", peer " + setup_.ike.remoteAddress.ToString() + ", " +
             (setup_.initiate ? "initiating" : "waiting for the peer"));
-  if (setup_.initiate) Perform(ikeSa_->Start(MonotonicNow()));
+  if (setup_.initiate) {
+    tunnel::GreIpsecOutput out;
+    gateway_->Start(MonotonicNow(), out);
+    Perform(out);
+  }
 
   bool ok = loop_.Run(error);
   if (!ok) Log::Error(error);
   // Tell the peer, as charon does on shutdown; the answer is not awaited.
-  if (ikeSa_->state() == IkeState::Established) Perform(ikeSa_->DeleteIkeSa(MonotonicNow()));
+  if (gateway_->ike()->state() == IkeState::Established) {
+    tunnel::GreIpsecOutput out;
+    gateway_->DeleteIkeSa(MonotonicNow(), out);
+    Perform(out);
+  }
   counters_.loopWakeups = loop_.wakeups();
   WriteStatsFile();
-  const EspCounters in = sad_.inboundTotals(), out = sad_.outboundTotals();
+  const EspCounters in = gateway_->sad().inboundTotals(), out = gateway_->sad().outboundTotals();
   Log::Info("stopped: " + std::to_string(out.packets) + " packet(s) sent, " +
             std::to_string(in.packets) + " received, " + std::to_string(in.dropReplay) +
             " replay drop(s), " + std::to_string(in.dropIcv) + " ICV failure(s); removing " +
@@ -186,14 +204,9 @@ void IpsecDaemon::OnTunReadable() {
       mssClamp_->Apply(clamped_);
       inner = crypto::ByteView(clamped_.data(), clamped_.size());
     }
-    EspProtectResult result = sad_.ProtectTunnel(inner);
-    if (result.status == EspStatus::NoSa) {
-      ++ipsecCounters_.noOutboundSa;
-      continue;
-    }
-    if (result.status != EspStatus::Ok) continue; // counted by the SAD
-    SendEsp(result.packet);
-    if (result.softLifetimeReached) Perform(ikeSa_->OnChildSaLifetime(result.spi, false, now));
+    tunnel::GreIpsecOutput out;
+    gateway_->FromLan(inner, now, out);
+    Perform(out, true);
   }
 }
 
@@ -204,9 +217,9 @@ bool IpsecDaemon::AnsweredTooBig(const uint8_t *packet, size_t size) {
     underlayMtu_ = RouteMtuTo(setup_.ike.remoteAddress).value_or(0);
     underlayMtuReadAt_ = now;
   }
-  if (underlayMtu_ == 0 || !ikeSa_) return false;
-  const uint32_t mtu =
-      std::min<uint32_t>(kTunMtu, EspTunnelInnerMtu(underlayMtu_, ikeSa_->udpEncapsulation()));
+  if (underlayMtu_ == 0 || !gateway_) return false;
+  const uint32_t mtu = std::min<uint32_t>(
+      kTunMtu, EspTunnelInnerMtu(underlayMtu_, gateway_->ike()->udpEncapsulation()));
   if (!NeedsFragmentationNeeded(packet, size, mtu)) return false;
   ++ipsecCounters_.pmtuDrops;
   // The TUN has no address; the error comes from the quoted packet's destination, which
@@ -289,39 +302,32 @@ void IpsecDaemon::OnIkeDatagram(crypto::ByteView datagram) {
   // its state). Start over as responder, as charon replaces the old SA.
   if (header && header->exchange == IkeExchange::IkeSaInit && header->spiR == 0 &&
       header->messageId == 0 && !(header->flags & flags::kResponse) &&
-      ikeSa_->state() != IkeState::Idle && header->spiI != ikeSa_->spiI()) {
-    Emit("ike_sa_replaced", {{"old_spi_i", Hex64(ikeSa_->spiI())},
-                             {"old_spi_r", Hex64(ikeSa_->spiR())},
+      gateway_->ike()->state() != IkeState::Idle && header->spiI != gateway_->ike()->spiI()) {
+    Emit("ike_sa_replaced", {{"old_spi_i", Hex64(gateway_->ike()->spiI())},
+                             {"old_spi_r", Hex64(gateway_->ike()->spiR())},
                              {"new_spi_i", Hex64(header->spiI)}});
     NewIkeSa(false);
   }
-  Perform(ikeSa_->OnMessage(datagram, now));
+  tunnel::GreIpsecOutput out;
+  gateway_->FromWan(tunnel::OuterProtocol::Ike, datagram, now, out);
+  Perform(out);
 }
 
 void IpsecDaemon::OnEspPacket(crypto::ByteView packet) {
-  Time now = MonotonicNow();
-  EspOpenResult result = sad_.Process(packet);
-  if (result.status != EspStatus::Ok) {
-    if (Log::Verbose()) {
-      uint64_t suppressed = 0;
-      if (dropLogThrottle_.Allow(now.count(), suppressed))
-        Log::Debug("dropped ESP packet (SPI " + Hex32(result.spi) + ", sequence " +
-                   std::to_string(result.sequence) + ", status " +
-                   std::to_string(static_cast<int>(result.status)) + ")");
-    }
-    return;
+  tunnel::GreIpsecOutput out;
+  gateway_->FromWan(tunnel::OuterProtocol::Esp, packet, MonotonicNow(), out);
+  Perform(out);
+}
+
+void IpsecDaemon::WriteToTun(tunnel::DeliverInner &deliver) {
+  crypto::Bytes &payload = deliver.buffer; // the whole buffer: tunnel mode, no policy check
+  if (mssClamp_) mssClamp_->Apply(payload);
+  if (tun_->Write(payload.data(), payload.size())) {
+    ++counters_.tunPacketsWritten;
+    counters_.tunBytesWritten += payload.size();
+  } else {
+    ++counters_.tunWriteErrors;
   }
-  ikeSa_->NotePeerAlive(now);
-  if (!result.payload.empty()) {
-    if (mssClamp_) mssClamp_->Apply(result.payload);
-    if (tun_->Write(result.payload.data(), result.payload.size())) {
-      ++counters_.tunPacketsWritten;
-      counters_.tunBytesWritten += result.payload.size();
-    } else {
-      ++counters_.tunWriteErrors;
-    }
-  }
-  if (result.softLifetimeReached) Perform(ikeSa_->OnChildSaLifetime(result.spi, false, now));
 }
 
 void IpsecDaemon::OnTimerExpired() {
@@ -331,7 +337,9 @@ void IpsecDaemon::OnTimerExpired() {
     restartAt_ = kNever;
     NewIkeSa(true);
     Emit("ike_sa_restart", {{"reason", "dpd_action = restart"}});
-    Perform(ikeSa_->Start(now));
+    tunnel::GreIpsecOutput out;
+    gateway_->Start(now, out);
+    Perform(out);
   }
   if (nextKeepalive_ <= now) {
     const uint8_t keepalive = 0xff;
@@ -340,108 +348,118 @@ void IpsecDaemon::OnTimerExpired() {
     nextKeepalive_ = now + Seconds(options_.natKeepalive);
   }
   if (ikeTimer_ <= now) {
-    Perform(ikeSa_->OnTimer(now));
+    tunnel::GreIpsecOutput out;
+    gateway_->OnTimer(now, out);
+    Perform(out);
   } else {
     UpdateDeadline();
   }
 }
 
-void IpsecDaemon::Perform(IkeActions actions) {
-  for (const IkeSaInstall &install : actions.install) {
-    WriteKeys(install);
-    try {
-      if (install.inbound) {
-        sad_.AddInbound(install.config);
+void IpsecDaemon::Perform(tunnel::GreIpsecOutput &out, bool fromTun) {
+  for (tunnel::GreIpsecAction &action : out.actions) {
+    if (auto *send = std::get_if<tunnel::SendOuter>(&action)) {
+      if (send->protocol == tunnel::OuterProtocol::Ike) {
+        SendIke(send->payload);
       } else {
-        sad_.AddOutbound(install.config);
+        SendEsp(send->payload);
       }
-    } catch (const std::exception &e) {
-      Log::Error(std::string("cannot install SA: ") + e.what());
+      gateway_->Recycle(std::move(send->payload));
+    } else if (auto *deliver = std::get_if<tunnel::DeliverInner>(&action)) {
+      WriteToTun(*deliver);
+      gateway_->Recycle(std::move(deliver->buffer));
+    } else if (const auto *drop = std::get_if<tunnel::DropPacket>(&action)) {
+      if (fromTun) {
+        // Counted by the SAD; no Child SA yet (or between them) is the driver's own count.
+        if (std::strcmp(drop->reason, "no-sa") == 0) ++ipsecCounters_.noOutboundSa;
+      } else if (Log::Verbose()) {
+        uint64_t suppressed = 0;
+        if (dropLogThrottle_.Allow(MonotonicNow().count(), suppressed))
+          Log::Debug("dropped ESP packet (SPI " + Hex32(drop->spi) + ", sequence " +
+                     std::to_string(drop->sequence) + ", " + drop->reason + ")");
+      }
+    } else if (const auto *install = std::get_if<tunnel::SaInstalled>(&action)) {
+      WriteKeys(install->config);
+      if (!install->installed) Log::Error("cannot install SA: " + install->error);
+    } else if (const auto *happened = std::get_if<tunnel::IkeEventHappened>(&action)) {
+      OnIkeEvent(happened->event);
+    } else if (const auto *timer = std::get_if<tunnel::TimerChanged>(&action)) {
+      ikeTimer_ = timer->at;
     }
   }
-  for (const IkeSaRemove &remove : actions.remove) {
-    if (remove.inbound) {
-      sad_.RemoveInbound(remove.spi);
-    } else {
-      sad_.RemoveOutbound(remove.spi);
-    }
-  }
-  for (const crypto::Bytes &datagram : actions.send)
-    SendIke(datagram);
-  const bool encap = ikeSa_->udpEncapsulation();
-  for (const IkeEvent &event : actions.events) {
-    switch (event.type) {
-    case IkeEventType::Established: {
-      Emit("ike_sa_up", {{"spi_i", Hex64(ikeSa_->spiI())},
-                         {"spi_r", Hex64(ikeSa_->spiR())},
-                         {"role", ikeSa_->config().initiator ? "initiator" : "responder"},
-                         {"cipher", CipherName(setup_.ike.ikeCipher)},
-                         {"udp_encapsulation", encap}});
-      if (!options_.keyDir.empty() && ikeSa_->keys() && !ikeKeysWritten_) {
-        if (auto line = WiresharkIkev2Line(ikeSa_->spiI(), ikeSa_->spiR(), *ikeSa_->keys(),
-                                           setup_.ike.ikeCipher)) {
-          std::ofstream(options_.keyDir + "/ikev2_decryption_table", std::ios::app)
-              << *line << "\n";
-        }
-        ikeKeysWritten_ = true;
-      }
-      break;
-    }
-    case IkeEventType::ChildSaCreated: {
-      uint32_t outbound = 0;
-      for (const IkeChildSaInfo &c : ikeSa_->childSas())
-        if (c.inboundSpi == event.inboundSpi) outbound = c.outboundSpi;
-      Emit("child_sa_up", {{"child", setup_.child},
-                           {"spi_in", Hex32(event.inboundSpi)},
-                           {"spi_out", Hex32(outbound)},
-                           {"cipher", CipherName(setup_.ike.espCipher)},
-                           {"udp_encapsulation", encap},
-                           {"replay_window", setup_.ike.replayWindow}});
-      break;
-    }
-    case IkeEventType::ChildSaRekeyed:
-      Emit("child_sa_rekeyed", {{"child", setup_.child}, {"spi_in", Hex32(event.inboundSpi)}});
-      break;
-    case IkeEventType::ChildSaDeleted:
-      Emit(
-          "child_sa_deleted",
-          {{"child", setup_.child}, {"spi_in", Hex32(event.inboundSpi)}, {"reason", event.detail}});
-      break;
-    case IkeEventType::IkeSaDeleted:
-      Emit("ike_sa_deleted", {{"reason", event.detail}});
-      break;
-    case IkeEventType::IkeSaRekeyed:
-      Emit("ike_sa_rekeyed", {{"spi_i", Hex64(ikeSa_->spiI())},
-                              {"spi_r", Hex64(ikeSa_->spiR())},
-                              {"reason", event.detail}});
-      if (!options_.keyDir.empty() && ikeSa_->keys()) {
-        if (auto line = WiresharkIkev2Line(ikeSa_->spiI(), ikeSa_->spiR(), *ikeSa_->keys(),
-                                           setup_.ike.ikeCipher)) {
-          std::ofstream(options_.keyDir + "/ikev2_decryption_table", std::ios::app)
-              << *line << "\n";
-        }
-      }
-      break;
-    case IkeEventType::Timeout:
-      Emit("ike_sa_timeout", {{"reason", event.detail}});
-      break;
-    case IkeEventType::AuthenticationFailed:
-      Emit("ike_auth_failed", {{"reason", event.detail}});
-      break;
-    case IkeEventType::NoProposalChosen:
-      Emit("ike_no_proposal_chosen", {{"reason", event.detail}});
-      break;
-    }
-  }
+  const IkeSa &ike = *gateway_->ike();
+  const bool encap = ike.udpEncapsulation();
   const Time now = MonotonicNow();
-  if (ikeSa_->state() == IkeState::Established && encap && nextKeepalive_ == kNever)
+  if (ike.state() == IkeState::Established && encap && nextKeepalive_ == kNever)
     nextKeepalive_ = now + Seconds(options_.natKeepalive);
-  if ((ikeSa_->state() == IkeState::Failed || ikeSa_->state() == IkeState::Deleted) &&
-      setup_.initiate && setup_.dpdAction == SwanctlDpdAction::Restart && restartAt_ == kNever) {
+  if ((ike.state() == IkeState::Failed || ike.state() == IkeState::Deleted) && setup_.initiate &&
+      setup_.dpdAction == SwanctlDpdAction::Restart && restartAt_ == kNever) {
     restartAt_ = now + Seconds(1);
   }
-  ikeTimer_ = actions.nextTimer;
   UpdateDeadline();
+}
+
+void IpsecDaemon::OnIkeEvent(const IkeEvent &event) {
+  const IkeSa &ike = *gateway_->ike();
+  const bool encap = ike.udpEncapsulation();
+  switch (event.type) {
+  case IkeEventType::Established: {
+    Emit("ike_sa_up", {{"spi_i", Hex64(ike.spiI())},
+                       {"spi_r", Hex64(ike.spiR())},
+                       {"role", ike.config().initiator ? "initiator" : "responder"},
+                       {"cipher", CipherName(setup_.ike.ikeCipher)},
+                       {"udp_encapsulation", encap}});
+    if (!options_.keyDir.empty() && ike.keys() && !ikeKeysWritten_) {
+      if (auto line =
+              WiresharkIkev2Line(ike.spiI(), ike.spiR(), *ike.keys(), setup_.ike.ikeCipher)) {
+        std::ofstream(options_.keyDir + "/ikev2_decryption_table", std::ios::app) << *line << "\n";
+      }
+      ikeKeysWritten_ = true;
+    }
+    break;
+  }
+  case IkeEventType::ChildSaCreated: {
+    uint32_t outbound = 0;
+    for (const IkeChildSaInfo &c : ike.childSas())
+      if (c.inboundSpi == event.inboundSpi) outbound = c.outboundSpi;
+    Emit("child_sa_up", {{"child", setup_.child},
+                         {"spi_in", Hex32(event.inboundSpi)},
+                         {"spi_out", Hex32(outbound)},
+                         {"cipher", CipherName(setup_.ike.espCipher)},
+                         {"udp_encapsulation", encap},
+                         {"replay_window", setup_.ike.replayWindow}});
+    break;
+  }
+  case IkeEventType::ChildSaRekeyed:
+    Emit("child_sa_rekeyed", {{"child", setup_.child}, {"spi_in", Hex32(event.inboundSpi)}});
+    break;
+  case IkeEventType::ChildSaDeleted:
+    Emit("child_sa_deleted",
+         {{"child", setup_.child}, {"spi_in", Hex32(event.inboundSpi)}, {"reason", event.detail}});
+    break;
+  case IkeEventType::IkeSaDeleted:
+    Emit("ike_sa_deleted", {{"reason", event.detail}});
+    break;
+  case IkeEventType::IkeSaRekeyed:
+    Emit("ike_sa_rekeyed",
+         {{"spi_i", Hex64(ike.spiI())}, {"spi_r", Hex64(ike.spiR())}, {"reason", event.detail}});
+    if (!options_.keyDir.empty() && ike.keys()) {
+      if (auto line =
+              WiresharkIkev2Line(ike.spiI(), ike.spiR(), *ike.keys(), setup_.ike.ikeCipher)) {
+        std::ofstream(options_.keyDir + "/ikev2_decryption_table", std::ios::app) << *line << "\n";
+      }
+    }
+    break;
+  case IkeEventType::Timeout:
+    Emit("ike_sa_timeout", {{"reason", event.detail}});
+    break;
+  case IkeEventType::AuthenticationFailed:
+    Emit("ike_auth_failed", {{"reason", event.detail}});
+    break;
+  case IkeEventType::NoProposalChosen:
+    Emit("ike_no_proposal_chosen", {{"reason", event.detail}});
+    break;
+  }
 }
 
 void IpsecDaemon::SendIke(const crypto::Bytes &datagram) {
@@ -457,7 +475,7 @@ void IpsecDaemon::SendIke(const crypto::Bytes &datagram) {
   const bool init =
       datagram.size() > kIkeExchangeOffset && datagram[kIkeExchangeOffset] == kExchangeIkeSaInit;
   bool sent;
-  if (ikeSa_->udpEncapsulation() && !init) {
+  if (gateway_->ike()->udpEncapsulation() && !init) {
     // After NAT detection everything moves to 4500 with the non-ESP marker (RFC 7296 2.23).
     crypto::Bytes marked(4, 0);
     marked.insert(marked.end(), datagram.begin(), datagram.end());
@@ -480,7 +498,7 @@ void IpsecDaemon::SendIke(const crypto::Bytes &datagram) {
 
 void IpsecDaemon::SendEsp(const crypto::Bytes &packet) {
   bool sent;
-  if (ikeSa_->udpEncapsulation()) {
+  if (gateway_->ike()->udpEncapsulation()) {
     sent =
         natt_->SendTo({setup_.ike.remoteAddress, kNatTraversalPort}, packet.data(), packet.size());
     if (sent) ++ipsecCounters_.espUdpSent;
@@ -509,18 +527,19 @@ void IpsecDaemon::Emit(const std::string &event, nlohmann::json fields) {
   std::fflush(stdout);
 }
 
-void IpsecDaemon::WriteKeys(const IkeSaInstall &install) {
+void IpsecDaemon::WriteKeys(const EspSaConfig &config) {
   if (options_.keyDir.empty()) return;
-  if (auto line = WiresharkEspSaLine(install.config))
+  if (auto line = WiresharkEspSaLine(config))
     std::ofstream(options_.keyDir + "/esp_sa", std::ios::app) << *line << "\n";
 }
 
 nlohmann::json IpsecDaemon::Stats() const {
   IkeCounters ike = previousIkeCounters_;
-  if (ikeSa_) AddIkeCounters(ike, ikeSa_->counters());
+  const IkeSa *ikeSa = gateway_ ? gateway_->ike() : nullptr;
+  if (ikeSa) AddIkeCounters(ike, ikeSa->counters());
   nlohmann::json children = nlohmann::json::array();
-  if (ikeSa_) {
-    for (const IkeChildSaInfo &c : ikeSa_->childSas())
+  if (ikeSa) {
+    for (const IkeChildSaInfo &c : ikeSa->childSas())
       children.push_back({{"spi_in", Hex32(c.inboundSpi)},
                           {"spi_out", Hex32(c.outboundSpi)},
                           {"outbound_installed", c.outboundInstalled},
@@ -528,44 +547,45 @@ nlohmann::json IpsecDaemon::Stats() const {
   }
   const DriverCounters &d = counters_;
   const IpsecDriverCounters &p = ipsecCounters_;
-  nlohmann::json stats = {{"interface", tun_ ? tun_->name() : options_.interfaceName},
-                          {"connection", setup_.connection},
-                          {"role", setup_.initiate ? "initiator" : "responder"},
-                          {"uptime_seconds", ToSeconds(MonotonicNow() - startedAt_)},
-                          {"ike_state", ikeSa_ ? IkeStateName(ikeSa_->state()) : "none"},
-                          {"udp_encapsulation", ikeSa_ && ikeSa_->udpEncapsulation()},
-                          {"ike", IkeCountersJson(ike)},
-                          {"child_sas", children},
-                          {"esp_in", EspStatsJson(sad_.inboundTotals())},
-                          {"esp_out", EspStatsJson(sad_.outboundTotals())},
-                          {"driver",
-                           {{"tun_packets_read", d.tunPacketsRead},
-                            {"tun_bytes_read", d.tunBytesRead},
-                            {"tun_packets_written", d.tunPacketsWritten},
-                            {"tun_bytes_written", d.tunBytesWritten},
-                            {"tun_read_errors", d.tunReadErrors},
-                            {"tun_write_errors", d.tunWriteErrors},
-                            {"udp_datagrams_received", d.udpDatagramsReceived},
-                            {"udp_datagrams_sent", d.udpDatagramsSent},
-                            {"udp_receive_errors", d.udpReceiveErrors},
-                            {"udp_send_errors", d.udpSendErrors},
-                            {"ike_datagrams_received", p.ikeDatagramsReceived},
-                            {"ike_datagrams_sent", p.ikeDatagramsSent},
-                            {"test_ike_dropped", p.testIkeDropped},
-                            {"esp_udp_received", p.espUdpReceived},
-                            {"esp_raw_received", p.espRawReceived},
-                            {"esp_udp_sent", p.espUdpSent},
-                            {"esp_raw_sent", p.espRawSent},
-                            {"esp_send_errors", p.espSendErrors},
-                            {"nat_keepalives_sent", p.natKeepalivesSent},
-                            {"nat_keepalives_received", p.natKeepalivesReceived},
-                            {"unknown_source", p.unknownSource},
-                            {"no_outbound_sa", p.noOutboundSa},
-                            {"pmtu_drops", p.pmtuDrops},
-                            {"icmp_frag_needed_sent", p.icmpFragNeededSent},
-                            {"ike_restarts", p.ikeRestarts},
-                            {"timer_calls", d.timerCalls},
-                            {"loop_wakeups", loop_.wakeups()}}}};
+  nlohmann::json stats = {
+      {"interface", tun_ ? tun_->name() : options_.interfaceName},
+      {"connection", setup_.connection},
+      {"role", setup_.initiate ? "initiator" : "responder"},
+      {"uptime_seconds", ToSeconds(MonotonicNow() - startedAt_)},
+      {"ike_state", ikeSa ? IkeStateName(ikeSa->state()) : "none"},
+      {"udp_encapsulation", ikeSa && ikeSa->udpEncapsulation()},
+      {"ike", IkeCountersJson(ike)},
+      {"child_sas", children},
+      {"esp_in", EspStatsJson(gateway_ ? gateway_->sad().inboundTotals() : EspCounters{})},
+      {"esp_out", EspStatsJson(gateway_ ? gateway_->sad().outboundTotals() : EspCounters{})},
+      {"driver",
+       {{"tun_packets_read", d.tunPacketsRead},
+        {"tun_bytes_read", d.tunBytesRead},
+        {"tun_packets_written", d.tunPacketsWritten},
+        {"tun_bytes_written", d.tunBytesWritten},
+        {"tun_read_errors", d.tunReadErrors},
+        {"tun_write_errors", d.tunWriteErrors},
+        {"udp_datagrams_received", d.udpDatagramsReceived},
+        {"udp_datagrams_sent", d.udpDatagramsSent},
+        {"udp_receive_errors", d.udpReceiveErrors},
+        {"udp_send_errors", d.udpSendErrors},
+        {"ike_datagrams_received", p.ikeDatagramsReceived},
+        {"ike_datagrams_sent", p.ikeDatagramsSent},
+        {"test_ike_dropped", p.testIkeDropped},
+        {"esp_udp_received", p.espUdpReceived},
+        {"esp_raw_received", p.espRawReceived},
+        {"esp_udp_sent", p.espUdpSent},
+        {"esp_raw_sent", p.espRawSent},
+        {"esp_send_errors", p.espSendErrors},
+        {"nat_keepalives_sent", p.natKeepalivesSent},
+        {"nat_keepalives_received", p.natKeepalivesReceived},
+        {"unknown_source", p.unknownSource},
+        {"no_outbound_sa", p.noOutboundSa},
+        {"pmtu_drops", p.pmtuDrops},
+        {"icmp_frag_needed_sent", p.icmpFragNeededSent},
+        {"ike_restarts", p.ikeRestarts},
+        {"timer_calls", d.timerCalls},
+        {"loop_wakeups", loop_.wakeups()}}}};
   if (mssClamp_) stats["mss_clamp"] = MssClampJson(*mssClamp_);
   return stats;
 }

@@ -1,8 +1,9 @@
 // The IPsec twin of WgDaemon: moves packets between a TUN device, UDP sockets on 500 and 4500,
-// a raw ESP socket and the sans-IO IKEv2 and ESP cores. Protocol decisions (exchanges, keys,
-// rekeying, NAT detection) are the cores'; this class performs their actions, chooses the
-// port and encapsulation the IKE SA negotiated (RFC 3948), sends NAT keepalives, and reports
-// SA events as JSON lines on stdout.
+// a raw ESP socket and the sans-IO IPsec gateway (tunnel::GreIpsecGateway in IPsec tunnel mode,
+// the IKEv2 and ESP cores composed as in the simulated hosts). Protocol decisions (exchanges,
+// keys, rekeying, NAT detection) are the cores'; this class performs their actions, chooses the
+// port and encapsulation the IKE SA negotiated (RFC 3948), sends NAT keepalives, replaces the
+// IKE SA when the peer restarts, and reports SA events as JSON lines on stdout.
 #pragma once
 
 #include "driver_counters.h"
@@ -15,9 +16,9 @@
 #include "udp_socket.h"
 
 #include "common/mss_clamp.h"
-#include "crypto/random.h"
 #include "ipsec/esp_sad.h"
 #include "ipsec/ike_sa.h"
+#include "tunnel/gre_ipsec_gateway.h"
 
 #include <memory>
 #include <nlohmann/json.hpp>
@@ -63,22 +64,23 @@ private:
   void OnIkeDatagram(crypto::ByteView datagram);
   void OnEspPacket(crypto::ByteView packet);
   void OnTimerExpired();
-  void Perform(ipsec::IkeActions actions);
+  // Carries out the gateway's actions in order, then the restart and keepalive bookkeeping.
+  void Perform(tunnel::GreIpsecOutput &out, bool fromTun = false);
+  void OnIkeEvent(const ipsec::IkeEvent &event);
+  void WriteToTun(tunnel::DeliverInner &deliver);
   void SendIke(const crypto::Bytes &datagram);
   void SendEsp(const crypto::Bytes &packet);
   void UpdateDeadline();
   void Emit(const std::string &event, nlohmann::json fields);
-  void WriteKeys(const ipsec::IkeSaInstall &install);
+  void WriteKeys(const ipsec::EspSaConfig &config);
   void WriteStatsFile();
 
   IpsecUpOptions options_;
   IpsecSetup setup_;
-  crypto::SystemRandom random_;
   std::unique_ptr<TunDevice> tun_;
   std::unique_ptr<UdpSocket> ike_, natt_;
   std::unique_ptr<EspSocket> esp_;
-  std::unique_ptr<ipsec::IkeSa> ikeSa_;
-  ipsec::EspSad sad_;
+  std::unique_ptr<tunnel::GreIpsecGateway> gateway_; // from SetUp on: ESP SAD + IKE SA
   EventLoop loop_;
   DriverCounters counters_;
   IpsecDriverCounters ipsecCounters_;

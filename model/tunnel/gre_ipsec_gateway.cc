@@ -35,7 +35,8 @@ const char *GreDropReason(const gre::GreCounters &before, const gre::GreCounters
 GreIpsecGateway::GreIpsecGateway(const GreIpsecGatewayConfig &config,
                                  std::unique_ptr<crypto::RandomSource> rng)
     : mode_(config.mode), local_(config.local), remote_(config.remote), randomIv_(config.randomIv),
-      rng_(std::move(rng)) {
+      inboundPolicyCheck_(config.inboundPolicyCheck),
+      reportHardLifetimes_(config.reportHardLifetimes), rng_(std::move(rng)) {
   if (!rng_) throw std::invalid_argument("GreIpsecGateway: no random source");
   if (UsesGre()) gre_ = std::make_unique<gre::GreTunnel>(config.gre);
   if (UsesIpsec()) ike_ = std::make_unique<ipsec::IkeSa>(config.ike, *rng_);
@@ -121,7 +122,7 @@ std::optional<OpenedEsp> GreIpsecGateway::OpenEsp(crypto::ByteView esp, Time now
     return std::nullopt;
   }
   if (result.status != ipsec::EspStatus::Ok) {
-    Drop(ipsec::EspStatusName(result.status), out);
+    Drop(ipsec::EspStatusName(result.status), out, result.spi, result.sequence);
     if (result.status == ipsec::EspStatus::HardLifetime) ReportLifetime(result.spi, true, now, out);
     Recycle(std::move(result.payload));
     return std::nullopt;
@@ -141,6 +142,15 @@ void GreIpsecGateway::FinishEsp(OpenedEsp opened, GreIpsecOutput &out) {
     }
     const crypto::ByteView packet(opened.payload.data(), opened.payload.size());
     DecapsulateGre(packet, std::move(opened.payload), 0, out);
+    return;
+  }
+  if (!inboundPolicyCheck_) {
+    const size_t size = opened.payload.size();
+    if (size == 0) {
+      Recycle(std::move(opened.payload));
+      return;
+    }
+    Deliver(std::move(opened.payload), 0, size, out);
     return;
   }
   if (opened.nextHeader != ipsec::kEspNextHeaderIpv4 &&
@@ -204,14 +214,17 @@ void GreIpsecGateway::Send(OuterProtocol protocol, crypto::Bytes payload, uint32
   out.actions.emplace_back(SendOuter{protocol, std::move(payload), spi});
 }
 
-void GreIpsecGateway::Drop(const char *reason, GreIpsecOutput &out) {
+void GreIpsecGateway::Drop(const char *reason, GreIpsecOutput &out, uint32_t spi,
+                           uint64_t sequence) {
   ++counters_.drops[reason];
-  out.actions.emplace_back(DropPacket{reason});
+  out.actions.emplace_back(DropPacket{reason, spi, sequence});
 }
 
 // An SA reached a soft or hard byte/packet lifetime: the IKE core rekeys or deletes it (once).
 void GreIpsecGateway::ReportLifetime(uint32_t spi, bool hard, Time now, GreIpsecOutput &out) {
-  if (!ike_ || spi == 0 || !lifetimeReported_.insert({spi, hard}).second) return;
+  if (!ike_ || spi == 0 || (hard && !reportHardLifetimes_) ||
+      !lifetimeReported_.insert({spi, hard}).second)
+    return;
   Execute(ike_->OnChildSaLifetime(spi, hard, now), now, out);
 }
 
@@ -233,6 +246,16 @@ void GreIpsecGateway::Recycle(crypto::Bytes buffer) {
 
 void GreIpsecGateway::OnTimer(Time now, GreIpsecOutput &out) {
   if (ike_) Execute(ike_->OnTimer(now), now, out);
+}
+
+void GreIpsecGateway::ReplaceIke(const ipsec::IkeConfig &config) {
+  if (!UsesIpsec()) return;
+  for (const ipsec::IkeChildSaInfo &child : ike_->childSas()) {
+    sad_.RemoveInbound(child.inboundSpi);
+    if (child.outboundInstalled) sad_.RemoveOutbound(child.outboundSpi);
+  }
+  ike_ = std::make_unique<ipsec::IkeSa>(config, *rng_);
+  ikeTimer_ = kNever;
 }
 
 void GreIpsecGateway::RekeyChildSa(Time now, GreIpsecOutput &out) {

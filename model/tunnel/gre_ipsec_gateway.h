@@ -53,6 +53,12 @@ struct GreIpsecGatewayConfig {
   gre::GreConfig gre;      // Gre and GreOverIpsec
   ipsec::IkeConfig ike;    // IpsecTunnel and GreOverIpsec: role, PSK, selectors, lifetimes...
   bool randomIv = false;   // ESP IVs from the random source rather than the sequence number
+  // IpsecTunnel: drop decrypted payloads that are not IP or lie outside the traffic selectors
+  // (RFC 4301 5.2). Off: every non-empty payload is delivered (ipsec-up, as it always did).
+  bool inboundPolicyCheck = true;
+  // Tell IKE when an SA reaches its hard byte/packet lifetime (it deletes the Child SA). Off:
+  // only soft lifetimes are reported (ipsec-up, as it always did).
+  bool reportHardLifetimes = true;
 };
 
 // Actions, in the order the host must carry them out.
@@ -68,6 +74,8 @@ struct DeliverInner {
 };
 struct DropPacket {
   const char *reason = ""; // static string: "replay", "unprotected-gre", "gre-bad-checksum", ...
+  uint32_t spi = 0;        // ESP drops: the SA and the packet's sequence number, for logs
+  uint64_t sequence = 0;
 };
 struct SaInstalled {
   ipsec::EspSaConfig config; // as installed (keys included: for key logs only)
@@ -138,6 +146,10 @@ public:
   Time NextTimer() const { return ikeTimer_; }
   void OnTimer(Time now, GreIpsecOutput &out);
 
+  // A fresh IKE SA in place of the current one (the peer restarted, or dpd_action = restart):
+  // the old one's Child SAs leave the SAD. Start() or FromWan() then drives the new one.
+  void ReplaceIke(const ipsec::IkeConfig &config);
+
   // Operator actions (swanctl --rekey / --terminate); nothing without IKE.
   void RekeyChildSa(Time now, GreIpsecOutput &out);
   void DeleteIkeSa(Time now, GreIpsecOutput &out);
@@ -156,14 +168,14 @@ private:
                       GreIpsecOutput &out);
   void Deliver(crypto::Bytes buffer, size_t offset, size_t size, GreIpsecOutput &out);
   void Send(OuterProtocol protocol, crypto::Bytes payload, uint32_t spi, GreIpsecOutput &out);
-  void Drop(const char *reason, GreIpsecOutput &out);
+  void Drop(const char *reason, GreIpsecOutput &out, uint32_t spi = 0, uint64_t sequence = 0);
   void ReportLifetime(uint32_t spi, bool hard, Time now, GreIpsecOutput &out);
   void Execute(ipsec::IkeActions actions, Time now, GreIpsecOutput &out);
   crypto::Bytes TakeSpareBuffer();
 
   GreIpsecMode mode_;
   IpAddress local_, remote_;
-  bool randomIv_;
+  bool randomIv_, inboundPolicyCheck_, reportHardLifetimes_;
   std::unique_ptr<crypto::RandomSource> rng_;
   std::unique_ptr<gre::GreTunnel> gre_;
   std::unique_ptr<ipsec::IkeSa> ike_;

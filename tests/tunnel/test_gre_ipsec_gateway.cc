@@ -357,3 +357,75 @@ BOOST_AUTO_TEST_CASE(timers_drive_retransmission_lifetime_rekeys_and_dead_peer_d
   BOOST_REQUIRE(!b.delivered[1].empty());
   BOOST_TEST(b.delivered[1].back() == inner);
 }
+
+BOOST_AUTO_TEST_CASE(the_inbound_policy_check_can_be_left_to_the_host) {
+  // ipsec-up hands every decrypted packet to its TUN; the simulated hosts check it (RFC 4301).
+  for (const bool check : {true, false}) {
+    BackToBack b(
+        GreIpsecMode::IpsecTunnel,
+        check ? nullptr : +[](GreIpsecGatewayConfig &c) { c.inboundPolicyCheck = false; });
+    const crypto::Bytes outside = InnerPacket("10.9.9.9", "10.2.0.1", 40, 0x99);
+    GreIpsecOutput out;
+    b.gateway[1]->FinishEsp(OpenedEsp{1, ipsec::kEspNextHeaderIpv4, outside}, out);
+    b.gateway[1]->FinishEsp(OpenedEsp{1, 99, outside}, out);
+    b.gateway[1]->FinishEsp(OpenedEsp{1, ipsec::kEspNextHeaderIpv4, {}}, out);
+    size_t delivered = 0;
+    for (const GreIpsecAction &action : out.actions)
+      delivered += std::holds_alternative<DeliverInner>(action);
+    const auto &drops = b.gateway[1]->counters().drops;
+    if (check) {
+      BOOST_TEST(delivered == 0u);
+      BOOST_TEST(drops.at("policy-mismatch") == 1u);
+      BOOST_TEST(drops.at("unexpected-next-header") == 1u);
+    } else {
+      BOOST_TEST(delivered == 2u); // the empty payload is not delivered
+      BOOST_TEST(drops.empty());
+    }
+  }
+}
+
+BOOST_AUTO_TEST_CASE(hard_lifetimes_reach_ike_unless_the_host_says_not) {
+  for (const bool report : {true, false}) {
+    BackToBack b(
+        GreIpsecMode::GreOverIpsec,
+        report ? +[](GreIpsecGatewayConfig &c) { c.ike.lifetime.hardPackets = 2; }
+               : [](GreIpsecGatewayConfig &c) {
+                   c.ike.lifetime.hardPackets = 2;
+                   c.reportHardLifetimes = false;
+                 });
+    b.Start();
+    b.RunUntil(Seconds(1));
+    const crypto::Bytes inner = InnerPacket("10.1.0.1", "10.2.0.1", 60, 0xAA);
+    b.Send(0, inner);
+    b.Send(0, inner);
+    const GreIpsecOutput third = b.Send(0, inner); // beyond the hard limit: dropped
+    BOOST_TEST(b.gateway[0]->counters().drops.at("hard-lifetime") == 1u);
+    BOOST_TEST(CountKind(third, OuterProtocol::Esp) == 0u);
+    BOOST_TEST(CountKind(third, OuterProtocol::Ike) == (report ? 1u : 0u));
+  }
+}
+
+BOOST_AUTO_TEST_CASE(a_replaced_ike_sa_takes_its_child_sas_with_it) {
+  BackToBack b(GreIpsecMode::IpsecTunnel);
+  b.Start();
+  b.RunUntil(Seconds(1));
+  BOOST_TEST(b.gateway[1]->sad().inboundCount() == 1u);
+  const uint64_t oldSpiI = b.gateway[1]->ike()->spiI();
+  // The initiator restarted (a new IKE SA); the responder starts over too.
+  for (int side = 0; side < 2; ++side)
+    b.gateway[side]->ReplaceIke(ConfigFor(GreIpsecMode::IpsecTunnel, side == 0).ike);
+  for (int side = 0; side < 2; ++side) {
+    BOOST_TEST(b.gateway[side]->sad().inboundCount() == 0u);
+    BOOST_TEST(b.gateway[side]->sad().outboundCount() == 0u);
+    BOOST_TEST((b.gateway[side]->ike()->state() != ipsec::IkeState::Established));
+  }
+  b.Start();
+  b.RunUntil(Seconds(2));
+  BOOST_TEST((b.gateway[1]->ike()->state() == ipsec::IkeState::Established));
+  BOOST_TEST(b.gateway[1]->ike()->spiI() != oldSpiI);
+  const crypto::Bytes inner = InnerPacket("10.1.0.1", "10.2.0.1", 60, 0xBB);
+  b.Send(0, inner);
+  b.RunUntil(Seconds(3));
+  BOOST_REQUIRE(!b.delivered[1].empty());
+  BOOST_TEST(b.delivered[1].back() == inner);
+}
