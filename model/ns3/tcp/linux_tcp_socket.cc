@@ -131,6 +131,18 @@ ns3::TypeId LinuxTcpSocket::GetTypeId() {
                         "payload bytes); 0 keeps the fixed SndBufSize",
                         UintegerValue(0), MakeUintegerAccessor(&LinuxTcpSocket::m_sendBufferMax),
                         MakeUintegerChecker<uint32_t>())
+          .AddAttribute("LocalQueueLimit",
+                        "TCP small queues: new data waits while the local device's queue holds "
+                        "this many bytes or is full (Linux tcp_limit_output_bytes, 6.1: 1 MiB); "
+                        "0 hands every segment down, as ns-3 does",
+                        UintegerValue(1048576),
+                        MakeUintegerAccessor(&LinuxTcpSocket::m_localQueueLimit),
+                        MakeUintegerChecker<uint32_t>())
+          .AddAttribute("VerifyNextSeg",
+                        "Check every segment the walk-free send path sends against "
+                        "TcpTxBuffer::NextSeg (tests)",
+                        BooleanValue(false), MakeBooleanAccessor(&LinuxTcpSocket::m_verifyNextSeg),
+                        MakeBooleanChecker())
           .AddTraceSource("SpuriousRetransmissions", "Retransmissions proven spurious",
                           MakeTraceSourceAccessor(&LinuxTcpSocket::m_spuriousRetransmissions),
                           "ns3::TracedValueCallback::Uint64")
@@ -168,6 +180,7 @@ LinuxTcpSocket::LinuxTcpSocket(const LinuxTcpSocket &other)
       m_quickAckSegments(other.m_quickAckSegments), m_maxAckDelay(other.m_maxAckDelay),
       m_linuxTsRecent(other.m_linuxTsRecent), m_receiveBufferMax(other.m_receiveBufferMax),
       m_initialReceiveWindow(other.m_initialReceiveWindow), m_sendBufferMax(other.m_sendBufferMax),
+      m_localQueueLimit(other.m_localQueueLimit), m_verifyNextSeg(other.m_verifyNextSeg),
       m_registry(other.m_registry) {}
 
 ns3::TypeId LinuxTcpSocket::GetInstanceTypeId() const { return GetTypeId(); }
@@ -185,6 +198,12 @@ void LinuxTcpSocket::SetRegistry(std::shared_ptr<std::vector<ns3::Ptr<LinuxTcpSo
 void LinuxTcpSocket::DoDispose() {
   m_reorderEvent.Cancel();
   m_probeEvent.Cancel();
+  m_localQueueWake.Cancel();
+  if (m_localQueueHooked && m_localQueue)
+    m_localQueue->TraceDisconnectWithoutContext(
+        "Dequeue", ns3::MakeCallback(&LinuxTcpSocket::OnLocalQueueDequeue, this));
+  m_localQueueHooked = false;
+  m_localQueue = nullptr;
   m_registry.reset();
   m_gate = nullptr;
   TcpSocketBase::DoDispose();
@@ -237,6 +256,7 @@ void LinuxTcpSocket::ReceivedAck(ns3::Ptr<ns3::Packet> packet, const ns3::TcpHea
     }
   }
   m_ackInFlight = std::move(ack);
+  m_ackPayload = packet->GetSize();
   TcpSocketBase::ReceivedAck(packet, header);
   m_ackInFlight.reset();
 }
@@ -271,6 +291,13 @@ void LinuxTcpSocket::ProcessAck(const ns3::SequenceNumber32 &ackNumber, bool sco
         cubic->OnRawRttSample(m_tcb, *outcome.caRttNs);
   }
   GrowSendBuffer();
+  // TcpSocketBase::ReceivedAck runs SendPendingData next, after only clearing a flag sending
+  // does not read, a congestion control's CongControl (none of ours has one) and storing a
+  // piggybacked payload: with neither of the last two, the new data it would send goes now,
+  // without its walk of the sent list per segment; it then continues from where this stops.
+  if (m_ackInFlight && m_ackPayload == 0 && !m_congestionControl->HasCongControl()) {
+    SendNewDataWithoutWalk(m_connected);
+  }
 }
 
 bool LinuxTcpSocket::IsCwndLimited() const {
@@ -456,13 +483,21 @@ void LinuxTcpSocket::RetransmitRackLost() {
 
 uint32_t LinuxTcpSocket::AvailableWindow() const {
   const uint32_t room = SendRoom();
+  // TCP small queues: the data waits in the socket until the local queue drains (a dequeue
+  // from it sends again, OnLocalQueueDequeue).
+  if (room > 0 && LocalQueueFull()) return 0;
   // SendPendingData asks NextSeg (a walk of the whole sent list) whenever this is above zero,
   // and then sends nothing if it is below one segment while more new data than that waits
   // (its silly-window rule): most calls on a window-limited flow. When the next segment is
   // known to be new data, that case answers 0, so SendPendingData (and Send) stop before the
   // walk, having sent nothing and asked the application for nothing either way.
-  if (room == 0 || room >= m_tcb->m_segmentSize || !NextSegmentIsNewData()) return room;
+  // Likewise when no new data waits: NextSeg then finds nothing (its rules 2 to 4 fail), and
+  // SendPendingData stops after the walk (on every ACK of a flow the application or the send
+  // buffer limits). Send calls this only after adding data, so it still schedules the send.
+  if (room == 0 || !NextSegmentIsNewData()) return room;
   const uint32_t unsent = m_txBuffer->SizeFromSequence(tcp::FirstUnsentSequence(*m_txBuffer));
+  if (unsent == 0) return 0;
+  if (room >= m_tcb->m_segmentSize) return room;
   return unsent > room ? 0 : room;
 }
 

@@ -9,6 +9,7 @@
 #include "tcp/rack_tlp.h"
 
 #include "ns3/event-id.h"
+#include "ns3/queue.h"
 #include "ns3/tcp-socket-base.h"
 #include "ns3/traced-value.h"
 
@@ -114,6 +115,19 @@ private:
   // TcpSocketBase::ForwardUp ACKs a segment wholly below RCV.NXT before DoForwardUp runs, so
   // the endpoint's receive callback is redirected here to note the duplicate first.
   void HookReceivePath();
+  // TcpSocketBase::SendPendingData for new data, without its NextSeg walk of the whole sent
+  // list per segment (linux_tcp_send_path.cc). It performs exactly the iterations of
+  // SendPendingData's loop that send new data and stops before any other (a retransmission, a
+  // silly-window or Nagle stop, pacing, no data): SendPendingData, called next, continues
+  // from there as it would have.
+  void SendNewDataWithoutWalk(bool withAck);
+  // Linux's TCP small queues (TSQ) at the sending host: data is handed to the local device
+  // only while its queue holds less than LocalQueueLimit bytes (and has room for a packet), so
+  // a sender whose own link is the bottleneck waits instead of dropping its own segments.
+  bool LocalQueueFull() const;
+  void ResolveLocalQueue() const;
+  void OnLocalQueueDequeue(ns3::Ptr<const ns3::Packet> packet);
+  void OnLocalQueueRoom();
   // The peer's MSS option and path MTU discovery (linux_tcp_pmtu.cc).
   void ApplyPeerMss(const ns3::TcpHeader &header);
   void ApplyPeerMssOfSynAck(ns3::Ptr<const ns3::Packet> packet);
@@ -150,7 +164,17 @@ private:
   bool m_linuxTsRecent = true;
   uint32_t m_receiveBufferMax = 0; // 0: the fixed RcvBufSize, no autotuning
   uint32_t m_initialReceiveWindow = 65536;
-  uint32_t m_sendBufferMax = 0; // 0: the fixed SndBufSize
+  uint32_t m_sendBufferMax = 0;         // 0: the fixed SndBufSize
+  uint32_t m_localQueueLimit = 1048576; // bytes; 0: hand every segment down (ns-3's behaviour)
+  bool m_verifyNextSeg = false; // tests: check SendNewDataWithoutWalk against NextSeg itself
+
+  // TSQ state (mutable: AvailableWindow, a const query, notices the full queue).
+  mutable ns3::Ptr<ns3::Queue<ns3::Packet>> m_localQueue;
+  mutable bool m_localQueueResolved = false;
+  mutable bool m_localQueueThrottled = false;
+  mutable bool m_localQueueHooked = false;
+  ns3::EventId m_localQueueWake;
+  uint32_t m_ackPayload = 0; // payload bytes of the ACK ReceivedAck is processing
 
   tcp::RackTlp m_rack; // changed only through MutableRack()
   uint64_t m_rackVersion = 0;
