@@ -10,6 +10,7 @@
 
 #include <stdexcept>
 #include <string>
+#include <utility>
 
 namespace tunnelsim {
 namespace {
@@ -34,6 +35,8 @@ void CheckConfig(const FiveNodePathConfig &config) {
   for (const PathSubnet &subnet : config.subnets) {
     // Host parts 0 (the network) and all ones (broadcast) are not addresses of a device.
     const uint32_t hostMask = ~subnet.mask.Get();
+    if ((subnet.network.Get() & hostMask) != 0)
+      throw std::invalid_argument("five-node path: subnet network has host bits set");
     for (uint32_t host : {subnet.homeSideHost, subnet.workSideHost})
       if (host == 0 || host >= hostMask || subnet.homeSideHost == subnet.workSideHost)
         throw std::invalid_argument("five-node path: host " + std::to_string(host) +

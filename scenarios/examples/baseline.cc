@@ -34,8 +34,8 @@ struct PathConfig {
 
 // The engine's five-node path (same builder, addresses and build order) with this program's
 // rates and delays; queue and MTU are the builder's defaults, which are the engine's
-// (five_node_path_tests checks). Unlike the engine it keeps ns-3's default FqCoDel queue disc on every
-// device: this program's recorded results were taken with it.
+// (five_node_path_tests checks). Unlike the engine it keeps ns-3's default FqCoDel queue disc on
+// every device: this program's recorded results were taken with it.
 tunnelsim::FiveNodePath BuildPath(const PathConfig &path) {
   tunnelsim::FiveNodePathConfig config;
   const DataRate lan(path.lanRate), wan(path.wanRate);

@@ -174,6 +174,9 @@ BOOST_AUTO_TEST_CASE(a_config_the_path_cannot_have_is_a_clear_error) {
   FiveNodePathConfig network = EngineConfig({});
   network.subnets[3].homeSideHost = 0;
   BOOST_CHECK_THROW(BuildFiveNodePath(network), std::invalid_argument);
+  FiveNodePathConfig hostBits = EngineConfig({});
+  hostBits.subnets[2].network = Ipv4Address("198.51.100.1");
+  BOOST_CHECK_THROW(BuildFiveNodePath(hostBits), std::invalid_argument);
 }
 
 BOOST_AUTO_TEST_SUITE_END()
