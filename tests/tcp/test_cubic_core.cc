@@ -5,6 +5,7 @@
 #include <boost/test/unit_test.hpp>
 
 #include "tcp/cubic_core.h"
+#include "tcp/disorder_credit.h"
 
 #include <cmath>
 #include <cstdint>
@@ -308,4 +309,36 @@ BOOST_AUTO_TEST_CASE(hystart_rounds_start_at_the_first_ack_of_a_train) {
   // at its 25th ACK sees nine samples of 52 ms and more (above 40 + 5 ms): exit in train 4.
   BOOST_TEST(oldExit.first == 4);
   BOOST_TEST(oldExit.second == 32);
+}
+
+// Growth on SACKs in Disorder (LinuxCubic's GrowOnSackInDisorder): a slow start that grew by
+// the segments SACKed past a hole must not grow again when the cumulative ACK ending
+// Disorder covers them, and grows for the rest of that ACK as usual.
+BOOST_AUTO_TEST_CASE(disorder_credit_counts_each_delivered_segment_once) {
+  CubicCore core;
+  tunnelsim::tcp::DisorderCredit credit;
+  CubicCore::Window w{160, 0};
+  const uint32_t infinite = UINT32_MAX;
+  for (int sack = 0; sack < 40; ++sack) { // 40 duplicate ACKs, one newly SACKed segment each
+    credit.OnCredited(1);
+    w = core.OnAck(sack * kMs, w, infinite, 1);
+  }
+  BOOST_TEST(w.cwnd == 200u); // slow start went on past the hole
+  // The hole fills: the cumulative ACK covers the hole, the 40 SACKed and 2 new segments.
+  const uint32_t grow = credit.Uncredited(43);
+  BOOST_TEST(grow == 3u);
+  w = core.OnAck(50 * kMs, w, infinite, grow);
+  BOOST_TEST(w.cwnd == 203u);
+  BOOST_TEST(credit.Uncredited(10) == 10u); // the credit was used up once
+}
+
+BOOST_AUTO_TEST_CASE(disorder_credit_is_dropped_by_a_recovery) {
+  tunnelsim::tcp::DisorderCredit credit;
+  credit.OnCredited(25);
+  credit.Clear(); // entering recovery: those segments are ACKed in it without growth
+  BOOST_TEST(credit.Credited() == 0u);
+  BOOST_TEST(credit.Uncredited(7) == 7u);
+  credit.OnCredited(5);
+  BOOST_TEST(credit.Uncredited(3) == 0u); // an ACK smaller than the credit grows nothing
+  BOOST_TEST(credit.Credited() == 0u);    // and ends it
 }

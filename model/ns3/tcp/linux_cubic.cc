@@ -50,6 +50,14 @@ ns3::TypeId LinuxCubic::GetTypeId() {
                         ns3::BooleanValue(true),
                         ns3::MakeBooleanAccessor(&LinuxCubic::m_hystartRoundsBelowLowWindow),
                         ns3::MakeBooleanChecker())
+          .AddAttribute("GrowOnSackInDisorder",
+                        "Experimental (issue 16 part 4): grow cwnd on the segments each duplicate "
+                        "ACK newly SACKs while in Disorder, as Linux does once it has seen "
+                        "reordering (tcp_may_raise_cwnd with tp->reordering above "
+                        "tcp_reordering), instead of only on cumulative ACKs as ns-3",
+                        ns3::BooleanValue(false),
+                        ns3::MakeBooleanAccessor(&LinuxCubic::m_growOnSackInDisorder),
+                        ns3::MakeBooleanChecker())
           .AddAttribute(
               "RenoFriendly", "Grow at least as fast as a Reno flow would", ns3::BooleanValue(true),
               ns3::MakeBooleanAccessor(&LinuxCubic::m_renoFriendly), ns3::MakeBooleanChecker());
@@ -63,7 +71,9 @@ LinuxCubic::LinuxCubic(const LinuxCubic &other)
       m_fastConvergence(other.m_fastConvergence), m_renoFriendly(other.m_renoFriendly),
       m_rawRttSamples(other.m_rawRttSamples),
       m_hystartRoundsBelowLowWindow(other.m_hystartRoundsBelowLowWindow),
-      m_configured(other.m_configured), m_core(other.m_core), m_cwndCnt(other.m_cwndCnt) {}
+      m_growOnSackInDisorder(other.m_growOnSackInDisorder),
+      m_disorderCredit(other.m_disorderCredit), m_configured(other.m_configured),
+      m_core(other.m_core), m_cwndCnt(other.m_cwndCnt) {}
 
 tcp::CubicParams LinuxCubic::ParamsFromAttributes() const {
   tcp::CubicParams params;
@@ -89,15 +99,28 @@ uint32_t LinuxCubic::GetSsThresh(ns3::Ptr<const ns3::TcpSocketState> tcb, uint32
 
 void LinuxCubic::IncreaseWindow(ns3::Ptr<ns3::TcpSocketState> tcb, uint32_t segmentsAcked) {
   EnsureConfigured();
+  segmentsAcked = m_disorderCredit.Uncredited(segmentsAcked);
   if (segmentsAcked == 0 || tcb->m_segmentSize == 0) return;
+  Grow(tcb, segmentsAcked);
+}
+
+void LinuxCubic::Grow(ns3::Ptr<ns3::TcpSocketState> tcb, uint32_t segmentsAcked) {
   const uint32_t cwnd = Segments(tcb->m_cWnd.Get(), tcb->m_segmentSize);
   const auto grown = m_core.OnAck(NowUs(), {cwnd, m_cwndCnt}, SsThreshSegments(tcb), segmentsAcked);
   m_cwndCnt = grown.cwndCnt;
   if (grown.cwnd != cwnd) tcb->m_cWnd = grown.cwnd * tcb->m_segmentSize;
 }
 
-void LinuxCubic::PktsAcked(ns3::Ptr<ns3::TcpSocketState> tcb, uint32_t, const ns3::Time &rtt) {
+void LinuxCubic::PktsAcked(ns3::Ptr<ns3::TcpSocketState> tcb, uint32_t segmentsAcked,
+                           const ns3::Time &rtt) {
   EnsureConfigured();
+  // ns-3 calls this with 1 for each duplicate ACK (the receiver ACKs every out-of-order
+  // segment at once, so about one newly SACKed segment each) and never IncreaseWindow.
+  if (m_growOnSackInDisorder && segmentsAcked > 0 && tcb->m_segmentSize > 0 &&
+      tcb->m_congState == ns3::TcpSocketState::CA_DISORDER) {
+    m_disorderCredit.OnCredited(segmentsAcked);
+    Grow(tcb, segmentsAcked);
+  }
   if (m_rawRttSamples || !rtt.IsStrictlyPositive()) return;
   RttSample(tcb, rtt.GetMicroSeconds());
 }
@@ -120,6 +143,9 @@ void LinuxCubic::RttSample(ns3::Ptr<ns3::TcpSocketState> tcb, int64_t rttUs) {
 void LinuxCubic::CongestionStateSet(ns3::Ptr<ns3::TcpSocketState> tcb,
                                     const ns3::TcpSocketState::TcpCongState_t newState) {
   EnsureConfigured();
+  // Recovery (or a timeout) ACKs the segments SACKed in Disorder without growing cwnd.
+  if (newState != ns3::TcpSocketState::CA_OPEN && newState != ns3::TcpSocketState::CA_DISORDER)
+    m_disorderCredit.Clear();
   if (newState != ns3::TcpSocketState::CA_LOSS) return;
   m_cwndCnt = 0;
   m_core.OnLossState(NowUs(), tcb->m_highTxMark.Get().GetValue());

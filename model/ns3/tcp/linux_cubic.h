@@ -9,6 +9,7 @@
 #pragma once
 
 #include "tcp/cubic_core.h"
+#include "tcp/disorder_credit.h"
 
 #include "ns3/nstime.h"
 #include "ns3/tcp-congestion-ops.h"
@@ -51,11 +52,14 @@ private:
   bool m_renoFriendly = true;
   bool m_rawRttSamples = true;
   bool m_hystartRoundsBelowLowWindow = true;
-  bool m_configured = false; // attributes are applied to the core on first use
+  bool m_growOnSackInDisorder = false;
+  tcp::DisorderCredit m_disorderCredit; // with GrowOnSackInDisorder
+  bool m_configured = false;            // attributes are applied to the core on first use
   tcp::CubicCore m_core;
   uint32_t m_cwndCnt = 0; // Linux's snd_cwnd_cnt, which ns-3's socket state lacks
 
   void EnsureConfigured();
+  void Grow(ns3::Ptr<ns3::TcpSocketState> tcb, uint32_t segmentsAcked);
   void RttSample(ns3::Ptr<ns3::TcpSocketState> tcb, int64_t rttUs);
 };
 
