@@ -12,7 +12,7 @@ import time
 import pytest
 
 import ipsecnet as net
-from test_clamp_mss import IKE, H17Topology, daemon_path, h17, tcp_through_tunnel  # noqa: F401
+from test_clamp_mss import IKE, PORT, H17Topology, daemon_path, h17, tcp_mss_probe  # noqa: F401
 
 UNDERLAY_MTU = 1400
 INNER_MTU = 1346  # 1400 - 20 outer IPv4 - 8 SPI/sequence - 8 IV - 16 ICV, to 4 bytes, - 2
@@ -58,7 +58,7 @@ def test_df_packets_too_big_for_the_tunnel_get_fragmentation_needed(h17, pmtu):
         assert "mtu" not in route_mtu(h17).split("cache")[-1]
     # A real TCP transfer (Linux sets DF) through the tunnel completes either way; with the
     # option its segments shrink to the learned path MTU.
-    result = tcp_through_tunnel(h17)
-    assert result["bytes"] == 200000
+    result = tcp_mss_probe.transfer(h17.ns[0], net.INNER[0], h17.ns[1], net.INNER[1], PORT)
+    assert result["bytes"] == tcp_mss_probe.TRANSFER_BYTES
     if pmtu:
         assert result["client_maxseg"] <= INNER_MTU - 40
