@@ -1,7 +1,9 @@
 #include "kernel_flows.h"
+#include "sender_receiver_flow.h"
 
 #include "percentiles.h"
 
+#include "common/internet_checksum.h"
 #include "realnet/clock.h"
 
 #include <arpa/inet.h>
@@ -78,27 +80,14 @@ private:
   std::string text_;
 };
 
-class BulkFlow : public KernelFlow {
+class BulkFlow : public SenderReceiverFlow {
 public:
   BulkFlow(std::string id, std::string direction, FlowEndpoints ends, FlowTiming timing,
            uint64_t bytes, uint16_t port, KernelTcpOptions options)
-      : id_(std::move(id)), direction_(std::move(direction)), ends_(ends), timing_(timing),
-        bytes_(bytes), port_(port), options_(std::move(options)) {}
+      : SenderReceiverFlow(std::move(id)), direction_(std::move(direction)), ends_(ends),
+        timing_(timing), bytes_(bytes), port_(port), options_(std::move(options)) {}
 
-  ~BulkFlow() override {
-    RequestStop();
-    Join();
-  }
-
-  void Start() override {
-    receiver_ = std::thread([this] { Guard([this] { Receive(); }); });
-    sender_ = std::thread([this] { Guard([this] { Send(); }); });
-  }
-  void RequestStop() override { stop_ = true; }
-  void Join() override {
-    if (receiver_.joinable()) receiver_.join();
-    if (sender_.joinable()) sender_.join();
-  }
+  ~BulkFlow() override { StopAndJoin(); }
 
   void Sample(double timeSeconds, double intervalSeconds, std::string &csv) override {
     const uint64_t received = received_.load();
@@ -168,29 +157,8 @@ public:
     return flow;
   }
 
-  std::string Failure() const override { return failure_.Get(); }
-
 private:
-  template <typename Body> void Guard(Body body) {
-    try {
-      body();
-    } catch (const std::exception &error) {
-      failure_.Set(id_ + ": " + error.what());
-      listening_.set_value_at_thread_exit_guard();
-    }
-  }
-
-  struct ListeningSignal {
-    std::promise<void> promise;
-    std::shared_future<void> future = promise.get_future().share();
-    std::once_flag once;
-    void Set() {
-      std::call_once(once, [this] { promise.set_value(); });
-    }
-    void set_value_at_thread_exit_guard() { Set(); }
-  };
-
-  void Receive() {
+  void Receive() override {
     ends_.receiver->EnterOnThisThread();
     const int listener = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
     if (listener < 0) throw std::runtime_error(Errno("socket"));
@@ -206,7 +174,7 @@ private:
       throw std::runtime_error(Errno("bind"));
     }
     if (listen(listener, 4) != 0) throw std::runtime_error(Errno("listen"));
-    listening_.Set();
+    SignalListening();
     int connection = -1;
     while (!stop_ && connection < 0) {
       pollfd p{listener, POLLIN, 0};
@@ -229,12 +197,9 @@ private:
     }
   }
 
-  void Send() {
+  void Send() override {
     ends_.sender->EnterOnThisThread();
-    if (listening_.future.wait_for(std::chrono::seconds(10)) != std::future_status::ready) {
-      throw std::runtime_error("the receiver did not start listening");
-    }
-    if (!failure_.Get().empty()) return;
+    if (!WaitForReceiver()) return;
     SleepUntil(timing_.origin + timing_.start);
     const int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
     if (fd < 0) throw std::runtime_error(Errno("socket"));
@@ -293,33 +258,19 @@ private:
     senderFd_ = -1;
   }
 
-  std::string id_, direction_;
+  std::string direction_;
   FlowEndpoints ends_;
   FlowTiming timing_;
   uint64_t bytes_;
   uint16_t port_;
   KernelTcpOptions options_;
-  std::thread receiver_, sender_;
-  std::atomic<bool> stop_{false};
   std::atomic<uint64_t> received_{0};
   std::atomic<int> senderFd_{-1};
-  ListeningSignal listening_;
   uint64_t lastSampled_ = 0;
   std::vector<double> rttSamplesMs_;
   tcp_info final_{};
   bool haveFinal_ = false;
-  FailureNote failure_;
 };
-
-uint16_t InternetChecksum(const uint8_t *data, size_t size) {
-  uint32_t sum = 0;
-  for (size_t i = 0; i + 1 < size; i += 2)
-    sum += (uint32_t(data[i]) << 8) | data[i + 1];
-  if (size % 2) sum += uint32_t(data[size - 1]) << 8;
-  while (sum >> 16)
-    sum = (sum & 0xffff) + (sum >> 16);
-  return static_cast<uint16_t>(~sum);
-}
 
 class PingFlow : public KernelFlow {
 public:

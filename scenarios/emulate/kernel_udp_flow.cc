@@ -1,4 +1,5 @@
 #include "kernel_udp_flow.h"
+#include "sender_receiver_flow.h"
 
 #include "percentiles.h"
 
@@ -70,26 +71,13 @@ void SleepUntil(Time when, const std::atomic<bool> &stop) {
   }
 }
 
-class UdpFlow : public KernelFlow {
+class UdpFlow : public SenderReceiverFlow {
 public:
   UdpFlow(std::string id, std::string direction, FlowEndpoints ends, FlowTiming timing,
           UdpFlowSettings settings)
-      : id_(std::move(id)), direction_(std::move(direction)), ends_(ends), timing_(timing),
-        settings_(settings) {}
-  ~UdpFlow() override {
-    RequestStop();
-    Join();
-  }
-
-  void Start() override {
-    receiver_ = std::thread([this] { Guard([this] { Receive(); }); });
-    sender_ = std::thread([this] { Guard([this] { Send(); }); });
-  }
-  void RequestStop() override { stop_ = true; }
-  void Join() override {
-    if (receiver_.joinable()) receiver_.join();
-    if (sender_.joinable()) sender_.join();
-  }
+      : SenderReceiverFlow(std::move(id)), direction_(std::move(direction)), ends_(ends),
+        timing_(timing), settings_(settings) {}
+  ~UdpFlow() override { StopAndJoin(); }
 
   json ResultsJson() const override {
     const double start = ToSeconds(timing_.start);
@@ -124,28 +112,9 @@ public:
             // accuracy.
             {"send_lateness_us", scenario::SummariseSamples(lateUs_)}};
   }
-  std::string Failure() const override {
-    std::lock_guard<std::mutex> lock(failureMutex_);
-    return failure_;
-  }
 
 private:
-  template <typename Body> void Guard(Body body) {
-    try {
-      body();
-    } catch (const std::exception &error) {
-      {
-        std::lock_guard<std::mutex> lock(failureMutex_);
-        if (failure_.empty()) failure_ = id_ + ": " + error.what();
-      }
-      SignalListening();
-    }
-  }
-  void SignalListening() {
-    std::call_once(listeningOnce_, [this] { listening_.set_value(); });
-  }
-
-  void Receive() {
+  void Receive() override {
     ends_.receiver->EnterOnThisThread();
     const int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
     if (fd < 0) throw std::runtime_error(Errno("udp socket"));
@@ -206,12 +175,9 @@ private:
     }
   }
 
-  void Send() {
+  void Send() override {
     ends_.sender->EnterOnThisThread();
-    if (listening_.get_future().wait_for(std::chrono::seconds(10)) != std::future_status::ready) {
-      throw std::runtime_error("the UDP receiver did not start");
-    }
-    if (!Failure().empty()) return;
+    if (!WaitForReceiver()) return;
     sched_param param{};
     param.sched_priority = kSenderRealtimePriority;
     if (pthread_setschedparam(pthread_self(), SCHED_FIFO, &param) == 0) {
@@ -259,21 +225,15 @@ private:
     }
   }
 
-  std::string id_, direction_;
+  std::string direction_;
   FlowEndpoints ends_;
   FlowTiming timing_;
   UdpFlowSettings settings_;
-  std::thread receiver_, sender_;
-  std::atomic<bool> stop_{false};
-  std::promise<void> listening_;
-  std::once_flag listeningOnce_;
   std::atomic<uint64_t> packetsSent_{0}, bytesSent_{0}, sendErrors_{0};
   std::atomic<uint64_t> packetsReceived_{0}, bytesReceived_{0}, duplicates_{0}, reordered_{0};
   std::atomic<int> senderPriority_{0};
   std::vector<double> lateUs_;            // written by the sender only, read after Join
   Time firstArrival_{0}, lastArrival_{0}; // written by the receiver only, read after Join
-  mutable std::mutex failureMutex_;
-  std::string failure_;
 };
 
 } // namespace
