@@ -4,6 +4,7 @@
 #include <boost/test/unit_test.hpp>
 
 #include "ns3/impairment/impairment_helper.h"
+#include "ns3/tcp/linux_cubic.h"
 #include "ns3/tcp/linux_tcp_helper.h"
 
 #include "ns3/applications-module.h"
@@ -145,6 +146,24 @@ BOOST_AUTO_TEST_CASE(loss_detection_names_parse) {
   BOOST_TEST((ParseLossDetection("rack") == LossDetection::Rack));
   BOOST_TEST((ParseLossDetection("dupthresh") == LossDetection::DupThresh));
   BOOST_CHECK_THROW(ParseLossDetection("fack"), std::invalid_argument);
+}
+
+// Linux's tcp_enter_loss reduces ssthresh at a timeout only if the window was not reduced
+// already: a timeout during fast recovery keeps the recovery's ssthresh and CUBIC's maximum.
+BOOST_AUTO_TEST_CASE(linux_cubic_keeps_ssthresh_at_a_timeout_during_recovery) {
+  auto cubic = ns3::CreateObject<tunnelsim::LinuxCubic>();
+  auto tcb = ns3::CreateObject<ns3::TcpSocketState>();
+  tcb->m_segmentSize = 1000;
+  tcb->m_cWnd = 200 * 1000;
+  tcb->m_ssThresh = UINT32_MAX;
+  tcb->m_congState = ns3::TcpSocketState::CA_OPEN;       // entering recovery from Open: a cut
+  BOOST_TEST(cubic->GetSsThresh(tcb, 0) == 140u * 1000); // 200 * 717/1024 = 140.04
+  BOOST_TEST(cubic->Core().LastMaxCwnd() == 200u);
+  tcb->m_ssThresh = 140 * 1000;
+  tcb->m_cWnd = 90 * 1000; // PRR has brought cwnd down when the timeout fires
+  tcb->m_congState = ns3::TcpSocketState::CA_RECOVERY;
+  BOOST_TEST(cubic->GetSsThresh(tcb, 0) == 140u * 1000);
+  BOOST_TEST(cubic->Core().LastMaxCwnd() == 200u); // no second cut of the maximum
 }
 
 BOOST_AUTO_TEST_CASE(install_without_internet_stack_is_an_error) {

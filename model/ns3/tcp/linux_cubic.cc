@@ -92,6 +92,10 @@ void LinuxCubic::EnsureConfigured() {
 
 uint32_t LinuxCubic::GetSsThresh(ns3::Ptr<const ns3::TcpSocketState> tcb, uint32_t) {
   EnsureConfigured();
+  // A timeout that interrupts a fast recovery: Linux (tcp_enter_loss) reduces only if this
+  // window has not been reduced yet, so it keeps the recovery's ssthresh and CUBIC's maximum.
+  // ns-3's ReTxTimeout asks again, which would cut the PRR-reduced cwnd a second time.
+  if (tcb->m_congState == ns3::TcpSocketState::CA_RECOVERY) return tcb->m_ssThresh.Get();
   const uint32_t cwnd = std::max<uint32_t>(Segments(tcb->m_cWnd.Get(), tcb->m_segmentSize), 1);
   m_cwndCnt = 0;
   return m_core.SsThreshAfterLoss(cwnd) * tcb->m_segmentSize;
