@@ -156,12 +156,13 @@ BOOST_AUTO_TEST_CASE(linux_cubic_keeps_ssthresh_at_a_timeout_during_recovery) {
   tcb->m_segmentSize = 1000;
   tcb->m_cWnd = 200 * 1000;
   tcb->m_ssThresh = UINT32_MAX;
-  tcb->m_congState = ns3::TcpSocketState::CA_OPEN;       // entering recovery from Open: a cut
+  // Entering recovery as TcpSocketBase::EnterRecovery does: the state first, then the cut.
+  cubic->CongestionStateSet(tcb, ns3::TcpSocketState::CA_RECOVERY);
+  tcb->m_congState = ns3::TcpSocketState::CA_RECOVERY;
   BOOST_TEST(cubic->GetSsThresh(tcb, 0) == 140u * 1000); // 200 * 717/1024 = 140.04
   BOOST_TEST(cubic->Core().LastMaxCwnd() == 200u);
   tcb->m_ssThresh = 140 * 1000;
   tcb->m_cWnd = 90 * 1000; // PRR has brought cwnd down when the timeout fires
-  tcb->m_congState = ns3::TcpSocketState::CA_RECOVERY;
   BOOST_TEST(cubic->GetSsThresh(tcb, 0) == 140u * 1000);
   BOOST_TEST(cubic->Core().LastMaxCwnd() == 200u); // no second cut of the maximum
 }

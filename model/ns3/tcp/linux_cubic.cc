@@ -72,8 +72,8 @@ LinuxCubic::LinuxCubic(const LinuxCubic &other)
       m_rawRttSamples(other.m_rawRttSamples),
       m_hystartRoundsBelowLowWindow(other.m_hystartRoundsBelowLowWindow),
       m_growOnSackInDisorder(other.m_growOnSackInDisorder),
-      m_disorderCredit(other.m_disorderCredit), m_configured(other.m_configured),
-      m_core(other.m_core), m_cwndCnt(other.m_cwndCnt) {}
+      m_disorderCredit(other.m_disorderCredit), m_recoveryCutPending(other.m_recoveryCutPending),
+      m_configured(other.m_configured), m_core(other.m_core), m_cwndCnt(other.m_cwndCnt) {}
 
 tcp::CubicParams LinuxCubic::ParamsFromAttributes() const {
   tcp::CubicParams params;
@@ -95,7 +95,11 @@ uint32_t LinuxCubic::GetSsThresh(ns3::Ptr<const ns3::TcpSocketState> tcb, uint32
   // A timeout that interrupts a fast recovery: Linux (tcp_enter_loss) reduces only if this
   // window has not been reduced yet, so it keeps the recovery's ssthresh and CUBIC's maximum.
   // ns-3's ReTxTimeout asks again, which would cut the PRR-reduced cwnd a second time.
-  if (tcb->m_congState == ns3::TcpSocketState::CA_RECOVERY) return tcb->m_ssThresh.Get();
+  // (EnterRecovery asks once right after setting CA_RECOVERY: that is the recovery's cut.)
+  const bool recoveryCut = m_recoveryCutPending;
+  m_recoveryCutPending = false;
+  if (tcb->m_congState == ns3::TcpSocketState::CA_RECOVERY && !recoveryCut)
+    return tcb->m_ssThresh.Get();
   const uint32_t cwnd = std::max<uint32_t>(Segments(tcb->m_cWnd.Get(), tcb->m_segmentSize), 1);
   m_cwndCnt = 0;
   return m_core.SsThreshAfterLoss(cwnd) * tcb->m_segmentSize;
@@ -147,6 +151,7 @@ void LinuxCubic::RttSample(ns3::Ptr<ns3::TcpSocketState> tcb, int64_t rttUs) {
 void LinuxCubic::CongestionStateSet(ns3::Ptr<ns3::TcpSocketState> tcb,
                                     const ns3::TcpSocketState::TcpCongState_t newState) {
   EnsureConfigured();
+  m_recoveryCutPending = newState == ns3::TcpSocketState::CA_RECOVERY;
   // Recovery (or a timeout) ACKs the segments SACKed in Disorder without growing cwnd.
   if (newState != ns3::TcpSocketState::CA_OPEN && newState != ns3::TcpSocketState::CA_DISORDER)
     m_disorderCredit.Clear();

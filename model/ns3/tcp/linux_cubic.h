@@ -54,6 +54,7 @@ private:
   bool m_hystartRoundsBelowLowWindow = true;
   bool m_growOnSackInDisorder = false;
   tcp::DisorderCredit m_disorderCredit; // with GrowOnSackInDisorder
+  bool m_recoveryCutPending = false;    // CA_RECOVERY was just set: GetSsThresh is its cut
   bool m_configured = false;            // attributes are applied to the core on first use
   tcp::CubicCore m_core;
   uint32_t m_cwndCnt = 0; // Linux's snd_cwnd_cnt, which ns-3's socket state lacks
