@@ -9,7 +9,6 @@ where RESULTS_DIR is a sweep directory, a run directory or a directory of runs.
 """
 
 import argparse
-import re
 import sys
 from pathlib import Path
 
@@ -28,6 +27,7 @@ def _import_tunnelsim():
 
 _import_tunnelsim()
 from tunnelsim import results as ts_results  # noqa: E402
+from tunnelsim import units as ts_units  # noqa: E402
 from tunnelsim import style  # noqa: E402  the one figure style (palette, sizes, formats)
 
 plt = style.plt
@@ -57,13 +57,7 @@ def save(fig, out_dir, name: str, formats=None) -> list:
 
 def parse_duration_s(text) -> float:
     """'10ms' -> 0.01 (the scenario files' duration strings); numbers are seconds."""
-    if isinstance(text, (int, float)):
-        return float(text)
-    match = re.fullmatch(r"\s*([0-9.]+)\s*(ns|us|ms|s|min)\s*", str(text))
-    if not match:
-        raise ValueError(f"not a duration: {text!r}")
-    scale = {"ns": 1e-9, "us": 1e-6, "ms": 1e-3, "s": 1.0, "min": 60.0}[match.group(2)]
-    return float(match.group(1)) * scale
+    return ts_units.duration_s(text)
 
 
 def series_columns(table: pd.DataFrame) -> list:

@@ -17,38 +17,16 @@ import argparse
 import csv
 import json
 import math
-import re
 import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "python"))
-from tunnelsim import analytic, stats  # noqa: E402
+from tunnelsim import analytic, stats, units  # noqa: E402
 
 VARIANTS = [("strongswan", "kernel", "strongSwan ESP (emulate)"),
             ("gre-over-ipsec", "kernel", "our ESP (emulate)"),
             ("gre-over-ipsec", "linux", "our ESP, ns-3 model")]
 TOLERANCE = 0.10
-
-_DURATION_UNITS = {"ns": 1e-9, "us": 1e-6, "ms": 1e-3, "s": 1.0, "min": 60.0}
-_RATE_UNITS = {"bps": 1.0, "kbps": 1e3, "Mbps": 1e6, "Gbps": 1e9, "kbit": 1e3, "mbit": 1e6,
-               "gbit": 1e9}
-
-
-def parse_duration(text: str) -> float:
-    """Seconds of a scenario duration ("30ms", "0.5s")."""
-    match = re.fullmatch(r"([0-9.]+)\s*(ns|us|ms|s|min)", text.strip())
-    if not match:
-        raise ValueError(f"not a duration: {text!r}")
-    return float(match.group(1)) * _DURATION_UNITS[match.group(2)]
-
-
-def parse_rate(text: str) -> float:
-    """Bits per second of a scenario data rate ("48Mbps")."""
-    match = re.fullmatch(r"([0-9.]+)\s*(bps|kbps|Mbps|Gbps|kbit|mbit|gbit)", text.strip())
-    if not match:
-        raise ValueError(f"not a data rate: {text!r}")
-    return float(match.group(1)) * _RATE_UNITS[match.group(2)]
-
 
 def expected_drops(reorder_percent: float, delay_s: float, rate_pps: float, window: int,
                    packets: int) -> float:
@@ -83,8 +61,8 @@ def load(sweep: Path):
         rows.append({
             "tunnel": s["tunnel"]["type"], "stack": s["tcp"]["stack"],
             "reorder": float(down.get("reorder", 0)), "seed": s["seed"],
-            "delay_s": parse_duration(down.get("delay", "0s")),
-            "rate_pps": parse_rate(flow["rate"]) / (8 * flow["packet_size"]),
+            "delay_s": units.duration_s(down.get("delay", "0s")),
+            "rate_pps": units.rate_bps(flow["rate"]) / (8 * flow["packet_size"]),
             "window": s["tunnel"].get("ipsec", {}).get("replay_window", 128),
             "packets_sent": udp["packets_sent"],
             "goodput_mbps": udp["goodput_mbps"],

@@ -32,24 +32,19 @@ import argparse
 import csv
 import json
 import math
-import re
 import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import plotlib  # noqa: E402
 
-from tunnelsim import stats  # noqa: E402  (plotlib put the repository's python/ on the path)
+from tunnelsim import stats, units  # noqa: E402  (plotlib put the repository's python/ on the path)
 
 NAME = "window_cap"
 ESP_TUNNELS = ("gre-over-ipsec", "ipsec")
 STACK_NAMES = {"linux": "ns-3 Linux-like TCP (model)", "kernel": "real Linux TCP (emulate)",
                "ns3": "ns-3 stock TCP"}
 COLLAPSE_BELOW = 0.5
-_RATE_UNITS = {"bps": 1.0, "kbps": 1e3, "mbps": 1e6, "gbps": 1e9, "kbit": 1e3, "mbit": 1e6,
-               "gbit": 1e9}
-
-
 def predicted_cap_mbps(window: int, mss_bytes: int, delta_s: float) -> float:
     """The payload rate (Mbit/s) above which more than `window` segments of `mss_bytes` enter
     the link while one packet is held back for `delta_s`: W·MSS·8/Δ."""
@@ -60,13 +55,8 @@ def predicted_cap_mbps(window: int, mss_bytes: int, delta_s: float) -> float:
 
 
 def parse_rate_mbps(text) -> float:
-    """'100Mbps' -> 100.0 (the scenario files' rate strings; units as in docs/scenarios.md)."""
-    if isinstance(text, (int, float)):
-        return float(text) / 1e6
-    match = re.fullmatch(r"\s*([0-9.]+)\s*([A-Za-z]+)\s*", str(text))
-    if not match or match.group(2).lower() not in _RATE_UNITS:
-        raise ValueError(f"not a data rate: {text!r}")
-    return float(match.group(1)) * _RATE_UNITS[match.group(2).lower()] / 1e6
+    """'100Mbps' -> 100.0 (the scenario files' rate strings; numbers are bits per second)."""
+    return units.rate_bps(text) / 1e6
 
 
 def run_row(results: dict) -> dict:
