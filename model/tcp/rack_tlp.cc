@@ -37,6 +37,8 @@ void RackTlp::OnTransmit(const SeqRange &range, int64_t nowNs, bool retransmissi
     overlapped = true;
     seg.xmitNs = nowNs;
     seg.retransmitted = true;
+    NoteRetransmitted(seg.range.end);
+    if (seg.sacked) --m_sackedCount;
     seg.sacked = false;
     if (seg.lost) {
       seg.lost = false;
@@ -56,15 +58,15 @@ void RackTlp::OnTransmit(const SeqRange &range, int64_t nowNs, bool retransmissi
     seg.range = {newStart, range.end};
     seg.xmitNs = nowNs;
     seg.retransmitted = retransmission && overlapped;
+    if (seg.retransmitted) NoteRetransmitted(seg.range.end);
     m_segments.push_back(seg);
   }
 }
 
-uint32_t RackTlp::SackedSegments() const {
-  uint32_t n = 0;
-  for (const auto &seg : m_segments)
-    n += seg.sacked ? 1 : 0;
-  return n;
+uint32_t RackTlp::SackedSegments() const { return m_sackedCount; }
+
+void RackTlp::NoteRetransmitted(uint32_t end) {
+  m_retransmittedEnd = m_retransmittedEnd ? SeqMax(*m_retransmittedEnd, end) : end;
 }
 
 void RackTlp::UpdateRack(const SegmentState &delivered, int64_t nowNs) {
@@ -155,8 +157,13 @@ std::optional<int64_t> RackTlp::DetectLoss(int64_t nowNs, int64_t srttNs, bool i
   const int64_t reoWnd = ReorderWindowNs(srttNs, inRecovery);
   std::optional<int64_t> timeout;
   for (auto &seg : m_segments) {
+    if (!SentAfter(m_rackXmitNs, m_rackEndSeq, seg.xmitNs, seg.range.end)) {
+      // Neither this segment nor any after it was sent before RACK's: stop (the rest of the
+      // window, on every ACK of a clean path).
+      if (!m_retransmittedEnd || SeqLessEq(*m_retransmittedEnd, seg.range.start)) break;
+      continue;
+    }
     if (seg.sacked || seg.lost) continue;
-    if (!SentAfter(m_rackXmitNs, m_rackEndSeq, seg.xmitNs, seg.range.end)) continue;
     const int64_t remaining = seg.xmitNs + m_rackRttNs + reoWnd - nowNs;
     if (remaining <= 0) {
       seg.lost = true;
@@ -182,8 +189,10 @@ AckOutcome RackTlp::OnAck(const AckInput &ack) {
   std::vector<SegmentState> cumAcked; // never SACKed before this ACK
   while (!m_segments.empty() && SeqLessEq(m_segments.front().range.end, ack.cumAck)) {
     if (!m_segments.front().sacked) cumAcked.push_back(m_segments.front());
+    if (m_segments.front().sacked) --m_sackedCount;
     m_segments.pop_front();
   }
+  if (m_retransmittedEnd && SeqLessEq(*m_retransmittedEnd, ack.cumAck)) m_retransmittedEnd.reset();
   if (!m_segments.empty() && SeqLess(m_segments.front().range.start, ack.cumAck))
     m_segments.front().range.start = ack.cumAck;
   bool newlySacked = false;
@@ -197,6 +206,7 @@ AckOutcome RackTlp::OnAck(const AckInput &ack) {
       SegmentState &seg = *it;
       if (seg.sacked || !block.Contains(seg.range)) continue;
       seg.sacked = true;
+      ++m_sackedCount;
       seg.lost = false;
       newlySacked = true;
       delivered.push_back(seg);

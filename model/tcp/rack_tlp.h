@@ -159,9 +159,16 @@ private:
   std::optional<int64_t> DetectLoss(int64_t nowNs, int64_t srttNs, bool inRecovery,
                                     std::vector<SeqRange> &lost);
   uint32_t SackedSegments() const;
+  void NoteRetransmitted(uint32_t end);
 
   RackConfig m_config;
   std::deque<SegmentState> m_segments; // unacknowledged, in sequence order
+  // Kept beside the scoreboard so no ACK walks it for them: how many of its segments are
+  // SACKed, and the highest end of a segment sent more than once (reset once cumulatively
+  // ACKed). Beyond that end the segments were sent once each, in sequence order, so their
+  // transmission times only grow: DetectLoss stops at the first one sent after RACK's.
+  uint32_t m_sackedCount = 0;
+  std::optional<uint32_t> m_retransmittedEnd;
   // RFC 8985 RACK state.
   int64_t m_rackXmitNs = -1;
   uint32_t m_rackEndSeq = 0;
