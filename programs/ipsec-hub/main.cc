@@ -11,15 +11,20 @@
 //
 // The hub demultiplexes ESP to the spoke's gateway by the (local, remote) outer address pair
 // (OuterIpProtocol, a map) and each gateway looks the SPI up in its own SAD, so the hub's
-// per-packet SA lookup is logarithmic in the number of spokes. Outer links are point-to-point
-// only: every hub gateway binds its IKE socket to its own local address, and on a shared LAN
-// the hub would have one address for all the spokes of that LAN. The hub thus has 2N
+// per-packet SA lookup is logarithmic in the number of spokes. The hub's gateways share one IKE
+// socket on port 500 (SharedIkeSocket, unless --sharedIkeSocket=0), as charon has one for all
+// peers: it hands each IKE datagram to the spoke's gateway by its address pair through a map,
+// where one socket per gateway had ns-3 compare every datagram with all N sockets. Outer links
+// are point-to-point only: each hub gateway is told apart by the hub's own address on its
+// spoke's link, and on a shared LAN the hub would have one address for all the spokes of that
+// LAN. The hub thus has 2N
 // interfaces and 3N routes, which ns-3 would walk for every packet; the hub shortcuts of
 // programs/hub-common (on unless --hubShortcuts=0) keep its per-packet work independent of N.
 //
-// Prints one JSON line: peers, IKE SAs and CHILD_SAs established at the hub, echo requests
-// delivered and replies received per peer, drops, wall and CPU time and memory. Exits 1 when a peer
-// has no IKE SA or CHILD_SA at the hub, or no traffic through in either direction.
+// Prints one JSON line: peers, IKE SAs and CHILD_SAs established at the hub, the hub's IKE
+// sockets, echo requests delivered and replies received per peer, drops, wall and CPU time and
+// memory. Exits 1 when a peer has no IKE SA or CHILD_SA at the hub, or no traffic through in
+// either direction, or the hub has other than one IKE socket (N with --sharedIkeSocket=0).
 //
 //   tunnelsim-ipsec-hub --peers=100 --duration=3 --rate=2
 #include "hub_report.h"
@@ -38,6 +43,7 @@
 
 #include <iostream>
 #include <map>
+#include <set>
 #include <string>
 #include <utility>
 #include <vector>
@@ -81,7 +87,7 @@ int main(int argc, char *argv[]) {
   uint32_t peers = 10;
   double durationSeconds = 5.0, rate = 2.0, startSpread = -1.0, trafficDelay = 0.1;
   std::string mode = "gre-over-ipsec";
-  bool listPerPeer = false, hubShortcuts = true;
+  bool listPerPeer = false, hubShortcuts = true, sharedIkeSocket = true;
   CommandLine cmd(__FILE__);
   cmd.AddValue("peers", "Number of spokes, each with its own IKE SA and CHILD_SA to the hub",
                peers);
@@ -102,6 +108,10 @@ int main(int argc, char *argv[]) {
                "routes, strong end-system model, frames straight to IPv4 (0: ns-3's linear "
                "walks, to compare)",
                hubShortcuts);
+  cmd.AddValue("sharedIkeSocket",
+               "The hub's gateways share one IKE socket, demultiplexed by address pair (0: one "
+               "socket per hub gateway, bound to its address, to compare)",
+               sharedIkeSocket);
   cmd.Parse(argc, argv);
   if (startSpread < 0) startSpread = std::max(1.0, peers / 100.0);
   if (const std::string error = hub::CheckStarArguments(peers, 0); !error.empty()) {
@@ -150,6 +160,7 @@ int main(int argc, char *argv[]) {
                                                star.hub, star.hubOuterAddress[i], sites);
     spokeGateways[i] = pair.a;
     hubGateways[i] = pair.b;
+    if (sharedIkeSocket) pair.b->SetAttribute("SharedIkeSocket", BooleanValue(true));
     pair.b->TraceConnectWithoutContext("IkeEvent", MakeBoundCallback(&OnHubIkeEvent, &ike, i));
     const Time start = Seconds(startSpread * i / peers);
     pair.a->SetStartTime(start);
@@ -165,6 +176,13 @@ int main(int argc, char *argv[]) {
     hub::ShortcutHubReceive(star.hub);
     hub::RouteHubUdpSends(star.hub);
   }
+
+  // The distinct UDP sockets the hub's gateways use for IKE, once they have started (time 0).
+  std::set<Socket *> hubIkeSockets;
+  Simulator::Schedule(NanoSeconds(1), [&hubGateways, &hubIkeSockets]() {
+    for (const auto &gateway : hubGateways)
+      if (Ptr<Socket> socket = gateway->GetIkeSocket()) hubIkeSockets.insert(PeekPointer(socket));
+  });
 
   clock.StartRun();
   Simulator::Stop(stop);
@@ -184,7 +202,10 @@ int main(int argc, char *argv[]) {
   }
   const nlohmann::ordered_json delivered = hub::PerPeerSummary(echo.Delivered());
   const nlohmann::ordered_json echoed = hub::PerPeerSummary(echo.Echoed());
+  // One IKE socket at the hub for all spokes, or one per spoke with --sharedIkeSocket=0.
+  const size_t expectedIkeSockets = sharedIkeSocket ? 1 : peers;
   const bool ok = ikeEstablished == peers && childSasInstalled == peers &&
+                  hubIkeSockets.size() == expectedIkeSockets &&
                   hub::PeersWithNone(echo.Delivered()) == 0 &&
                   hub::PeersWithNone(echo.Echoed()) == 0;
 
@@ -195,6 +216,8 @@ int main(int argc, char *argv[]) {
       {"rate_pps", rate},
       {"start_spread_s", startSpread},
       {"hub_shortcuts", hubShortcuts},
+      {"shared_ike_socket", sharedIkeSocket},
+      {"hub_ike_sockets", hubIkeSockets.size()},
       {"hub_ike_sas_established", ikeEstablished},
       {"hub_child_sas_installed", childSasInstalled},
       {"hub_ike_established_events", ikeEvents},
@@ -213,7 +236,8 @@ int main(int argc, char *argv[]) {
     std::cerr << "ipsec-hub: " << peers - ikeEstablished << " peers without an IKE SA at the hub, "
               << peers - childSasInstalled << " without a CHILD_SA, "
               << delivered["peers_with_none"] << " without delivered requests, "
-              << echoed["peers_with_none"] << " without echo replies\n";
+              << echoed["peers_with_none"] << " without echo replies, " << hubIkeSockets.size()
+              << " IKE sockets at the hub (expected " << expectedIkeSockets << ")\n";
     return 1;
   }
   return 0;

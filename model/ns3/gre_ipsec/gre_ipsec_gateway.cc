@@ -1,6 +1,7 @@
 #include "gre_ipsec_gateway.h"
 
 #include "outer_ip_protocol.h"
+#include "shared_ike_socket.h"
 
 #include "ns3/tunnel_address.h"
 
@@ -228,6 +229,14 @@ TypeId GreIpsecGateway::GetTypeId() {
           .AddAttribute("IkePort", "UDP port of IKE on both gateways", UintegerValue(500),
                         MakeUintegerAccessor(&GreIpsecGateway::m_ikePort),
                         MakeUintegerChecker<uint16_t>(1))
+          .AddAttribute("SharedIkeSocket",
+                        "Send and receive IKE through the node's one UDP socket on IkePort, shared "
+                        "by every gateway of the node that sets this (SharedIkeSocket: a hub with "
+                        "a gateway per spoke, as charon has one socket for all peers) instead of "
+                        "a socket of its own bound to LocalAddress",
+                        BooleanValue(false),
+                        MakeBooleanAccessor(&GreIpsecGateway::m_useSharedIkeSocket),
+                        MakeBooleanChecker())
           .AddAttribute(
               "GreKey", "GRE key in both directions (ip link ... key N); -1: none",
               IntegerValue(kGreDefaults.key ? static_cast<int64_t>(*kGreDefaults.key) : -1),
@@ -485,10 +494,18 @@ void GreIpsecGateway::StartApplication() {
     m_espProtocol = OuterIpProtocol::Get(GetNode(), kEspProtocol);
     m_espProtocol->Register(m_localAddress, m_remoteAddress,
                             MakeCallback(&GreIpsecGateway::FromEsp, this));
-    m_ikeSocket = Socket::CreateSocket(GetNode(), UdpSocketFactory::GetTypeId());
-    NS_ABORT_MSG_IF(m_ikeSocket->Bind(InetSocketAddress(m_localAddress, m_ikePort)) != 0,
-                    "GreIpsecGateway: cannot bind UDP port " << m_ikePort);
-    m_ikeSocket->SetRecvCallback(MakeCallback(&GreIpsecGateway::FromIkeSocket, this));
+    if (m_useSharedIkeSocket) {
+      m_sharedIke = SharedIkeSocket::Get(GetNode(), m_ikePort);
+      NS_ABORT_MSG_IF(!m_sharedIke->Register(m_localAddress, m_remoteAddress,
+                                             MakeCallback(&GreIpsecGateway::FromIkeDatagram, this)),
+                      "GreIpsecGateway: the shared IKE socket already has a gateway for these "
+                      "addresses");
+    } else {
+      m_ikeSocket = Socket::CreateSocket(GetNode(), UdpSocketFactory::GetTypeId());
+      NS_ABORT_MSG_IF(m_ikeSocket->Bind(InetSocketAddress(m_localAddress, m_ikePort)) != 0,
+                      "GreIpsecGateway: cannot bind UDP port " << m_ikePort);
+      m_ikeSocket->SetRecvCallback(MakeCallback(&GreIpsecGateway::FromIkeSocket, this));
+    }
   }
   tunnelsim::tunnel::GreIpsecGatewayConfig config;
   config.mode = m_mode == GRE_OVER_IPSEC ? tunnelsim::tunnel::GreIpsecMode::GreOverIpsec
@@ -513,6 +530,10 @@ void GreIpsecGateway::StopApplication() {
     m_ikeSocket->Close();
     m_ikeSocket = nullptr;
   }
+  if (m_sharedIke) {
+    m_sharedIke->Unregister(m_localAddress, m_remoteAddress);
+    m_sharedIke = nullptr;
+  }
   if (m_greProtocol) m_greProtocol->Unregister(m_localAddress, m_remoteAddress);
   if (m_espProtocol) m_espProtocol->Unregister(m_localAddress, m_remoteAddress);
   if (m_tunnel) m_tunnel->SetSendCallback(MakeNullCallback<bool, Ptr<Packet>, uint16_t>());
@@ -524,6 +545,7 @@ void GreIpsecGateway::DoDispose() {
   m_tunnel = nullptr;
   m_cpu = nullptr;
   m_ikeSocket = nullptr;
+  m_sharedIke = nullptr;
   m_espProtocol = nullptr;
   m_greProtocol = nullptr;
   Application::DoDispose();
@@ -619,12 +641,21 @@ void GreIpsecGateway::FromIkeSocket(Ptr<Socket> socket) {
   Address from;
   while (Ptr<Packet> packet = socket->RecvFrom(from)) {
     if (!m_core || !m_core->ike()) return;
-    crypto::Bytes datagram(packet->GetSize());
-    packet->CopyData(datagram.data(), datagram.size());
-    tunnelsim::tunnel::GreIpsecOutput out;
-    m_core->FromWan(tunnelsim::tunnel::OuterProtocol::Ike, datagram, Now(), out);
-    Carry(out, packet);
+    FromIkeDatagram(packet);
   }
+}
+
+void GreIpsecGateway::FromIkeDatagram(Ptr<Packet> packet) {
+  if (!m_core || !m_core->ike()) return;
+  crypto::Bytes datagram(packet->GetSize());
+  packet->CopyData(datagram.data(), datagram.size());
+  tunnelsim::tunnel::GreIpsecOutput out;
+  m_core->FromWan(tunnelsim::tunnel::OuterProtocol::Ike, datagram, Now(), out);
+  Carry(out, packet);
+}
+
+Ptr<Socket> GreIpsecGateway::GetIkeSocket() const {
+  return m_sharedIke ? m_sharedIke->GetSocket() : m_ikeSocket;
 }
 
 void GreIpsecGateway::OnIkeTimer() {
@@ -688,6 +719,7 @@ void GreIpsecGateway::SendFromCore(tunnelsim::tunnel::SendOuter &send) {
   switch (send.protocol) {
   case tunnelsim::tunnel::OuterProtocol::Ike:
     if (m_ikeSocket) m_ikeSocket->SendTo(payload, 0, InetSocketAddress(m_remoteAddress, m_ikePort));
+    if (m_sharedIke) m_sharedIke->SendTo(payload, m_remoteAddress);
     return;
   case tunnelsim::tunnel::OuterProtocol::Gre:
     SendOuter(kGreProtocol, payload);

@@ -46,6 +46,7 @@
 namespace ns3 {
 
 class OuterIpProtocol;
+class SharedIkeSocket;
 
 class GreIpsecGateway : public Application {
 public:
@@ -75,6 +76,9 @@ public:
   bool UsesIpsec() const { return m_mode != GRE; }
   Ipv4Address GetLocalAddress() const { return m_localAddress; }
   Ipv4Address GetRemoteAddress() const { return m_remoteAddress; }
+  // The UDP socket this gateway's IKE messages go through once started: its own, or the node's
+  // shared one (SharedIkeSocket attribute); null before the start and without IPsec.
+  Ptr<Socket> GetIkeSocket() const;
 
   // The largest inner packet that leaves as one outer packet no larger than `outerMtu`, for
   // this mode and the GRE options (ESP: padding to 4 bytes, 8-byte IV, 16-byte ICV).
@@ -126,6 +130,7 @@ private:
 
   // Control path.
   void FromIkeSocket(Ptr<Socket> socket);
+  void FromIkeDatagram(Ptr<Packet> packet);
   void OnIkeTimer();
   // Carries out the core's actions in order; `packet` (inner or outer) is the Drop trace's.
   void Carry(tunnelsim::tunnel::GreIpsecOutput &out, Ptr<const Packet> packet);
@@ -156,6 +161,7 @@ private:
   double m_ikeBackoff = 2.0;
   uint32_t m_ikeMaxRetransmits = 0;
   uint16_t m_ikePort = 500;
+  bool m_useSharedIkeSocket = false;
   int64_t m_greKey = -1;
   bool m_greSequence = false, m_greInSequence = false, m_greChecksum = false;
   uint16_t m_mtu = 0;
@@ -165,7 +171,8 @@ private:
 
   Ptr<TunnelNetDevice> m_tunnel;
   Ptr<OuterIpProtocol> m_espProtocol, m_greProtocol;
-  Ptr<Socket> m_ikeSocket;
+  Ptr<Socket> m_ikeSocket;          // own socket (default)
+  Ptr<SharedIkeSocket> m_sharedIke; // or the node's shared one
   EventId m_ikeTimer;
   std::unique_ptr<tunnelsim::tunnel::GreIpsecGateway> m_core; // from StartApplication on
   std::unique_ptr<KeyLogWriter> m_espKeyLog, m_ikeKeyLog;
