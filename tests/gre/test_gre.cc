@@ -1,6 +1,8 @@
 #define BOOST_TEST_MODULE gre
 #include <boost/test/unit_test.hpp>
 
+#include "../common/test_packets.h"
+
 #include "gre/gre_tunnel.h"
 
 #include <cstring>
@@ -11,32 +13,8 @@ using crypto::Bytes;
 
 namespace {
 
-Bytes Ipv4Packet(size_t payload, uint8_t fill = 0xAB) {
-  Bytes p(20 + payload, fill);
-  p[0] = 0x45;
-  p[1] = 0;
-  p[2] = uint8_t((20 + payload) >> 8);
-  p[3] = uint8_t(20 + payload);
-  std::memset(&p[4], 0, 4);
-  p[8] = 64;
-  p[9] = 17;
-  p[10] = p[11] = 0;
-  const uint8_t src[] = {10, 0, 0, 1}, dst[] = {10, 0, 0, 2};
-  std::memcpy(&p[12], src, 4);
-  std::memcpy(&p[16], dst, 4);
-  return p;
-}
-
-Bytes Ipv6Packet(size_t payload) {
-  Bytes p(40 + payload, 0xCD);
-  p[0] = 0x60;
-  p[1] = p[2] = p[3] = 0;
-  p[4] = uint8_t(payload >> 8);
-  p[5] = uint8_t(payload);
-  p[6] = 59; // no next header
-  p[7] = 64;
-  return p;
-}
+using test_packets::Ipv4Packet;
+using test_packets::Ipv6Packet;
 
 GreConfig Symmetric(std::optional<uint32_t> key, bool seq, bool csum,
                     GreSequenceMode mode = GreSequenceMode::Accept) {

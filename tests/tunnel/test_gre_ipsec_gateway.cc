@@ -4,6 +4,8 @@
 #define BOOST_TEST_MODULE tunnel_gateway
 #include <boost/test/unit_test.hpp>
 
+#include "../common/test_packets.h"
+
 #include "tunnel/gre_ipsec_gateway.h"
 
 #include <cstring>
@@ -18,20 +20,10 @@ namespace {
 const IpAddress kWanA = *IpAddress::Parse("192.0.2.1");
 const IpAddress kWanB = *IpAddress::Parse("198.51.100.1");
 
-// An IPv4/UDP-sized packet from `src` to `dst` (10.1.0.0/24 is site A, 10.2.0.0/24 site B).
+// An IPv4/UDP packet from `src` to `dst` (10.1.0.0/24 is site A, 10.2.0.0/24 site B).
 crypto::Bytes InnerPacket(const char *src, const char *dst, size_t payload, uint8_t fill) {
-  crypto::Bytes p(20 + payload, fill);
-  p[0] = 0x45;
-  p[1] = 0;
-  p[2] = uint8_t((20 + payload) >> 8);
-  p[3] = uint8_t(20 + payload);
-  std::memset(&p[4], 0, 4);
-  p[8] = 64;
-  p[9] = 17;
-  p[10] = p[11] = 0;
-  std::memcpy(&p[12], IpAddress::Parse(src)->data(), 4);
-  std::memcpy(&p[16], IpAddress::Parse(dst)->data(), 4);
-  return p;
+  return test_packets::Ipv4Packet(payload, 17, fill, IpAddress::Parse(src)->data(),
+                                  IpAddress::Parse(dst)->data());
 }
 
 GreIpsecGatewayConfig ConfigFor(GreIpsecMode mode, bool a) {
