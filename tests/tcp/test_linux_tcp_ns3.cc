@@ -167,6 +167,24 @@ BOOST_AUTO_TEST_CASE(linux_cubic_keeps_ssthresh_at_a_timeout_during_recovery) {
   BOOST_TEST(cubic->Core().LastMaxCwnd() == 200u); // no second cut of the maximum
 }
 
+// Each HyStart test can be switched off alone (to tell which one ended a slow start).
+BOOST_AUTO_TEST_CASE(linux_cubic_hystart_tests_follow_their_attributes) {
+  auto cubic = ns3::CreateObject<tunnelsim::LinuxCubic>();
+  cubic->SetAttribute("HyStartDelay", ns3::BooleanValue(false));
+  auto tcb = ns3::CreateObject<ns3::TcpSocketState>();
+  tcb->m_segmentSize = 1000;
+  tcb->m_cWnd = 10 * 1000;
+  tcb->m_ssThresh = UINT32_MAX;
+  cubic->IncreaseWindow(tcb, 1); // the attributes reach the core on first use
+  BOOST_TEST(cubic->Core().Params().hystartAckTrain);
+  BOOST_TEST(!cubic->Core().Params().hystartDelay);
+  auto other = ns3::CreateObject<tunnelsim::LinuxCubic>();
+  other->SetAttribute("HyStartAckTrain", ns3::BooleanValue(false));
+  other->IncreaseWindow(tcb, 1);
+  BOOST_TEST(!other->Core().Params().hystartAckTrain);
+  BOOST_TEST(other->Core().Params().hystartDelay);
+}
+
 BOOST_AUTO_TEST_CASE(install_without_internet_stack_is_an_error) {
   ns3::NodeContainer nodes;
   nodes.Create(1);

@@ -50,6 +50,13 @@ ns3::TypeId LinuxCubic::GetTypeId() {
                         ns3::BooleanValue(true),
                         ns3::MakeBooleanAccessor(&LinuxCubic::m_hystartRoundsBelowLowWindow),
                         ns3::MakeBooleanChecker())
+          .AddAttribute(
+              "HyStartAckTrain", "HyStart's ACK-train test (with HyStart)", ns3::BooleanValue(true),
+              ns3::MakeBooleanAccessor(&LinuxCubic::m_hystartAckTrain), ns3::MakeBooleanChecker())
+          .AddAttribute("HyStartDelay", "HyStart's delay-increase test (with HyStart)",
+                        ns3::BooleanValue(true),
+                        ns3::MakeBooleanAccessor(&LinuxCubic::m_hystartDelay),
+                        ns3::MakeBooleanChecker())
           .AddAttribute("GrowOnSackInDisorder",
                         "Experimental (issue 16 part 4): grow cwnd on the segments each duplicate "
                         "ACK newly SACKs while in Disorder, as Linux does once it has seen "
@@ -71,6 +78,7 @@ LinuxCubic::LinuxCubic(const LinuxCubic &other)
       m_fastConvergence(other.m_fastConvergence), m_renoFriendly(other.m_renoFriendly),
       m_rawRttSamples(other.m_rawRttSamples),
       m_hystartRoundsBelowLowWindow(other.m_hystartRoundsBelowLowWindow),
+      m_hystartAckTrain(other.m_hystartAckTrain), m_hystartDelay(other.m_hystartDelay),
       m_growOnSackInDisorder(other.m_growOnSackInDisorder),
       m_disorderCredit(other.m_disorderCredit), m_recoveryCutPending(other.m_recoveryCutPending),
       m_configured(other.m_configured), m_core(other.m_core), m_cwndCnt(other.m_cwndCnt) {}
@@ -79,6 +87,8 @@ tcp::CubicParams LinuxCubic::ParamsFromAttributes() const {
   tcp::CubicParams params;
   params.hystart = m_hystart;
   params.hystartRoundsBelowLowWindow = m_hystartRoundsBelowLowWindow;
+  params.hystartAckTrain = m_hystartAckTrain;
+  params.hystartDelay = m_hystartDelay;
   params.fastConvergence = m_fastConvergence;
   params.renoFriendly = m_renoFriendly;
   return params;

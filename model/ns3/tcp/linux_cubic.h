@@ -52,6 +52,8 @@ private:
   bool m_renoFriendly = true;
   bool m_rawRttSamples = true;
   bool m_hystartRoundsBelowLowWindow = true;
+  bool m_hystartAckTrain = true;
+  bool m_hystartDelay = true;
   bool m_growOnSackInDisorder = false;
   tcp::DisorderCredit m_disorderCredit; // with GrowOnSackInDisorder
   bool m_recoveryCutPending = false;    // CA_RECOVERY was just set: GetSsThresh is its cut
