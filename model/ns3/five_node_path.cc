@@ -100,7 +100,7 @@ FiveNodePath BuildFiveNodePath(const FiveNodePathConfig &config) {
     // device; the device then stops its own queue when full and the packets wait in the queue
     // disc, so queuePackets would never drop anything. Without it the device's drop-tail
     // queue is the queue that holds packets, as txqueuelen with a plain FIFO in Linux.
-    if (!config.ns3DefaultQueueDisc) ns3::TrafficControlHelper().Uninstall(path.links[Index(link)]);
+    ns3::TrafficControlHelper().Uninstall(path.links[Index(link)]);
   }
   return path;
 }

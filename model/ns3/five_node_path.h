@@ -55,10 +55,6 @@ struct FiveNodePathConfig {
   // tunnel tests' both LANs first.
   std::array<PathLink, kPathLinks> buildOrder = {PathLink::kHomeLan, PathLink::kAccess,
                                                  PathLink::kWan, PathLink::kWorkLan};
-  // Leave ns-3's default root queue disc (FqCoDel) in front of every device. Only the plain
-  // ns-3 reference program (scenarios/examples/baseline.cc) has it: its recorded results were
-  // taken with it.
-  bool ns3DefaultQueueDisc = false;
 };
 
 struct FiveNodePath {

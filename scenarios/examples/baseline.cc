@@ -32,10 +32,10 @@ struct PathConfig {
   std::string wanDelay = "15ms";
 };
 
-// The engine's five-node path (same builder, addresses and build order) with this program's
-// rates and delays; queue and MTU are the builder's defaults, which are the engine's
-// (five_node_path_tests checks). Unlike the engine it keeps ns-3's default FqCoDel queue disc on
-// every device: this program's recorded results were taken with it.
+// The engine's five-node path (same builder, addresses, build order, and no queue disc: the
+// device's drop-tail queue holds packets) with this program's rates and delays; queue and MTU
+// are the builder's defaults, which are the engine's (five_node_path_tests checks). So
+// `scripts/bench` compares `tunnelsim run` with plain ns-3 on the same path.
 tunnelsim::FiveNodePath BuildPath(const PathConfig &path) {
   tunnelsim::FiveNodePathConfig config;
   const DataRate lan(path.lanRate), wan(path.wanRate);
@@ -46,7 +46,6 @@ tunnelsim::FiveNodePath BuildPath(const PathConfig &path) {
        {wan, wan, Time(path.wanDelay)},
        {lan, lan, lanDelay}}};
   config.subnets = tunnelsim::HomeToWorkSubnets();
-  config.ns3DefaultQueueDisc = true;
   return tunnelsim::BuildFiveNodePath(config);
 }
 

@@ -106,7 +106,6 @@ BOOST_AUTO_TEST_CASE(builder_defaults_are_the_scenario_defaults) {
   BOOST_TEST(builder.queuePackets == scenario.queuePackets);
   BOOST_TEST(builder.mtu == scenario.mtu);
   BOOST_TEST(builder.ipv6Stack == scenario.ipv6Stack);
-  BOOST_TEST(!builder.ns3DefaultQueueDisc);
 }
 
 BOOST_AUTO_TEST_CASE(scenario_values_reach_every_device) {
@@ -149,15 +148,6 @@ BOOST_AUTO_TEST_CASE(site_path_keeps_the_tests_addresses_numbering_and_ipv4_only
   BOOST_TEST(RateOf(path.lanA.Get(0)) == DataRate("1Gbps"));
   BOOST_TEST(QueuePackets(path.wan.Get(0)) == 50u);
   BOOST_TEST(!HasQueueDisc(path.access.Get(0)));
-}
-
-BOOST_AUTO_TEST_CASE(the_default_queue_disc_stays_only_when_asked) {
-  Teardown teardown;
-  FiveNodePathConfig config = EngineConfig({});
-  config.ns3DefaultQueueDisc = true;
-  const FiveNodePath path = BuildFiveNodePath(config);
-  for (const ns3::NetDeviceContainer &link : path.links)
-    BOOST_TEST(HasQueueDisc(link.Get(0)));
 }
 
 BOOST_AUTO_TEST_CASE(a_config_the_path_cannot_have_is_a_clear_error) {
