@@ -558,34 +558,24 @@ nlohmann::json IpsecDaemon::Stats() const {
       {"child_sas", children},
       {"esp_in", EspStatsJson(gateway_ ? gateway_->sad().inboundTotals() : EspCounters{})},
       {"esp_out", EspStatsJson(gateway_ ? gateway_->sad().outboundTotals() : EspCounters{})},
-      {"driver",
-       {{"tun_packets_read", d.tunPacketsRead},
-        {"tun_bytes_read", d.tunBytesRead},
-        {"tun_packets_written", d.tunPacketsWritten},
-        {"tun_bytes_written", d.tunBytesWritten},
-        {"tun_read_errors", d.tunReadErrors},
-        {"tun_write_errors", d.tunWriteErrors},
-        {"udp_datagrams_received", d.udpDatagramsReceived},
-        {"udp_datagrams_sent", d.udpDatagramsSent},
-        {"udp_receive_errors", d.udpReceiveErrors},
-        {"udp_send_errors", d.udpSendErrors},
-        {"ike_datagrams_received", p.ikeDatagramsReceived},
-        {"ike_datagrams_sent", p.ikeDatagramsSent},
-        {"test_ike_dropped", p.testIkeDropped},
-        {"esp_udp_received", p.espUdpReceived},
-        {"esp_raw_received", p.espRawReceived},
-        {"esp_udp_sent", p.espUdpSent},
-        {"esp_raw_sent", p.espRawSent},
-        {"esp_send_errors", p.espSendErrors},
-        {"nat_keepalives_sent", p.natKeepalivesSent},
-        {"nat_keepalives_received", p.natKeepalivesReceived},
-        {"unknown_source", p.unknownSource},
-        {"no_outbound_sa", p.noOutboundSa},
-        {"pmtu_drops", p.pmtuDrops},
-        {"icmp_frag_needed_sent", p.icmpFragNeededSent},
-        {"ike_restarts", p.ikeRestarts},
-        {"timer_calls", d.timerCalls},
-        {"loop_wakeups", loop_.wakeups()}}}};
+      {"driver", DriverJson(d)}};
+  nlohmann::json &driver = stats["driver"];
+  driver["loop_wakeups"] = loop_.wakeups();
+  driver["ike_datagrams_received"] = p.ikeDatagramsReceived;
+  driver["ike_datagrams_sent"] = p.ikeDatagramsSent;
+  driver["test_ike_dropped"] = p.testIkeDropped;
+  driver["esp_udp_received"] = p.espUdpReceived;
+  driver["esp_raw_received"] = p.espRawReceived;
+  driver["esp_udp_sent"] = p.espUdpSent;
+  driver["esp_raw_sent"] = p.espRawSent;
+  driver["esp_send_errors"] = p.espSendErrors;
+  driver["nat_keepalives_sent"] = p.natKeepalivesSent;
+  driver["nat_keepalives_received"] = p.natKeepalivesReceived;
+  driver["unknown_source"] = p.unknownSource;
+  driver["no_outbound_sa"] = p.noOutboundSa;
+  driver["pmtu_drops"] = p.pmtuDrops;
+  driver["icmp_frag_needed_sent"] = p.icmpFragNeededSent;
+  driver["ike_restarts"] = p.ikeRestarts;
   if (mssClamp_) stats["mss_clamp"] = MssClampJson(*mssClamp_);
   return stats;
 }

@@ -61,6 +61,8 @@ nlohmann::json PeerJson(const wireguard::Device &device, const wireguard::Peer &
           {"staged_packets", peer.stagedPacketCount()}};
 }
 
+} // namespace
+
 nlohmann::json DriverJson(const DriverCounters &d) {
   return {{"tun_packets_read", d.tunPacketsRead},
           {"tun_bytes_read", d.tunBytesRead},
@@ -78,8 +80,6 @@ nlohmann::json DriverJson(const DriverCounters &d) {
           {"timer_calls", d.timerCalls},
           {"loop_wakeups", d.loopWakeups}};
 }
-
-} // namespace
 
 nlohmann::json StatsJson(const wireguard::Device &device, const DriverCounters &driver,
                          const StatsContext &context) {

@@ -25,6 +25,9 @@ nlohmann::json StatsJson(const wireguard::Device &device, const DriverCounters &
 // clamped and malformed.
 nlohmann::json MssClampJson(const MssClamp &clamp);
 
+// The TUN/UDP/loop counters both daemons keep (the stats file's "driver" object).
+nlohmann::json DriverJson(const DriverCounters &driver);
+
 // Writes `json` to `path` through a temporary file and rename, so readers never see half a
 // file. False with `error` on failure.
 bool WriteJsonFile(const std::string &path, const nlohmann::json &json, std::string &error);
