@@ -44,30 +44,8 @@ int32_t Ipv6InterfaceOf(Ptr<WireGuardApplication> app) {
 
 } // namespace
 
-WireGuardHelper::WireGuardHelper() {
-  m_appFactory.SetTypeId(WireGuardApplication::GetTypeId());
-  m_deviceFactory.SetTypeId(TunnelNetDevice::GetTypeId());
-  m_cpuFactory.SetTypeId(CryptoCpuModel::GetTypeId());
-}
-
-void WireGuardHelper::SetAttribute(const std::string &name, const AttributeValue &value) {
-  m_appFactory.Set(name, value);
-}
-
-void WireGuardHelper::SetDeviceAttribute(const std::string &name, const AttributeValue &value) {
-  m_deviceFactory.Set(name, value);
-}
-
-void WireGuardHelper::SetCpuModelAttribute(const std::string &name, const AttributeValue &value) {
-  m_cpuFactory.Set(name, value);
-  m_cpuEnabled = true;
-}
-
-void WireGuardHelper::SetCpuSpec(const tunnelsim::tunnel::CpuSpec &cpu, uint64_t seed) {
-  if (!cpu.enabled) return;
-  SetCpuModelFromSpec(m_cpuFactory, cpu, seed);
-  m_cpuEnabled = true;
-}
+WireGuardHelper::WireGuardHelper()
+    : TunnelHelperBase(WireGuardApplication::GetTypeId(), "WireGuardHelper") {}
 
 crypto::X25519PrivateKey WireGuardHelper::DeterministicPrivateKey(uint32_t nodeId, uint32_t index) {
   uint64_t seed = RngSeedManager::GetSeed();
@@ -92,14 +70,13 @@ ApplicationContainer WireGuardHelper::Install(const NodeContainer &nodes) {
 
 Ptr<WireGuardApplication> WireGuardHelper::Install(Ptr<Node> node,
                                                    const crypto::X25519PrivateKey &privateKey) {
-  Ptr<WireGuardApplication> app = m_appFactory.Create<WireGuardApplication>();
+  Ptr<WireGuardApplication> app = m_gatewayFactory.Create<WireGuardApplication>();
   if (m_spec) app->ApplySpec(*m_spec);
   app->SetPrivateKey(privateKey);
   Ptr<TunnelNetDevice> device = m_deviceFactory.Create<TunnelNetDevice>();
   node->AddDevice(device);
   app->SetTunnelDevice(device);
-  if (m_cpuEnabled)
-    app->SetAttribute("CpuModel", PointerValue(m_cpuFactory.Create<CryptoCpuModel>()));
+  if (Ptr<CryptoCpuModel> cpu = NewCpuModel()) app->SetAttribute("CpuModel", PointerValue(cpu));
   node->AddApplication(app);
   Ipv4InterfaceOf(app);
   if (node->GetObject<Ipv6>()) Ipv6InterfaceOf(app);
@@ -210,22 +187,6 @@ void WireGuardHelper::AddRoute(Ptr<WireGuardApplication> app, const tunnelsim::I
     routing->AddNetworkRouteTo(ToNs3Ipv6(prefix.address),
                                Ipv6Prefix(static_cast<uint8_t>(prefix.length)), interface);
   }
-}
-
-void WireGuardHelper::EnablePcapInternal(std::string prefix, Ptr<NetDevice> nd, bool,
-                                         bool explicitFilename) {
-  Ptr<TunnelNetDevice> device = DynamicCast<TunnelNetDevice>(nd);
-  if (!device) {
-    NS_LOG_INFO("WireGuardHelper::EnablePcap: device " << nd->GetIfIndex()
-                                                       << " is not a TunnelNetDevice");
-    return;
-  }
-  PcapHelper pcapHelper;
-  const std::string filename =
-      explicitFilename ? prefix : pcapHelper.GetFilenameFromDevice(prefix, device);
-  // Tunnel packets have no link-layer header: LINKTYPE_RAW, as tcpdump -i wg0 writes.
-  Ptr<PcapFileWrapper> file = pcapHelper.CreateFile(filename, std::ios::out, PcapHelper::DLT_RAW);
-  pcapHelper.HookDefaultSink<TunnelNetDevice>(device, "Sniffer", file);
 }
 
 } // namespace ns3

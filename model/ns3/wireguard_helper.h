@@ -12,6 +12,7 @@
 //   wg.EnablePcap("wg", a->GetTunnelDevice());
 #pragma once
 
+#include "tunnel_helper_base.h"
 #include "wireguard_app.h"
 
 #include "wireguard/config.h"
@@ -33,22 +34,13 @@ struct WireGuardPeerOptions {
   bool addRoutes = true;                 // routes for the allowed IPs through the interface
 };
 
-class WireGuardHelper : public PcapHelperForDevice {
+class WireGuardHelper : public TunnelHelperBase {
 public:
   WireGuardHelper();
 
-  // Attributes of every WireGuardApplication / TunnelNetDevice installed from now on.
-  void SetAttribute(const std::string &name, const AttributeValue &value);
-  void SetDeviceAttribute(const std::string &name, const AttributeValue &value);
-  // Gives every application installed from now on its own CryptoCpuModel with this attribute
-  // set (FixedCost, PerByteCost, Workers, Reserialise, RandomServiceTime, Seed).
-  void SetCpuModelAttribute(const std::string &name, const AttributeValue &value);
   // Every application installed from now on takes this scenario spec
   // (WireGuardApplication::ApplySpec), over the attributes of the same meaning.
   void SetSpec(const tunnelsim::tunnel::WireGuardSpec &spec) { m_spec = spec; }
-  // A crypto CPU model per application from the spec's tunnel.cpu table (none when disabled),
-  // its random stream seeded with `seed`.
-  void SetCpuSpec(const tunnelsim::tunnel::CpuSpec &cpu, uint64_t seed);
 
   // A private key derived from the simulation's seed and run (RngSeedManager), the node and
   // an index: the same scenario with the same seed always gets the same keys.
@@ -88,13 +80,6 @@ public:
   static void AddRoute(Ptr<WireGuardApplication> app, const tunnelsim::IpPrefix &prefix);
 
 private:
-  void EnablePcapInternal(std::string prefix, Ptr<NetDevice> nd, bool promiscuous,
-                          bool explicitFilename) override;
-
-  ObjectFactory m_appFactory;
-  ObjectFactory m_deviceFactory;
-  ObjectFactory m_cpuFactory;
-  bool m_cpuEnabled = false;
   std::optional<tunnelsim::tunnel::WireGuardSpec> m_spec;
 };
 

@@ -34,30 +34,8 @@ int32_t TunnelInterface(Ptr<GreIpsecGateway> gateway) {
 
 } // namespace
 
-GreIpsecHelper::GreIpsecHelper() {
-  m_gatewayFactory.SetTypeId(GreIpsecGateway::GetTypeId());
-  m_deviceFactory.SetTypeId(TunnelNetDevice::GetTypeId());
-  m_cpuFactory.SetTypeId(CryptoCpuModel::GetTypeId());
-}
-
-void GreIpsecHelper::SetAttribute(const std::string &name, const AttributeValue &value) {
-  m_gatewayFactory.Set(name, value);
-}
-
-void GreIpsecHelper::SetDeviceAttribute(const std::string &name, const AttributeValue &value) {
-  m_deviceFactory.Set(name, value);
-}
-
-void GreIpsecHelper::SetCpuModelAttribute(const std::string &name, const AttributeValue &value) {
-  m_cpuFactory.Set(name, value);
-  m_cpuEnabled = true;
-}
-
-void GreIpsecHelper::SetCpuSpec(const tunnelsim::tunnel::CpuSpec &cpu, uint64_t seed) {
-  if (!cpu.enabled) return;
-  SetCpuModelFromSpec(m_cpuFactory, cpu, seed);
-  m_cpuEnabled = true;
-}
+GreIpsecHelper::GreIpsecHelper()
+    : TunnelHelperBase(GreIpsecGateway::GetTypeId(), "GreIpsecHelper") {}
 
 void GreIpsecHelper::EnableKeyExport(const std::string &espSaPath, const std::string &ikev2Path) {
   m_espSaPath = espSaPath;
@@ -77,8 +55,7 @@ Ptr<GreIpsecGateway> GreIpsecHelper::InstallOne(Ptr<Node> node, Ipv4Address loca
     gateway->SetAttribute("EspKeyFile", StringValue(m_espSaPath));
     gateway->SetAttribute("IkeKeyFile", StringValue(m_ikev2Path));
   }
-  if (m_cpuEnabled)
-    gateway->SetAttribute("CpuModel", PointerValue(m_cpuFactory.Create<CryptoCpuModel>()));
+  if (Ptr<CryptoCpuModel> cpu = NewCpuModel()) gateway->SetAttribute("CpuModel", PointerValue(cpu));
   Ptr<TunnelNetDevice> device = m_deviceFactory.Create<TunnelNetDevice>();
   node->AddDevice(device);
   gateway->SetTunnelDevice(device);
@@ -134,22 +111,6 @@ void GreIpsecHelper::AssignAddress(Ptr<GreIpsecGateway> gateway, const std::stri
   Ptr<Ipv4> ipv4 = gateway->GetNode()->GetObject<Ipv4>();
   ipv4->AddAddress(TunnelInterface(gateway),
                    Ipv4InterfaceAddress(ToNs3Ipv4(*address), MaskOf(prefix->length)));
-}
-
-void GreIpsecHelper::EnablePcapInternal(std::string prefix, Ptr<NetDevice> nd, bool,
-                                        bool explicitFilename) {
-  Ptr<TunnelNetDevice> device = DynamicCast<TunnelNetDevice>(nd);
-  if (!device) {
-    NS_LOG_INFO("GreIpsecHelper::EnablePcap: device " << nd->GetIfIndex()
-                                                      << " is not a TunnelNetDevice");
-    return;
-  }
-  PcapHelper pcapHelper;
-  const std::string filename =
-      explicitFilename ? prefix : pcapHelper.GetFilenameFromDevice(prefix, device);
-  // The tunnel interface carries bare IP packets: LINKTYPE_RAW, as tcpdump -i gre1 writes.
-  Ptr<PcapFileWrapper> file = pcapHelper.CreateFile(filename, std::ios::out, PcapHelper::DLT_RAW);
-  pcapHelper.HookDefaultSink<TunnelNetDevice>(device, "Sniffer", file);
 }
 
 } // namespace ns3

@@ -15,6 +15,8 @@
 
 #include "gre_ipsec_gateway.h"
 
+#include "ns3/tunnel_helper_base.h"
+
 #include "ns3/ipv4-address.h"
 #include "ns3/node.h"
 #include "ns3/object-factory.h"
@@ -39,22 +41,13 @@ struct GreIpsecTunnel {
   Ptr<GreIpsecGateway> b; // IKE responder
 };
 
-class GreIpsecHelper : public PcapHelperForDevice {
+class GreIpsecHelper : public TunnelHelperBase {
 public:
   GreIpsecHelper();
 
-  // Attributes of both GreIpsecGateways / TunnelNetDevices installed from now on.
-  void SetAttribute(const std::string &name, const AttributeValue &value);
-  void SetDeviceAttribute(const std::string &name, const AttributeValue &value);
-  // Gives each gateway installed from now on its own CryptoCpuModel with this attribute set
-  // (FixedCost, PerByteCost, Workers, Reserialise, RandomServiceTime, Seed).
-  void SetCpuModelAttribute(const std::string &name, const AttributeValue &value);
   // Both gateways installed from now on take this scenario spec (GreIpsecGateway::ApplySpec:
   // mode, GRE and IPsec settings, MTU), over the attributes of the same meaning.
   void SetSpec(const tunnelsim::tunnel::TunnelSpec &spec) { m_spec = spec; }
-  // A crypto CPU model per gateway from the spec's tunnel.cpu table (none when disabled), its
-  // random stream seeded with `seed`.
-  void SetCpuSpec(const tunnelsim::tunnel::CpuSpec &cpu, uint64_t seed);
   // Writes the keys in Wireshark's UAT formats: every ESP SA (both directions) to `espSaPath`
   // and the IKE SA to `ikev2Path` (either may be empty). Gateway A writes them: as the IKE
   // initiator it installs every SA of the pair, so each key appears exactly once.
@@ -74,13 +67,6 @@ public:
 private:
   Ptr<GreIpsecGateway> InstallOne(Ptr<Node> node, Ipv4Address local, Ipv4Address remote,
                                   bool initiator);
-  void EnablePcapInternal(std::string prefix, Ptr<NetDevice> nd, bool promiscuous,
-                          bool explicitFilename) override;
-
-  ObjectFactory m_gatewayFactory;
-  ObjectFactory m_deviceFactory;
-  ObjectFactory m_cpuFactory;
-  bool m_cpuEnabled = false;
   std::optional<tunnelsim::tunnel::TunnelSpec> m_spec;
   std::string m_espSaPath, m_ikev2Path;
 };
