@@ -3,6 +3,8 @@
 #define BOOST_TEST_MODULE tcp_high_rate_tests
 #include <boost/test/unit_test.hpp>
 
+#include "timeseries_goodput.h"
+
 #include "runner.h"
 #include "scenario_loader.h"
 
@@ -57,27 +59,7 @@ uint64_t Drops() {
   return total;
 }
 
-// Mean goodput of the bulk flow over the time series' samples in (from, to], Mbit/s.
-double MeanBulkGoodput(const std::string &csv, double from, double to) {
-  std::istringstream lines(csv);
-  std::string line;
-  double sum = 0;
-  int samples = 0;
-  while (std::getline(lines, line)) {
-    std::istringstream fields(line);
-    std::string time, flow, kind, goodput;
-    if (!std::getline(fields, time, ',') || !std::getline(fields, flow, ',') ||
-        !std::getline(fields, kind, ',') || !std::getline(fields, goodput, ','))
-      continue;
-    if (kind != "bulk" || time == "time_s") continue;
-    const double t = std::stod(time);
-    if (t <= from + 1e-9 || t > to + 1e-9) continue;
-    sum += std::stod(goodput);
-    ++samples;
-  }
-  BOOST_REQUIRE(samples > 0);
-  return sum / samples;
-}
+using tcp_test::MeanBulkGoodput;
 
 // Every link at 2.5 Gbit/s, a 6 ms round trip, 100-packet queues: slow start fills the server's
 // own device queue long before HyStart's ACK train (half an RTT of ACKs, about 1.1 MB) ends it.
