@@ -4,21 +4,9 @@ JSON line, per peer included, is the same with --hubShortcuts=0 (ns-3's own walk
 
 usage: compare_shortcuts.py WG_HUB IPSEC_HUB
 """
-import json
-import subprocess
 import sys
 
-# What may differ: the run's cost and the switch itself.
-COST_KEYS = {"setup_wall_s", "wall_s", "wall_per_sim_s", "run_cpu_s", "cpu_per_sim_s",
-             "max_rss_kib", "rss_per_peer_kib", "hub_shortcuts"}
-
-
-def run(cmd):
-    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=240)
-    lines = [line for line in proc.stdout.splitlines() if line.startswith("{")]
-    if proc.returncode != 0 or not lines:
-        sys.exit(f"{' '.join(cmd)} failed ({proc.returncode}): {proc.stderr.strip()[-400:]}")
-    return json.loads(lines[-1])
+from hub_runs import differing_counts, run
 
 
 def main():
@@ -33,15 +21,14 @@ def main():
         without = run(cmd + ["--hubShortcuts=0"])
         if not with_shortcuts["hub_shortcuts"] or without["hub_shortcuts"]:
             sys.exit("--hubShortcuts did not switch the shortcuts")
-        a = {k: v for k, v in with_shortcuts.items() if k not in COST_KEYS}
-        b = {k: v for k, v in without.items() if k not in COST_KEYS}
-        differing = sorted(k for k in a.keys() | b.keys() if a.get(k) != b.get(k))
+        differing = differing_counts(with_shortcuts, without, ["hub_shortcuts"])
         if differing:
             failed = True
             print(f"{' '.join(cmd[1:])}: differs with and without the shortcuts in {differing}")
         else:
-            print(f"{' '.join(cmd[1:])}: same {len(a)} keys, total delivered "
-                  f"{a['delivered']['total']}, echoed {a['echoed']['total']}")
+            print(f"{' '.join(cmd[1:])}: same counts, total delivered "
+                  f"{with_shortcuts['delivered']['total']}, echoed "
+                  f"{with_shortcuts['echoed']['total']}")
     return 1 if failed else 0
 
 

@@ -5,22 +5,11 @@ hub gateway, in both modes.
 
 usage: compare_shared_ike_socket.py IPSEC_HUB
 """
-import json
-import subprocess
 import sys
 
-# What may differ: the run's cost, the switch itself and the socket count it changes.
-COST_KEYS = {"setup_wall_s", "wall_s", "wall_per_sim_s", "run_cpu_s", "cpu_per_sim_s",
-             "max_rss_kib", "rss_per_peer_kib", "shared_ike_socket", "hub_ike_sockets"}
+from hub_runs import differing_counts, run
+
 PEERS = 120
-
-
-def run(cmd):
-    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=240)
-    lines = [line for line in proc.stdout.splitlines() if line.startswith("{")]
-    if proc.returncode != 0 or not lines:
-        sys.exit(f"{' '.join(cmd)} failed ({proc.returncode}): {proc.stderr.strip()[-400:]}")
-    return json.loads(lines[-1])
 
 
 def main():
@@ -34,16 +23,15 @@ def main():
         if shared["hub_ike_sockets"] != 1 or separate["hub_ike_sockets"] != PEERS:
             sys.exit(f"hub IKE sockets: {shared['hub_ike_sockets']} shared (expected 1), "
                      f"{separate['hub_ike_sockets']} separate (expected {PEERS})")
-        a = {k: v for k, v in shared.items() if k not in COST_KEYS}
-        b = {k: v for k, v in separate.items() if k not in COST_KEYS}
-        differing = sorted(k for k in a.keys() | b.keys() if a.get(k) != b.get(k))
+        differing = differing_counts(shared, separate, ["shared_ike_socket", "hub_ike_sockets"])
         if differing:
             failed = True
             print(f"{' '.join(cmd[1:])}: differs with one and with {PEERS} IKE sockets in "
                   f"{differing}")
         else:
-            print(f"{' '.join(cmd[1:])}: same {len(a)} keys with 1 and {PEERS} IKE sockets, "
-                  f"total delivered {a['delivered']['total']}, echoed {a['echoed']['total']}")
+            print(f"{' '.join(cmd[1:])}: same counts with 1 and {PEERS} IKE sockets, "
+                  f"total delivered {shared['delivered']['total']}, echoed "
+                  f"{shared['echoed']['total']}")
     return 1 if failed else 0
 
 
