@@ -1,10 +1,12 @@
 #include "kernel_flows.h"
+#include "ipv4_socket_address.h"
 #include "sender_receiver_flow.h"
 
 #include "percentiles.h"
 
 #include "common/internet_checksum.h"
 #include "realnet/clock.h"
+#include "realnet/log.h"
 
 #include <arpa/inet.h>
 #include <fcntl.h>
@@ -27,8 +29,6 @@ namespace {
 
 using nlohmann::json;
 
-std::string Errno(const std::string &what) { return what + ": " + std::strerror(errno); }
-
 void SleepUntil(Time when) {
   timespec ts{static_cast<time_t>(when.count() / 1000000000),
               static_cast<long>(when.count() % 1000000000)};
@@ -36,17 +36,10 @@ void SleepUntil(Time when) {
   }
 }
 
-sockaddr_in Address(uint32_t address, uint16_t port) {
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_addr.s_addr = htonl(address);
-  a.sin_port = htons(port);
-  return a;
-}
-
 void SetOption(int fd, int level, int name, const void *value, socklen_t size,
                const std::string &what) {
-  if (setsockopt(fd, level, name, value, size) != 0) throw std::runtime_error(Errno(what));
+  if (setsockopt(fd, level, name, value, size) != 0)
+    throw std::runtime_error(realnet::ErrnoMessage(what));
 }
 
 void ApplyTcpOptions(int fd, const KernelTcpOptions &o, bool sender) {
@@ -161,7 +154,7 @@ private:
   void Receive() override {
     ends_.receiver->EnterOnThisThread();
     const int listener = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    if (listener < 0) throw std::runtime_error(Errno("socket"));
+    if (listener < 0) throw std::runtime_error(realnet::ErrnoMessage("socket"));
     struct Closer {
       int fd;
       ~Closer() { close(fd); }
@@ -169,11 +162,11 @@ private:
     const int one = 1;
     SetOption(listener, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one), "SO_REUSEADDR");
     ApplyTcpOptions(listener, options_, false);
-    const sockaddr_in local = Address(ends_.receiverAddress, port_);
+    const sockaddr_in local = Ipv4SocketAddress(ends_.receiverAddress, port_);
     if (bind(listener, reinterpret_cast<const sockaddr *>(&local), sizeof(local)) != 0) {
-      throw std::runtime_error(Errno("bind"));
+      throw std::runtime_error(realnet::ErrnoMessage("bind"));
     }
-    if (listen(listener, 4) != 0) throw std::runtime_error(Errno("listen"));
+    if (listen(listener, 4) != 0) throw std::runtime_error(realnet::ErrnoMessage("listen"));
     SignalListening();
     int connection = -1;
     while (!stop_ && connection < 0) {
@@ -191,7 +184,7 @@ private:
       if (n == 0) break;
       if (n < 0) {
         if (errno == EAGAIN || errno == EINTR) continue;
-        throw std::runtime_error(Errno("recv"));
+        throw std::runtime_error(realnet::ErrnoMessage("recv"));
       }
       if (realnet::MonotonicNow() <= end) received_ += static_cast<uint64_t>(n);
     }
@@ -202,23 +195,23 @@ private:
     if (!WaitForReceiver()) return;
     SleepUntil(timing_.origin + timing_.start);
     const int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    if (fd < 0) throw std::runtime_error(Errno("socket"));
+    if (fd < 0) throw std::runtime_error(realnet::ErrnoMessage("socket"));
     struct Closer {
       int fd;
       ~Closer() { close(fd); }
     } closeSocket{fd};
     ApplyTcpOptions(fd, options_, true);
-    const sockaddr_in local = Address(ends_.senderAddress, 0);
+    const sockaddr_in local = Ipv4SocketAddress(ends_.senderAddress, 0);
     if (bind(fd, reinterpret_cast<const sockaddr *>(&local), sizeof(local)) != 0) {
-      throw std::runtime_error(Errno("bind"));
+      throw std::runtime_error(realnet::ErrnoMessage("bind"));
     }
-    const sockaddr_in remote = Address(ends_.receiverAddress, port_);
+    const sockaddr_in remote = Ipv4SocketAddress(ends_.receiverAddress, port_);
     // Non-blocking, so a stop request (a failed or interrupted run) never waits for the
     // kernel's SYN retries.
     const int flags = fcntl(fd, F_GETFL);
     fcntl(fd, F_SETFL, flags | O_NONBLOCK);
     if (connect(fd, reinterpret_cast<const sockaddr *>(&remote), sizeof(remote)) != 0) {
-      if (errno != EINPROGRESS) throw std::runtime_error(Errno("connect"));
+      if (errno != EINPROGRESS) throw std::runtime_error(realnet::ErrnoMessage("connect"));
       for (;;) {
         if (stop_) return;
         pollfd p{fd, POLLOUT, 0};
@@ -229,7 +222,7 @@ private:
       getsockopt(fd, SOL_SOCKET, SO_ERROR, &error, &size);
       if (error != 0) {
         errno = error;
-        throw std::runtime_error(Errno("connect"));
+        throw std::runtime_error(realnet::ErrnoMessage("connect"));
       }
     }
     fcntl(fd, F_SETFL, flags);
@@ -247,7 +240,7 @@ private:
       if (n > 0) {
         sent += static_cast<uint64_t>(n);
       } else if (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR) {
-        throw std::runtime_error(Errno("send"));
+        throw std::runtime_error(realnet::ErrnoMessage("send"));
       }
     }
     // In-flight data keeps arriving until the run ends, as in ns-3; TCP_INFO is read then.
@@ -310,12 +303,12 @@ private:
   void Run() {
     ends_.sender->EnterOnThisThread();
     const int fd = socket(AF_INET, SOCK_RAW | SOCK_CLOEXEC, IPPROTO_ICMP);
-    if (fd < 0) throw std::runtime_error(Errno("raw ICMP socket"));
+    if (fd < 0) throw std::runtime_error(realnet::ErrnoMessage("raw ICMP socket"));
     struct Closer {
       int fd;
       ~Closer() { close(fd); }
     } closer{fd};
-    const sockaddr_in remote = Address(ends_.receiverAddress, 0);
+    const sockaddr_in remote = Ipv4SocketAddress(ends_.receiverAddress, 0);
     const Time stopAt = timing_.origin + std::min(timing_.stop, timing_.runEnd);
     const Time runEnd = timing_.origin + timing_.runEnd;
     Time nextSend = timing_.origin + timing_.start;
@@ -376,7 +369,7 @@ private:
 
 void RequireCongestionControl(const std::string &name) {
   const int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  if (fd < 0) throw std::runtime_error(Errno("socket"));
+  if (fd < 0) throw std::runtime_error(realnet::ErrnoMessage("socket"));
   const int result =
       setsockopt(fd, IPPROTO_TCP, TCP_CONGESTION, name.data(), static_cast<socklen_t>(name.size()));
   const int error = errno;

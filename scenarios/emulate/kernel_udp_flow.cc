@@ -1,9 +1,11 @@
 #include "kernel_udp_flow.h"
+#include "ipv4_socket_address.h"
 #include "sender_receiver_flow.h"
 
 #include "percentiles.h"
 
 #include "realnet/clock.h"
+#include "realnet/log.h"
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -17,7 +19,6 @@
 #include <algorithm>
 #include <atomic>
 #include <cerrno>
-#include <cstring>
 #include <future>
 #include <mutex>
 #include <stdexcept>
@@ -39,16 +40,6 @@ constexpr int kSocketBufferBytes = 8 << 20;
 // Sequence numbers beyond this are not from our sender (the duplicate bitmap stays bounded).
 constexpr uint64_t kMaxTrackedSequence = 1ull << 27;
 constexpr size_t kReceiveBatch = 64;
-
-std::string Errno(const std::string &what) { return what + ": " + std::strerror(errno); }
-
-sockaddr_in Address(uint32_t address, uint16_t port) {
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_addr.s_addr = htonl(address);
-  a.sin_port = htons(port);
-  return a;
-}
 
 struct FdCloser {
   int fd;
@@ -117,14 +108,14 @@ private:
   void Receive() override {
     ends_.receiver->EnterOnThisThread();
     const int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-    if (fd < 0) throw std::runtime_error(Errno("udp socket"));
+    if (fd < 0) throw std::runtime_error(realnet::ErrnoMessage("udp socket"));
     FdCloser closer{fd};
     if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &kSocketBufferBytes, sizeof(int)) != 0) {
-      throw std::runtime_error(Errno("SO_RCVBUFFORCE"));
+      throw std::runtime_error(realnet::ErrnoMessage("SO_RCVBUFFORCE"));
     }
-    const sockaddr_in local = Address(ends_.receiverAddress, settings_.port);
+    const sockaddr_in local = Ipv4SocketAddress(ends_.receiverAddress, settings_.port);
     if (bind(fd, reinterpret_cast<const sockaddr *>(&local), sizeof(local)) != 0) {
-      throw std::runtime_error(Errno("bind udp"));
+      throw std::runtime_error(realnet::ErrnoMessage("bind udp"));
     }
     SignalListening();
     std::vector<std::vector<uint8_t>> buffers(kReceiveBatch,
@@ -147,7 +138,7 @@ private:
       const int n = recvmmsg(fd, messages.data(), kReceiveBatch, MSG_DONTWAIT, nullptr);
       if (n < 0) {
         if (errno == EAGAIN || errno == EINTR) continue;
-        throw std::runtime_error(Errno("recvmmsg"));
+        throw std::runtime_error(realnet::ErrnoMessage("recvmmsg"));
       }
       const Time now = realnet::MonotonicNow();
       if (now > end) continue; // after the run: not counted, as in ns-3
@@ -184,16 +175,16 @@ private:
       senderPriority_ = kSenderRealtimePriority;
     }
     const int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-    if (fd < 0) throw std::runtime_error(Errno("udp socket"));
+    if (fd < 0) throw std::runtime_error(realnet::ErrnoMessage("udp socket"));
     FdCloser closer{fd};
     if (setsockopt(fd, SOL_SOCKET, SO_SNDBUFFORCE, &kSocketBufferBytes, sizeof(int)) != 0) {
-      throw std::runtime_error(Errno("SO_SNDBUFFORCE"));
+      throw std::runtime_error(realnet::ErrnoMessage("SO_SNDBUFFORCE"));
     }
-    const sockaddr_in local = Address(ends_.senderAddress, 0);
+    const sockaddr_in local = Ipv4SocketAddress(ends_.senderAddress, 0);
     if (bind(fd, reinterpret_cast<const sockaddr *>(&local), sizeof(local)) != 0) {
-      throw std::runtime_error(Errno("bind udp"));
+      throw std::runtime_error(realnet::ErrnoMessage("bind udp"));
     }
-    const sockaddr_in remote = Address(ends_.receiverAddress, settings_.port);
+    const sockaddr_in remote = Ipv4SocketAddress(ends_.receiverAddress, settings_.port);
     std::vector<uint8_t> payload(settings_.packetSize, 0x5a);
     const Time first = timing_.origin + timing_.start;
     const Time stopAt = timing_.origin + std::min(timing_.stop, timing_.runEnd);
